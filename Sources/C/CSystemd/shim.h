@@ -1,0 +1,5 @@
+#ifndef OAUTH2_CSYSTEMD_SHIM_H
+#define OAUTH2_CSYSTEMD_SHIM_H
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
+#endif

@@ -1,0 +1,74 @@
+import Foundation
+
+/// The configuration files as read: each layer kept for error messages, and their merge.
+public struct ConfigDocument: Sendable, Equatable {
+    /// One file that was found and parsed.
+    public struct Layer: Sendable, Equatable {
+        public let path: String
+        public let value: JSONValue
+
+        public init(path: String, value: JSONValue) {
+            self.path = path
+            self.value = value
+        }
+    }
+
+    public let location: ConfigLocation
+    public let layers: [Layer]
+    public let merged: JSONValue
+
+    public init(location: ConfigLocation, layers: [Layer]) {
+        self.location = location
+        self.layers = layers
+        self.merged = layers.reduce(JSONValue.object([:])) { $0.merged(with: $1.value) }
+    }
+
+    /// A document received whole from the supervisor: one layer, already merged.
+    public init(location: ConfigLocation, merged: JSONValue, origin: String) {
+        self.init(location: location, layers: [Layer(path: origin, value: merged)])
+    }
+
+    /// The file whose value for `key` won the merge, so a problem can name it.
+    public func origin(of key: ConfigKeyPath) -> String? {
+        var path = key
+        while true {
+            if let layer = layers.last(where: { $0.value[path] != nil }) { return layer.path }
+            guard !path.keys.isEmpty else { return nil }
+            path = ConfigKeyPath(Array(path.keys.dropLast()))
+        }
+    }
+
+    /// Reads every layer that exists in `location`. A missing file is skipped; an unreadable
+    /// or malformed one is an error naming it.
+    public static func load(from location: ConfigLocation) throws(ConfigError) -> ConfigDocument {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: location.directory, isDirectory: &isDirectory),
+            isDirectory.boolValue
+        else {
+            throw ConfigError([
+                ConfigProblem(file: location.directory, key: nil, message: "the configuration folder does not exist")
+            ])
+        }
+        var layers: [Layer] = []
+        var problems: [ConfigProblem] = []
+        for name in location.fileNames {
+            let path = (location.directory as NSString).appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            do {
+                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                let value = try JSONValue.parse(data)
+                guard case .object = value else {
+                    problems.append(ConfigProblem(file: path, key: nil, message: "must hold a JSON object, not \(value.typeName)"))
+                    continue
+                }
+                layers.append(Layer(path: path, value: value))
+            } catch let error as JSONSyntaxError {
+                problems.append(ConfigProblem(file: path, key: nil, message: "is not valid JSON: \(error.description)"))
+            } catch {
+                problems.append(ConfigProblem(file: path, key: nil, message: "cannot be read: \(error.localizedDescription)"))
+            }
+        }
+        guard problems.isEmpty else { throw ConfigError(problems) }
+        return ConfigDocument(location: location, layers: layers)
+    }
+}

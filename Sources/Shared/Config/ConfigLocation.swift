@@ -1,0 +1,49 @@
+import Foundation
+
+/// Where the configuration files are and which environment's overrides apply.
+///
+/// Our own variable names come first; the Node original's are honoured so an existing
+/// deployment keeps its service environment unchanged.
+public struct ConfigLocation: Sendable, Equatable {
+    public let directory: String
+    public let environmentName: String
+
+    public init(directory: String, environmentName: String) {
+        self.directory = directory
+        self.environmentName = environmentName
+    }
+
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> ConfigLocation {
+        func firstSet(_ names: String...) -> String? {
+            names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
+        }
+        return ConfigLocation(
+            directory: firstSet("OAUTH2_CONFIG_DIR", "NODE_CONFIG_DIR") ?? "./etc",
+            environmentName: firstSet("OAUTH2_ENV", "NODE_ENV") ?? "development"
+        )
+    }
+
+    /// The layers in the order they are merged: later files override earlier ones.
+    public var fileNames: [String] {
+        ["default.json", "\(environmentName).json", "runtime.json"]
+    }
+
+    /// Resolves a path named inside the configuration. A relative path is looked up in the
+    /// config folder first, then in the working directory, which is where the Node original
+    /// resolved it from.
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let besideConfig = (directory as NSString).appendingPathComponent(path)
+        if FileManager.default.fileExists(atPath: besideConfig) { return besideConfig }
+        if FileManager.default.fileExists(atPath: path) { return path }
+        return besideConfig
+    }
+
+    /// Resolves a path the server writes to (a database file): relative to the working directory.
+    public func resolveForWriting(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+
+/// Typed access to a configuration document that records every problem it meets,
+/// each with the file and key that caused it, instead of stopping at the first.
+public struct ConfigReader {
+    public let document: ConfigDocument
+    public private(set) var problems: [ConfigProblem] = []
+
+    public init(document: ConfigDocument) { self.document = document }
+
+    /// The value at `key`; JSON null counts as absent, as the seed writes `"ssl_cert": null`.
+    public func value(_ key: ConfigKeyPath) -> JSONValue? {
+        guard let value = document.merged[key], value != .null else { return nil }
+        return value
+    }
+
+    public mutating func fail(_ key: ConfigKeyPath, _ message: String) {
+        problems.append(ConfigProblem(file: document.origin(of: key), key: key, message: message))
+    }
+
+    public mutating func string(_ key: ConfigKeyPath) -> String? {
+        switch value(key) {
+        case nil: return nil
+        case .string(let text): return text
+        case .number(let number): return number.rounded() == number ? String(Int64(number)) : String(number)
+        case let other?:
+            fail(key, "must be a string, not \(other.typeName)")
+            return nil
+        }
+    }
+
+    public mutating func string(_ key: ConfigKeyPath, default fallback: String) -> String {
+        string(key) ?? fallback
+    }
+
+    /// A whole number. Numbers written as strings are accepted, as the seed writes `"port": "5432"`.
+    public mutating func integer(_ key: ConfigKeyPath, default fallback: Int, in range: ClosedRange<Int>) -> Int {
+        guard let number = number(key) else { return fallback }
+        guard number.rounded() == number, let whole = Int(exactly: number) else {
+            fail(key, "must be a whole number, not \(number)")
+            return fallback
+        }
+        guard range.contains(whole) else {
+            fail(key, "must be between \(range.lowerBound) and \(range.upperBound), not \(whole)")
+            return fallback
+        }
+        return whole
+    }
+
+    public mutating func seconds(_ key: ConfigKeyPath, default fallback: Double, minimum: Double) -> Double {
+        guard let number = number(key) else { return fallback }
+        guard number >= minimum, number.isFinite else {
+            fail(key, "must be a number of seconds of at least \(minimum), not \(number)")
+            return fallback
+        }
+        return number
+    }
+
+    public mutating func bool(_ key: ConfigKeyPath, default fallback: Bool) -> Bool {
+        switch value(key) {
+        case nil: return fallback
+        case .bool(let flag): return flag
+        case .string("true"): return true
+        case .string("false"): return false
+        case let other?:
+            fail(key, "must be true or false, not \(other.typeName)")
+            return fallback
+        }
+    }
+
+    /// The members of the object at `key`, or nil (with a problem recorded) when it is not an object.
+    public mutating func object(_ key: ConfigKeyPath) -> [String: JSONValue]? {
+        switch value(key) {
+        case nil: return nil
+        case .object(let members): return members
+        case let other?:
+            fail(key, "must be an object, not \(other.typeName)")
+            return nil
+        }
+    }
+
+    public mutating func stringArray(_ key: ConfigKeyPath) -> [String]? {
+        switch value(key) {
+        case nil: return nil
+        case .array(let items):
+            var strings: [String] = []
+            for (index, item) in items.enumerated() {
+                guard case .string(let text) = item else {
+                    fail(key, "item \(index) must be a string, not \(item.typeName)")
+                    continue
+                }
+                strings.append(text)
+            }
+            return strings
+        case let other?:
+            fail(key, "must be an array of strings, not \(other.typeName)")
+            return nil
+        }
+    }
+
+    private mutating func number(_ key: ConfigKeyPath) -> Double? {
+        switch value(key) {
+        case nil: return nil
+        case .number(let number): return number
+        case .string(let text):
+            if let number = Double(text.trimmingCharacters(in: .whitespaces)) { return number }
+            fail(key, "must be a number, not \"\(text)\"")
+            return nil
+        case let other?:
+            fail(key, "must be a number, not \(other.typeName)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The whole validated configuration, built from a merged `ConfigDocument`.
+///
+/// Keys keep the meaning they have in the Node original (seed sections 5.1, 6.1, 7.2, 7.3);
+/// keys it did not have are documented in etc/default.json.
+public struct ServerConfig: Sendable, Equatable {
+    public var authServer: AuthServerConfig
+    public var clientCredentials: ClientCredentialsConfig
+    public var storage: StorageConfig
+    public var resourceServer: ResourceServerConfig
+    public var logging: LoggingConfig
+    /// The merged document this was built from, as the supervisor hands it to workers.
+    public let document: ConfigDocument
+
+    /// Reads and validates; throws every problem at once.
+    public init(document: ConfigDocument) throws(ConfigError) {
+        var reader = ConfigReader(document: document)
+        self.authServer = AuthServerConfig(reader: &reader)
+        self.clientCredentials = ClientCredentialsConfig(reader: &reader)
+        self.storage = StorageConfig(reader: &reader)
+        self.resourceServer = ResourceServerConfig(reader: &reader)
+        self.logging = LoggingConfig(reader: &reader)
+        self.document = document
+        guard reader.problems.isEmpty else { throw ConfigError(reader.problems) }
+    }
+
+    /// Loads the files named by `location` and validates them.
+    public static func load(from location: ConfigLocation) throws(ConfigError) -> ServerConfig {
+        try ServerConfig(document: ConfigDocument.load(from: location))
+    }
+}
+
+/// `auth_server`: the HTTP(S) listener and the worker processes.
+public struct AuthServerConfig: Sendable, Equatable {
+    /// The public URL clients and browsers see (behind a reverse proxy, the proxy's).
+    public var url: String
+    public var host: String
+    public var port: Int
+    public var ssl: Bool
+    public var sslCertificatePath: String?
+    public var sslKeyPath: String?
+    public var sessionSecret: String
+    public var workers: WorkerCount
+    /// Seconds without a heartbeat after which a worker is considered hung and replaced.
+    public var workerTimeout: Double
+    /// Seconds a stopping worker may spend finishing in-flight requests.
+    public var shutdownTimeout: Double
+    /// Take the client address for logs from X-Real-IP / X-Forwarded-For (only behind a proxy you run).
+    public var behindProxy: Bool
+    public var backlog: Int
+
+    init(reader: inout ConfigReader) {
+        port = reader.integer("auth_server.port", default: 8081, in: 1...65535)
+        host = reader.string("auth_server.host", default: "0.0.0.0")
+        sslCertificatePath = reader.string("auth_server.ssl_cert").map(reader.document.location.resolve)
+        sslKeyPath = reader.string("auth_server.ssl_key").map(reader.document.location.resolve)
+        // As in the seed, naming a certificate and key implies ssl.
+        ssl = reader.bool("auth_server.ssl", default: false) || (sslCertificatePath != nil && sslKeyPath != nil)
+        url = reader.string("auth_server.url", default: "")
+        if url.isEmpty {
+            let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
+            url = "\(ssl ? "https" : "http")://\(shownHost):\(port)"
+        }
+        while url.hasSuffix("/") { url.removeLast() }
+        if let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil {
+            // fine
+        } else {
+            reader.fail("auth_server.url", "must be an absolute http:// or https:// URL, not \"\(url)\"")
+        }
+        sessionSecret = reader.string("auth_server.session_secret", default: "")
+        workers = Self.workerCount(reader: &reader)
+        workerTimeout = reader.seconds("auth_server.worker_timeout", default: 30, minimum: 1)
+        shutdownTimeout = reader.seconds("auth_server.shutdown_timeout", default: 30, minimum: 0)
+        behindProxy = reader.bool("auth_server.behind_proxy", default: false)
+        backlog = reader.integer("auth_server.backlog", default: 1024, in: 1...65535)
+
+        if ssl {
+            for (key, path) in [("ssl_cert", sslCertificatePath), ("ssl_key", sslKeyPath)] {
+                let keyPath = ConfigKeyPath(["auth_server", key])
+                if let path {
+                    if !FileManager.default.isReadableFile(atPath: path) {
+                        reader.fail(keyPath, "file \(path) does not exist or cannot be read")
+                    }
+                } else {
+                    reader.fail(keyPath, "is required when auth_server.ssl is true")
+                }
+            }
+        }
+    }
+
+    private static func workerCount(reader: inout ConfigReader) -> WorkerCount {
+        let key: ConfigKeyPath = "auth_server.num_workers"
+        switch reader.value(key) {
+        case nil, .string("auto")?:
+            return .auto
+        case .string(let text)? where Int(text) == nil:
+            reader.fail(key, "must be \"auto\" or a whole number of at least 1, not \"\(text)\"")
+            return .auto
+        default:
+            return .fixed(reader.integer(key, default: 1, in: 1...1024))
+        }
+    }
+}
+
+/// `client_credentials`: where the registered clients are listed.
+public struct ClientCredentialsConfig: Sendable, Equatable {
+    public var file: String
+
+    init(reader: inout ConfigReader) {
+        file = reader.document.location.resolve(reader.string("client_credentials.file", default: "clients.json"))
+    }
+}
+
+/// `logging`: level and how much of an identifier may be shown.
+public struct LoggingConfig: Sendable, Equatable {
+    public var level: LogLevelName
+    /// Show session ids and tokens as their first and last four characters only.
+    public var shortSID: Bool
+
+    init(reader: inout ConfigReader) {
+        let text = reader.string("logging.level", default: "notice")
+        if let level = LogLevelName(configValue: text) {
+            self.level = level
+        } else {
+            reader.fail("logging.level", "must be one of \(LogLevelName.acceptedNames.joined(separator: ", ")), not \"\(text)\"")
+            self.level = .notice
+        }
+        shortSID = reader.bool("logging.short_sid", default: true)
+    }
+}
+
+/// `resource_server`: which site implementation the workers use and where it lives.
+/// The implementation reads its own extra options from `options`.
+public struct ResourceServerConfig: Sendable, Equatable {
+    public var type: String
+    public var host: String
+    public var port: Int
+    /// The whole `resource_server` object, for options a site implementation defines itself.
+    public var options: [String: JSONValue]
+
+    init(reader: inout ConfigReader) {
+        type = reader.string("resource_server.type", default: "dummy")
+        host = reader.string("resource_server.host", default: "127.0.0.1")
+        port = reader.integer("resource_server.port", default: 8084, in: 1...65535)
+        options = reader.object("resource_server") ?? [:]
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+
+/// Formats one event as the line operators grep: `<ISO-8601 UTC time> <role>[<pid>] <level>: <message>`.
+public enum LogLine {
+    public static func format(
+        date: timespec,
+        role: String,
+        pid: Int32,
+        level: LogLevelName,
+        message: String,
+        metadata: Logger.Metadata
+    ) -> String {
+        var line = timestamp(date)
+        line += " \(role)[\(pid)] \(level.rawValue): "
+        line += singleLine(message)
+        for key in metadata.keys.sorted() {
+            line += " \(key)=\(singleLine(metadata[key]!.description))"
+        }
+        line += "\n"
+        return line
+    }
+
+    /// Keeps one event on one line, so a value sent by a client (a username with a newline)
+    /// cannot forge a log line.
+    public static func singleLine(_ text: String) -> String {
+        guard text.contains(where: { $0 == "\n" || $0 == "\r" }) else { return text }
+        return text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// `2026-11-30T12:00:00.123Z`, built by hand: this runs for every request.
+    public static func timestamp(_ time: timespec) -> String {
+        var seconds = time_t(time.tv_sec)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        let millis = Int(time.tv_nsec / 1_000_000)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+
+    public static func now() -> timespec {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return time
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One message on a supervisor↔worker control socket, sent as a line of JSON.
+public enum ControlMessage: Sendable, Equatable {
+    /// Supervisor → worker: the configuration to run with (at boot, and again after a reload).
+    case configure(JSONValue)
+    /// Supervisor → worker: stop accepting, finish in-flight requests, exit 0.
+    case quit
+    /// Worker → supervisor: accepting connections.
+    case ready
+    /// Worker → supervisor: event loops are alive.
+    case heartbeat
+
+    public func encodedLine() -> Data {
+        var object: [String: JSONValue]
+        switch self {
+        case .configure(let config): object = ["type": .string("configure"), "config": config]
+        case .quit: object = ["type": .string("quit")]
+        case .ready: object = ["type": .string("ready")]
+        case .heartbeat: object = ["type": .string("heartbeat")]
+        }
+        var data = JSONValue.object(object).serialized()
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    public init(line: some DataProtocol) throws {
+        guard case .object(let object) = try JSONValue.parse(Data(line)), case .string(let type)? = object["type"] else {
+            throw ControlMessageError(description: "a control message must be an object with a type")
+        }
+        switch type {
+        case "configure":
+            guard let config = object["config"] else { throw ControlMessageError(description: "configure without config") }
+            self = .configure(config)
+        case "quit": self = .quit
+        case "ready": self = .ready
+        case "heartbeat": self = .heartbeat
+        default: throw ControlMessageError(description: "unknown control message type \(type)")
+        }
+    }
+}
+
+public struct ControlMessageError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Splits a byte stream into lines (for the supervisor's non-blocking control reads).
+public struct LineBuffer: Sendable {
+    private var pending: [UInt8] = []
+    /// Lines longer than this are a broken peer, not a message.
+    public static let maximumLineLength = 1 << 20
+
+    public init() {}
+
+    /// Appends `bytes` and returns the complete lines now available; throws when a line is too long.
+    public mutating func append(_ bytes: some Sequence<UInt8>) throws -> [[UInt8]] {
+        pending.append(contentsOf: bytes)
+        var lines: [[UInt8]] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(Array(pending[..<newline]))
+            pending.removeSubrange(...newline)
+        }
+        if pending.count > Self.maximumLineLength {
+            throw ControlMessageError(description: "control line longer than \(Self.maximumLineLength) bytes")
+        }
+        return lines
+    }
+}

@@ -1,0 +1,391 @@
+import Foundation
+import Logging
+import OAuth2Shared
+
+/// The supervisor's main loop, after gunicorn's arbiter: wait for a signal, a control message or
+/// a tick; handle it; then make the world match the wanted state (reap, murder hung workers,
+/// spawn or retire workers, finish a rolling reload). Everything runs on the main thread, the
+/// thread that spawns workers, so their parent-death signal stays armed for the supervisor's life.
+final class Arbiter {
+    private enum Phase {
+        case starting
+        case running
+        case stopping(deadline: ContinuousClock.Instant, exitCode: Int32)
+    }
+
+    /// A reload that needs new workers: the new generation is starting, the old one still serves.
+    private struct Roll {
+        let previousConfig: ServerConfig
+        let previousGeneration: Int
+        let previousListener: ListeningSocket?
+        let previousTLSFiles: [Data?]
+    }
+
+    private let location: ConfigLocation
+    private var config: ServerConfig
+    private var listener: ListeningSocket
+    private var retiredListeners: [ListeningSocket] = []
+    private var workers: [pid_t: WorkerProcess] = [:]
+    private var wantedWorkers: Int
+    private var generation = 1
+    private var roll: Roll?
+    private var reloadRequested = false
+    private var phase = Phase.starting
+    private var backoff = RestartBackoff()
+    private var respawnNotBefore = ContinuousClock.now
+    private var tlsFiles: [Data?]
+    private var lastWatchdogPing = ContinuousClock.now
+    private let signals: SignalReceiver
+    private let notifier = SystemdNotifier()
+    private let watchdogInterval: Duration?
+    private let workerExecutable: String
+    private let logger: Logger
+
+    init(config: ServerConfig, location: ConfigLocation, signals: SignalReceiver, logger: Logger) throws {
+        self.location = location
+        self.config = config
+        self.signals = signals
+        self.logger = logger
+        self.workerExecutable = ChildSpawner.siblingExecutable(named: WorkerContract.workerExecutableName)
+        guard FileManager.default.isExecutableFile(atPath: workerExecutable) else {
+            throw SupervisorError("the worker program \(workerExecutable) is missing; it is installed beside oauth2-server")
+        }
+        self.listener = try ListeningSocket.open(
+            host: config.authServer.host, port: config.authServer.port, backlog: config.authServer.backlog)
+        self.wantedWorkers = config.authServer.workers.resolved()
+        self.tlsFiles = Self.readTLSFiles(config)
+        self.watchdogInterval = notifier.watchdogInterval()
+    }
+
+    /// Runs until the server has stopped; returns the process exit code.
+    func run() -> Int32 {
+        logger.notice("oauth2-server \(OAuth2ServerVersion.current) starting \(wantedWorkers) workers on \(listener.address) (\(config.authServer.url))")
+        while true {
+            waitForEvents(timeoutMilliseconds: 200)
+            for signal in signals.drain() { handle(signal: signal) }
+            readControlSockets()
+            reapWorkers()
+            murderWorkers()
+            if case .stopping(_, let exitCode) = phase, workers.isEmpty {
+                listener.close()
+                retiredListeners.forEach { $0.close() }
+                logger.notice("stopped")
+                return exitCode
+            }
+            if reloadRequested, roll == nil {
+                reloadRequested = false
+                reload()
+            }
+            manageWorkers()
+            advanceRoll()
+            reportReadiness()
+            closeUnusedListeners()
+            pingWatchdog()
+        }
+    }
+
+    // MARK: - Events
+
+    private func waitForEvents(timeoutMilliseconds: Int32) {
+        var fds = [pollfd(fd: signals.descriptor, events: Int16(POLLIN), revents: 0)]
+        for worker in workers.values where worker.control.isOpen {
+            fds.append(pollfd(fd: worker.control.descriptor, events: Int16(POLLIN), revents: 0))
+        }
+        _ = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+    }
+
+    private func handle(signal: Int32) {
+        switch signal {
+        case SIGHUP:
+            logger.notice("SIGHUP: reloading the configuration")
+            reloadRequested = true
+        case SIGTERM, SIGINT:
+            if case .stopping = phase {
+                logger.warning("\(signal == SIGINT ? "SIGINT" : "SIGTERM") again: killing the remaining workers now")
+                killAll()
+            } else {
+                beginStop(exitCode: ExitCodes.success, reason: signal == SIGINT ? "SIGINT" : "SIGTERM")
+            }
+        case SIGQUIT:
+            beginStop(exitCode: ExitCodes.success, reason: "SIGQUIT")
+            killAll()
+        case SIGTTIN:
+            wantedWorkers += 1
+            logger.notice("SIGTTIN: running \(wantedWorkers) workers")
+        case SIGTTOU:
+            wantedWorkers = max(1, wantedWorkers - 1)
+            logger.notice("SIGTTOU: running \(wantedWorkers) workers")
+        default:
+            break  // SIGCHLD: reaping happens on every turn of the loop.
+        }
+    }
+
+    private func readControlSockets() {
+        let now = ContinuousClock.now
+        for pid in Array(workers.keys) {
+            let (messages, _) = workers[pid]!.control.receive()
+            for message in messages {
+                switch message {
+                case .ready:
+                    workers[pid]!.lastHeartbeat = now
+                    if workers[pid]!.state == .booting {
+                        workers[pid]!.state = .serving
+                        logger.info("worker \(workers[pid]!.number) (pid \(pid)) is accepting connections")
+                    }
+                case .heartbeat:
+                    workers[pid]!.lastHeartbeat = now
+                case .configure, .quit:
+                    logger.warning("unexpected control message from worker pid \(pid)")
+                }
+            }
+        }
+    }
+
+    // MARK: - Keeping the process table right
+
+    private func reapWorkers() {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            guard pid > 0 else { return }
+            guard var worker = workers.removeValue(forKey: pid) else { continue }
+            worker.control.shutDown()
+            workerExited(worker, how: ChildExit(waitStatus: status))
+        }
+    }
+
+    private func workerExited(_ worker: WorkerProcess, how exit: ChildExit) {
+        let name = "worker \(worker.number) (pid \(worker.pid))"
+        if worker.isQuitting {
+            logger.info("\(name) stopped (\(exit))")
+            return
+        }
+        if case .stopping = phase {
+            logger.info("\(name) stopped (\(exit))")
+            return
+        }
+        if exit == .exited(ExitCodes.workerCannotBoot) {
+            if roll != nil, worker.generation == generation {
+                abandonRoll(because: "a new worker cannot boot with the reloaded configuration (its message is above)")
+            } else {
+                logger.critical("\(name) cannot boot with this configuration (its message is above); stopping rather than respawning it")
+                beginStop(exitCode: ExitCodes.startupFailure, reason: "a worker cannot boot")
+            }
+            return
+        }
+        let delay = backoff.delay(forDeathAt: .now)
+        respawnNotBefore = .now + delay
+        logger.warning("\(name) died (\(exit)); replacing it in \(delay.milliseconds) ms")
+    }
+
+    /// Kills workers that stopped sending heartbeats, and quitting ones past their deadline.
+    private func murderWorkers() {
+        let now = ContinuousClock.now
+        let timeout = Duration.milliseconds(Int64(config.authServer.workerTimeout * 1000))
+        for worker in workers.values {
+            switch worker.state {
+            case .booting, .serving:
+                if now - worker.lastHeartbeat > timeout {
+                    logger.error("worker \(worker.number) (pid \(worker.pid)) sent no heartbeat for \(config.authServer.workerTimeout) s; killing it")
+                    kill(worker.pid, SIGKILL)
+                }
+            case .quitting(let deadline):
+                if now > deadline {
+                    logger.warning("worker \(worker.number) (pid \(worker.pid)) is still draining after auth_server.shutdown_timeout; killing it")
+                    kill(worker.pid, SIGKILL)
+                }
+            }
+        }
+    }
+
+    /// Spawns workers until the current generation has as many as wanted, or retires the extras.
+    private func manageWorkers() {
+        if case .stopping = phase { return }
+        let current = workers.values.filter { $0.generation == generation && !$0.isQuitting }
+        if current.count < wantedWorkers {
+            guard ContinuousClock.now >= respawnNotBefore else { return }
+            for _ in current.count..<wantedWorkers { spawnWorker() }
+        } else if current.count > wantedWorkers, roll == nil {
+            for extra in current.sorted(by: { $0.number > $1.number }).prefix(current.count - wantedWorkers) {
+                retire(extra.pid)
+            }
+        }
+    }
+
+    private func spawnWorker() {
+        let used = Set(workers.values.map(\.number))
+        let number = (1...).first { !used.contains($0) }!
+        do {
+            let (control, workerEnd) = try ControlSocket.pair()
+            defer { close(workerEnd) }
+            var environment = ProcessInfo.processInfo.environment
+            environment[WorkerContract.workerNumberVariable] = String(number)
+            environment[WorkerContract.supervisorPIDVariable] = String(getpid())
+            let pid = try ChildSpawner.spawn(
+                executable: workerExecutable,
+                arguments: [],
+                environment: environment,
+                descriptors: [WorkerContract.listenDescriptor: listener.descriptor, WorkerContract.controlDescriptor: workerEnd]
+            )
+            control.send(.configure(config.document.merged))
+            workers[pid] = WorkerProcess(
+                pid: pid, number: number, generation: generation, control: control, state: .booting,
+                lastHeartbeat: .now, listenerDescriptor: listener.descriptor)
+            logger.notice("spawned worker \(number) (pid \(pid))")
+        } catch {
+            logger.error("cannot start a worker: \(error)")
+            if case .starting = phase {
+                beginStop(exitCode: ExitCodes.startupFailure, reason: "workers cannot be started")
+            } else {
+                respawnNotBefore = .now + .seconds(2)
+            }
+        }
+    }
+
+    /// Asks a worker to finish its in-flight requests and exit.
+    private func retire(_ pid: pid_t) {
+        guard var worker = workers[pid], !worker.isQuitting else { return }
+        let grace = Duration.milliseconds(Int64(config.authServer.shutdownTimeout * 1000)) + .seconds(5)
+        worker.state = .quitting(deadline: .now + grace)
+        if !worker.control.send(.quit) { kill(pid, SIGTERM) }
+        workers[pid] = worker
+    }
+
+    private func killAll() {
+        for pid in workers.keys { kill(pid, SIGKILL) }
+    }
+
+    private func beginStop(exitCode: Int32, reason: String) {
+        if case .stopping = phase { return }
+        let limit = config.authServer.shutdownTimeout
+        phase = .stopping(deadline: .now + .milliseconds(Int64(limit * 1000)), exitCode: exitCode)
+        notifier.stopping(status: "stopping (\(reason))")
+        logger.notice("\(reason): stopping; workers have up to \(limit) s to finish in-flight requests")
+        for pid in workers.keys { retire(pid) }
+    }
+
+    private func reportReadiness() {
+        guard case .starting = phase else { return }
+        let serving = workers.values.filter { $0.generation == generation && $0.state == .serving }.count
+        guard serving >= wantedWorkers else { return }
+        phase = .running
+        notifier.ready(status: statusLine())
+        logger.notice("ready: \(serving) workers serving \(config.authServer.url)")
+    }
+
+    private func statusLine() -> String {
+        "\(workers.values.filter { $0.state == .serving }.count) workers serving on \(listener.address)"
+    }
+
+    private func closeUnusedListeners() {
+        retiredListeners.removeAll { retired in
+            guard !workers.values.contains(where: { $0.listenerDescriptor == retired.descriptor }) else { return false }
+            retired.close()
+            return true
+        }
+    }
+
+    private func pingWatchdog() {
+        guard let interval = watchdogInterval, ContinuousClock.now - lastWatchdogPing >= interval / 2 else { return }
+        lastWatchdogPing = .now
+        notifier.watchdog()
+    }
+
+    // MARK: - Reload
+
+    private func reload() {
+        notifier.reloading(status: "reloading the configuration")
+        let new: ServerConfig
+        do {
+            new = try ServerConfig.load(from: location)
+        } catch {
+            for problem in error.problems { logger.error("reload failed: \(problem)") }
+            logger.error("still running the previous configuration")
+            notifier.ready(status: "reload failed; \(statusLine())")
+            return
+        }
+        var change = ConfigChange(from: config, to: new)
+        let newTLSFiles = Self.readTLSFiles(new)
+        if change.addressChanged, listener.fromSystemd {
+            logger.warning("auth_server.host and auth_server.port do not apply: the listening socket comes from systemd")
+            change = ConfigChange(needsNewWorkers: change.needsNewWorkers, addressChanged: false)
+        }
+
+        guard change.needsNewWorkers || newTLSFiles != tlsFiles else {
+            config = new
+            adoptHotSettings()
+            for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.merged)) }
+            logger.notice("configuration reloaded in place; log level \(new.logging.level.rawValue)")
+            notifier.ready(status: statusLine())
+            return
+        }
+
+        var newListener: ListeningSocket?
+        if change.addressChanged {
+            do {
+                newListener = try ListeningSocket.bind(host: new.authServer.host, port: new.authServer.port, backlog: new.authServer.backlog)
+            } catch {
+                logger.error("reload failed: \(error); still running the previous configuration")
+                notifier.ready(status: "reload failed; \(statusLine())")
+                return
+            }
+        }
+        roll = Roll(
+            previousConfig: config,
+            previousGeneration: generation,
+            previousListener: newListener == nil ? nil : listener,
+            previousTLSFiles: tlsFiles
+        )
+        if let newListener { listener = newListener }
+        config = new
+        tlsFiles = newTLSFiles
+        generation += 1
+        adoptHotSettings()
+        logger.notice("configuration reloaded; starting \(wantedWorkers) new workers to replace the running ones")
+    }
+
+    private func adoptHotSettings() {
+        LogSettings.shared.apply(config.logging)
+        wantedWorkers = config.authServer.workers.resolved()
+    }
+
+    /// Once the new generation serves, the old one drains; the reload is then complete.
+    private func advanceRoll() {
+        guard let roll else { return }
+        let serving = workers.values.filter { $0.generation == generation && $0.state == .serving }.count
+        guard serving >= wantedWorkers else { return }
+        for worker in workers.values where worker.generation != generation { retire(worker.pid) }
+        if let old = roll.previousListener { retiredListeners.append(old) }
+        self.roll = nil
+        logger.notice("reload complete: \(serving) workers on the new configuration")
+        notifier.ready(status: statusLine())
+    }
+
+    private func abandonRoll(because reason: String) {
+        guard let roll else { return }
+        logger.error("reload abandoned: \(reason); still serving with the previous configuration")
+        for worker in workers.values where worker.generation == generation { retire(worker.pid) }
+        if let previous = roll.previousListener {
+            retiredListeners.append(listener)
+            listener = previous
+        }
+        config = roll.previousConfig
+        tlsFiles = roll.previousTLSFiles
+        generation = roll.previousGeneration
+        adoptHotSettings()
+        self.roll = nil
+        notifier.ready(status: "reload failed; \(statusLine())")
+    }
+
+    /// The certificate and key as they are on disk now, so a renewed certificate rolls the workers.
+    private static func readTLSFiles(_ config: ServerConfig) -> [Data?] {
+        guard config.authServer.ssl else { return [] }
+        return [config.authServer.sslCertificatePath, config.authServer.sslKeyPath].map { path in
+            path.flatMap { FileManager.default.contents(atPath: $0) }
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

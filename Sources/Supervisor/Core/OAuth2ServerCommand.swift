@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OAuth2Shared
+
+/// `oauth2-server`: the supervisor's command line.
+public struct OAuth2ServerCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "oauth2-server",
+        abstract: "An OAuth 2.0 authorization server for an existing website.",
+        discussion: """
+            Configuration is read from $OAUTH2_CONFIG_DIR (or $NODE_CONFIG_DIR, or ./etc): default.json, \
+            then $OAUTH2_ENV.json (or $NODE_ENV.json, or development.json), then runtime.json.
+            """,
+        version: OAuth2ServerVersion.current,
+        subcommands: [Run.self, CheckConfig.self],
+        defaultSubcommand: Run.self
+    )
+
+    public init() {}
+}
+
+/// Runs the supervisor in the foreground until SIGTERM or SIGINT.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the server (the default): the supervisor and its workers, in the foreground.",
+        discussion: "Signals: HUP reloads the configuration, TTIN/TTOU add or remove a worker, TERM/INT stop gracefully."
+    )
+
+    func run() throws {
+        ServerLogHandler.bootstrap(role: "supervisor")
+        let logger = Logger(label: "oauth2.supervisor")
+        // First, before any thread exists, so every thread inherits the blocked signals.
+        let signals: SignalReceiver
+        do {
+            signals = try SignalReceiver()
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(ExitCodes.startupFailure)
+        }
+
+        let location = ConfigLocation.fromEnvironment()
+        let config: ServerConfig
+        do {
+            config = try ServerConfig.load(from: location)
+        } catch {
+            for problem in error.problems { logger.critical("configuration: \(problem)") }
+            throw ExitCode(ExitCodes.startupFailure)
+        }
+        LogSettings.shared.apply(config.logging)
+
+        let arbiter: Arbiter
+        do {
+            arbiter = try Arbiter(config: config, location: location, signals: signals, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(ExitCodes.startupFailure)
+        }
+        let code = arbiter.run()
+        if code != ExitCodes.success { throw ExitCode(code) }
+    }
+}
+
+/// Validates the configuration like `nginx -t`: every problem with its file and key, exit 1 if any.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check the configuration files and exit: 0 when valid, 1 with every problem listed."
+    )
+
+    func run() throws {
+        let location = ConfigLocation.fromEnvironment()
+        do {
+            let config = try ServerConfig.load(from: location)
+            let files = config.document.layers.map(\.path)
+            print("configuration OK (\(files.isEmpty ? "no files found in \(location.directory); built-in defaults" : files.joined(separator: ", ")))")
+        } catch {
+            for problem in error.problems {
+                FileHandle.standardError.write(Data("\(problem)\n".utf8))
+            }
+            FileHandle.standardError.write(Data("configuration check failed: \(error.problems.count) problem(s)\n".utf8))
+            throw ExitCode(ExitCodes.startupFailure)
+        }
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+import SupervisorCore
+
+OAuth2ServerCommand.main()

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import OAuth2Shared
+
+/// Writes the seed's access-log line for every request at notice level:
+/// `remote method path auth status bytes session ms`, with anything that grants access shortened.
+struct AccessLogMiddleware: RouterMiddleware {
+    typealias Context = WorkerRequestContext
+
+    let logger: Logger
+    /// Trust X-Real-IP / X-Forwarded-For for the client address (only behind our own proxy).
+    let behindProxy: Bool
+
+    /// Query parameters whose values are credentials; only their shortened form is logged.
+    static var secretParameters: Set<String> {
+        ["code", "token", "access_token", "refresh_token", "password", "client_secret", "code_verifier", "id_token_hint"]
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, context: context, status: response.status.code, bytes: response.body.contentLength, started: started)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            log(request, context: context, status: status, bytes: nil, started: started)
+            throw error
+        }
+    }
+
+    private func log(_ request: Request, context: Context, status: Int, bytes: Int?, started: ContinuousClock.Instant) {
+        guard logger.logLevel <= .notice else { return }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let fields = [
+            clientAddress(request, context: context),
+            request.method.rawValue,
+            Self.redactedTarget(request.uri),
+            authorization(request),
+            String(status),
+            bytes.map { "\($0) bytes" } ?? "-",
+            request.cookies["sid"].map { Redaction.sessionID($0.value) } ?? "(no session)",
+            String(format: "%.1f ms", milliseconds),
+        ]
+        logger.notice("\(fields.joined(separator: " "))")
+    }
+
+    private func clientAddress(_ request: Request, context: Context) -> String {
+        if behindProxy {
+            if let real = request.headers[.init("X-Real-IP")!] { return real }
+            if let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").first {
+                return forwarded.trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return context.remoteAddress?.ipAddress ?? "-"
+    }
+
+    private func authorization(_ request: Request) -> String {
+        guard let header = request.headers[.authorization] else { return "-" }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard let scheme = parts.first else { return "-" }
+        if scheme.lowercased() == "bearer", parts.count == 2 { return "Bearer \(Redaction.shortened(parts[1]))" }
+        return String(scheme)
+    }
+
+    /// The path and query, with credential-bearing parameters shortened.
+    static func redactedTarget(_ uri: URI) -> String {
+        guard let query = uri.query, !query.isEmpty else { return uri.path }
+        let pairs = query.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, secretParameters.contains(String(parts[0]).removingPercentEncoding ?? "") else {
+                return String(pair)
+            }
+            return "\(parts[0])=\(Redaction.shortened(parts[1]))"
+        }
+        return "\(uri.path)?\(pairs.joined(separator: "&"))"
+    }
+}

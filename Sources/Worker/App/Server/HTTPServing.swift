@@ -1,0 +1,50 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+
+/// Turns a router into the child channel the inherited-socket server runs: HTTP/1.1,
+/// wrapped in TLS when `auth_server.ssl` is on.
+enum HTTPServing {
+    /// Connections idle this long are closed, so a slow or silent client cannot hold a worker's connection slot.
+    static let idleTimeout: TimeAmount = .seconds(75)
+
+    static func responder<Context: RequestContext>(
+        for router: Router<Context>,
+        logger: Logger
+    ) -> HTTPChannelHandler.Responder where Context.Source == ApplicationRequestContextSource {
+        let routes = router.buildResponder()
+        let dates = HTTPDateCache()
+        return { request, responseWriter, channel in
+            let context = Context(source: .init(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await routes.respond(to: request, context: context)
+            } catch {
+                logger.error("unhandled error answering \(request.method) \(request.uri.path): \(error)")
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = dates.current
+            try await responseWriter.write(response: response.head, body: response.body)
+        }
+    }
+
+    static func plainChannel(responder: @escaping HTTPChannelHandler.Responder) -> HTTP1Channel {
+        HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
+    }
+
+    /// Reads the PEM certificate chain and key named by the config; a failure stops the worker from booting.
+    static func tlsChannel(
+        responder: @escaping HTTPChannelHandler.Responder,
+        certificatePath: String,
+        keyPath: String
+    ) throws -> TLSChannel<HTTP1Channel> {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return try TLSChannel(plainChannel(responder: responder), tlsConfiguration: tls)
+    }
+}

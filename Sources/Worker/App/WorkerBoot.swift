@@ -1,0 +1,146 @@
+import CProcessShims
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import OAuth2Shared
+import HummingbirdTLS
+import ServiceLifecycle
+import UnixSignals
+
+/// The worker process from start to exit: identity, configuration from the supervisor,
+/// the HTTP stack on the inherited socket, and the control loop.
+public enum WorkerBoot {
+    static let configurationOrigin = "(configuration from the supervisor)"
+
+    /// A problem that would stop any worker with this configuration from serving.
+    struct CannotBoot: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Runs the worker and returns its exit code.
+    public static func run() async -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        let number = environment[WorkerContract.workerNumberVariable] ?? "0"
+        ServerLogHandler.bootstrap(role: "worker.\(number)")
+        let logger = Logger(label: "oauth2.worker")
+
+        // A worker must not outlive its supervisor: the kernel sends SIGTERM when it goes, and
+        // the check closes the window in which it may have gone before prctl ran.
+        _ = oauth2_set_parent_death_signal(SIGTERM)
+        if let supervisor = environment[WorkerContract.supervisorPIDVariable].flatMap(Int32.init), getppid() != supervisor {
+            logger.error("the supervisor is gone; exiting")
+            return ExitCodes.success
+        }
+
+        do {
+            try await serve(logger: logger)
+            logger.info("stopped")
+            return ExitCodes.success
+        } catch let error as CannotBoot {
+            logger.critical("cannot boot: \(error.description)")
+            return ExitCodes.workerCannotBoot
+        } catch {
+            logger.error("stopped on error: \(error)")
+            return ExitCodes.startupFailure
+        }
+    }
+
+    private static func serve(logger: Logger) async throws {
+        let config: ServerConfig
+        do {
+            let merged = try InitialConfiguration.read(from: WorkerContract.controlDescriptor)
+            config = try ServerConfig(document: ConfigDocument(
+                location: .fromEnvironment(), merged: merged, origin: configurationOrigin))
+        } catch {
+            throw CannotBoot(description: "\(error)")
+        }
+        let runtime = WorkerRuntime(config: config, logger: logger)
+        let router = WorkerRouter.build(runtime: runtime, logger: logger)
+        let responder = HTTPServing.responder(for: router, logger: logger)
+
+        if config.authServer.ssl, let certificate = config.authServer.sslCertificatePath, let key = config.authServer.sslKeyPath {
+            let channel: TLSChannel<HTTP1Channel>
+            do {
+                channel = try HTTPServing.tlsChannel(responder: responder, certificatePath: certificate, keyPath: key)
+            } catch {
+                throw CannotBoot(description: "TLS certificate \(certificate) or key \(key) is unusable: \(error)")
+            }
+            try await serve(childChannel: channel, runtime: runtime, logger: logger)
+        } else {
+            try await serve(childChannel: HTTPServing.plainChannel(responder: responder), runtime: runtime, logger: logger)
+        }
+    }
+
+    private static func serve<Channel: ServerChildChannel>(
+        childChannel: Channel,
+        runtime: WorkerRuntime,
+        logger: Logger
+    ) async throws {
+        let config = runtime.config
+        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        let heartbeat = WorkerContract.heartbeatInterval(workerTimeout: config.authServer.workerTimeout)
+        let control = try await ControlChannel.open(
+            descriptor: WorkerContract.controlDescriptor,
+            eventLoopGroup: eventLoopGroup,
+            heartbeatInterval: .milliseconds(Int64(heartbeat * 1000)),
+            logger: logger
+        )
+        let server = InheritedSocketServer(
+            descriptor: WorkerContract.listenDescriptor,
+            childChannel: childChannel,
+            eventLoopGroup: eventLoopGroup,
+            logger: logger
+        ) {
+            logger.info("accepting connections")
+            try? await control.send(.ready)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: server),
+                .init(service: ControlService(control: control, runtime: runtime, logger: logger),
+                      successTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ).withShutdownLimit(seconds: config.authServer.shutdownTimeout))
+        try await group.run()
+    }
+}
+
+/// Follows the supervisor's orders: apply a new configuration, or quit (drain and exit).
+/// When the supervisor closes the socket, the worker stops too.
+struct ControlService: Service {
+    let control: ControlChannel
+    let runtime: WorkerRuntime
+    let logger: Logger
+
+    func run() async throws {
+        for await message in control.messages.cancelOnGracefulShutdown() {
+            switch message {
+            case .configure(let merged):
+                runtime.reload(merged)
+            case .quit:
+                logger.info("asked to stop; finishing in-flight requests")
+                return
+            case .ready, .heartbeat:
+                logger.warning("unexpected control message from the supervisor: \(message)")
+            }
+        }
+        if !Task.isShuttingDownGracefully {
+            logger.warning("the supervisor closed the control socket; stopping")
+        }
+    }
+}
+
+extension ServiceGroupConfiguration {
+    /// Bounds the drain by `auth_server.shutdown_timeout`, then cancels what is left.
+    func withShutdownLimit(seconds: Double) -> ServiceGroupConfiguration {
+        var configuration = self
+        configuration.maximumGracefulShutdownDuration = .milliseconds(Int64(seconds * 1000))
+        configuration.maximumCancellationDuration = .seconds(2)
+        return configuration
+    }
+}

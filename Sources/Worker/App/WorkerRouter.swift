@@ -1,0 +1,13 @@
+import Hummingbird
+import Logging
+import OAuth2Shared
+
+/// Every route the worker serves, and the middleware in front of them.
+enum WorkerRouter {
+    static func build(runtime: WorkerRuntime, logger: Logger) -> Router<WorkerRequestContext> {
+        let router = Router(context: WorkerRequestContext.self)
+        router.add(middleware: AccessLogMiddleware(logger: logger, behindProxy: runtime.config.authServer.behindProxy))
+        HealthcheckRoutes.add(to: router)
+        return router
+    }
+}

@@ -1,0 +1,32 @@
+import Logging
+import OAuth2Shared
+import Synchronization
+
+/// The configuration a worker runs with now, and the part of a reload it applies in place
+/// (log level, short_sid). Anything else the supervisor applies by rolling workers.
+final class WorkerRuntime: Sendable {
+    private let current: Mutex<ServerConfig>
+    private let logger: Logger
+
+    init(config: ServerConfig, logger: Logger) {
+        self.current = Mutex(config)
+        self.logger = logger
+        LogSettings.shared.apply(config.logging)
+    }
+
+    var config: ServerConfig { current.withLock { $0 } }
+
+    /// Applies a configuration the supervisor has already validated; a worker that still
+    /// finds it unusable keeps the one it has.
+    func reload(_ merged: JSONValue) {
+        do {
+            let config = try ServerConfig(document: ConfigDocument(
+                location: .fromEnvironment(), merged: merged, origin: WorkerBoot.configurationOrigin))
+            current.withLock { $0 = config }
+            LogSettings.shared.apply(config.logging)
+            logger.info("configuration reloaded; log level \(config.logging.level.rawValue)")
+        } catch {
+            logger.error("keeping the previous configuration: \(error)")
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+
+/// A real `oauth2-server` (supervisor and workers) started from the release build with its
+/// own configuration folder and log file, stopped (and checked for leftovers) by the test.
+final class ServerProcess: @unchecked Sendable {
+    let configDirectory: String
+    let logPath: String
+    let port: Int
+    let scheme: String
+    private let process: Process
+
+    var pid: pid_t { process.processIdentifier }
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+
+    /// Writes `default.json` (the test defaults merged with `overrides`) into a fresh folder and
+    /// starts the supervisor there. Waits until it reports ready unless `waitUntilReady` is false.
+    static func start(
+        workers: Int = 2,
+        logLevel: String = "notice",
+        overrides: [String: Any] = [:],
+        environment: [String: String] = [:],
+        arguments: [String] = [],
+        useNodeVariables: Bool = false,
+        waitUntilReady: Bool = true,
+        launcher: [String] = []
+    ) async throws -> ServerProcess {
+        let directory = TestEnvironment.temporaryDirectory("oauth2-test")
+        let port = TestEnvironment.freePort()
+        let config = TestConfig.defaults(port: port, workers: workers, logLevel: logLevel, directory: directory)
+            .merging(overrides)
+        try TestConfig.write(config, to: "\(directory)/default.json")
+        let ssl = ((config["auth_server"] as? [String: Any])?["ssl"] as? Bool) ?? false
+        let server = try ServerProcess(
+            directory: directory, port: port, scheme: ssl ? "https" : "http", environment: environment,
+            arguments: arguments, useNodeVariables: useNodeVariables, launcher: launcher)
+        if waitUntilReady {
+            let ready = await server.waitForLog("ready:", timeout: .seconds(30))
+            if !ready {
+                let log = server.log()
+                server.kill()
+                Issue.record("server did not become ready; log:\n\(log)")
+                throw TestFailure("server did not become ready")
+            }
+        }
+        return server
+    }
+
+    private init(
+        directory: String, port: Int, scheme: String, environment: [String: String], arguments: [String],
+        useNodeVariables: Bool, launcher: [String]
+    ) throws {
+        self.configDirectory = directory
+        self.port = port
+        self.scheme = scheme
+        self.logPath = "\(directory)/server.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let process = Process()
+        let server = TestEnvironment.executable("oauth2-server")
+        if launcher.isEmpty {
+            process.executableURL = URL(fileURLWithPath: server)
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: launcher[0])
+            process.arguments = Array(launcher.dropFirst()) + [server] + arguments
+        }
+        var env = ProcessInfo.processInfo.environment
+        for name in ["OAUTH2_CONFIG_DIR", "OAUTH2_ENV", "NODE_CONFIG_DIR", "NODE_ENV", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"] {
+            env[name] = nil
+        }
+        if useNodeVariables {
+            env["NODE_CONFIG_DIR"] = directory
+            env["NODE_ENV"] = "test"
+        } else {
+            env["OAUTH2_CONFIG_DIR"] = directory
+            env["OAUTH2_ENV"] = "test"
+        }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let log = FileHandle(forWritingAtPath: logPath)!
+        process.standardError = log
+        process.standardOutput = log
+        try process.run()
+        self.process = process
+    }
+
+    // MARK: - Observing
+
+    func log() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    func logLines(containing text: String) -> [Substring] {
+        log().split(separator: "\n").filter { $0.contains(text) }
+    }
+
+    func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(10)) async -> Bool {
+        await eventually(timeout: timeout) { logLines(containing: text).count >= count }
+    }
+
+    var workers: [pid_t] { ProcessTable.children(of: pid, named: "oauth2-worker") }
+
+    var isRunning: Bool { process.isRunning }
+
+    // MARK: - Acting
+
+    func signal(_ signal: Int32) {
+        Glibc.kill(pid, signal)
+    }
+
+    func writeConfig(_ name: String, _ text: String) throws {
+        try text.write(toFile: "\(configDirectory)/\(name)", atomically: true, encoding: .utf8)
+    }
+
+    func writeConfig(_ name: String, _ config: [String: Any]) throws {
+        try TestConfig.write(config, to: "\(configDirectory)/\(name)")
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit status.
+    @discardableResult
+    func stop(timeout: Duration = .seconds(40)) async -> Int32 {
+        let workers = self.workers
+        if process.isRunning { signal(SIGTERM) }
+        if !(await eventually(timeout: timeout) { !process.isRunning }) {
+            Issue.record("server did not stop within \(timeout)")
+            kill()
+        }
+        for worker in workers where ProcessTable.isAlive(worker) {
+            Issue.record("worker \(worker) outlived the supervisor")
+            Glibc.kill(worker, SIGKILL)
+        }
+        return process.terminationStatus
+    }
+
+    /// Last resort: SIGKILL the supervisor and every worker.
+    func kill() {
+        for worker in workers { Glibc.kill(worker, SIGKILL) }
+        if process.isRunning { Glibc.kill(pid, SIGKILL) }
+        process.waitUntilExit()
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The configuration tests start from: loopback, a temp SQLite file, no real resource server.
+enum TestConfig {
+    static func defaults(port: Int, workers: Int, logLevel: String, directory: String) -> [String: Any] {
+        [
+            "auth_server": [
+                "host": "127.0.0.1",
+                "port": port,
+                "num_workers": workers,
+                "session_secret": "test secret",
+                "worker_timeout": 10,
+                "shutdown_timeout": 10,
+            ],
+            "storage": [
+                "default": ["type": "Sqlite", "path": "\(directory)/oauth2.sqlite"],
+            ],
+            "logging": ["level": logLevel, "short_sid": true],
+        ]
+    }
+
+    static func write(_ config: [String: Any], to path: String) throws {
+        let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// Deep merge, objects key by key, as the server merges its config layers.
+    func merging(_ other: [String: Any]) -> [String: Any] {
+        var result = self
+        for (key, value) in other {
+            if let mine = result[key] as? [String: Any], let theirs = value as? [String: Any] {
+                result[key] = mine.merging(theirs)
+            } else {
+                result[key] = value
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+import OAuth2Shared
+
+struct ConfigTests {
+    private func document(_ layers: [(String, String)]) throws -> ConfigDocument {
+        let location = ConfigLocation(directory: "/etc/oauth2", environmentName: "test")
+        return ConfigDocument(location: location, layers: try layers.map { name, text in
+            ConfigDocument.Layer(path: "/etc/oauth2/\(name)", value: try JSONValue.parse(Data(text.utf8)))
+        })
+    }
+
+    @Test func laterLayersMergeObjectsAndReplaceEverythingElse() throws {
+        let doc = try document([
+            ("default.json", #"{"auth_server": {"port": 8081, "views": {"login": "login", "dialog": "dialog"}}, "list": [1, 2]}"#),
+            ("test.json", #"{"auth_server": {"views": {"login": "mine"}}, "list": [3]}"#),
+        ])
+        #expect(doc.merged["auth_server.port"] == .number(8081))
+        #expect(doc.merged["auth_server.views.login"] == .string("mine"))
+        #expect(doc.merged["auth_server.views.dialog"] == .string("dialog"))
+        #expect(doc.merged["list"] == .array([.number(3)]))
+    }
+
+    @Test func problemsNameTheFileThatSetTheValue() throws {
+        let doc = try document([
+            ("default.json", #"{"auth_server": {"port": 8081, "worker_timeout": 0}}"#),
+            ("runtime.json", #"{"auth_server": {"port": "eighty"}}"#),
+        ])
+        #expect(throws: ConfigError.self) { try ServerConfig(document: doc) }
+        do {
+            _ = try ServerConfig(document: doc)
+        } catch {
+            #expect(error.problems.contains(ConfigProblem(
+                file: "/etc/oauth2/runtime.json", key: "auth_server.port", message: "must be a number, not \"eighty\"")))
+            #expect(error.problems.contains { $0.file == "/etc/oauth2/default.json" && $0.key == "auth_server.worker_timeout" })
+        }
+    }
+
+    @Test func seedStyleValuesAreAccepted() throws {
+        let doc = try document([("default.json", #"""
+            {"auth_server": {"port": "8081", "num_workers": "auto", "ssl_cert": null, "ssl_key": null, "session_secret": "x"},
+             "storage": {"audit": {"type": "Postgres", "options": {"user": "postgres", "password": "", "database": "oauth2",
+                                    "host": "127.0.0.1", "port": "5432", "ssl": true}},
+                         "default": {"type": "Redis", "db": 2, "host": "127.0.0.1", "port": 6379, "ttl": 0, "options": {}},
+                         "test_audit": {"type": "Blackhole"}},
+             "logging": {"level": "warning", "short_sid": true}}
+            """#)])
+        let config = try ServerConfig(document: doc)
+        #expect(config.authServer.port == 8081)
+        #expect(config.authServer.workers == .auto)
+        #expect(config.authServer.ssl == false)
+        #expect(config.logging.level == .warn)
+        guard case .postgres(let options) = config.storage.backend(for: "audit") else {
+            Issue.record("audit should be Postgres")
+            return
+        }
+        #expect(options.port == 5432)
+        #expect(options.ssl)
+        guard case .redis(let redis) = config.storage.backend(for: "tokens") else {
+            Issue.record("tokens should fall back to default (Redis)")
+            return
+        }
+        #expect(redis.db == 2)
+        #expect(config.storage.backend(for: "test_audit") == .blackhole)
+    }
+
+    @Test func workerCountMustBeAutoOrAPositiveNumber() throws {
+        for bad in [#""many""#, "0", "-2", "2.5"] {
+            let doc = try document([("default.json", #"{"auth_server": {"num_workers": \#(bad)}}"#)])
+            #expect(throws: ConfigError.self, "num_workers \(bad)") { try ServerConfig(document: doc) }
+        }
+        let doc = try document([("default.json", #"{"auth_server": {"num_workers": "4"}}"#)])
+        #expect(try ServerConfig(document: doc).authServer.workers == .fixed(4))
+    }
+
+    @Test func sslRequiresReadableCertificateAndKey() throws {
+        let doc = try document([("default.json", #"{"auth_server": {"ssl": true, "ssl_cert": "/nonexistent/cert.pem"}}"#)])
+        do {
+            _ = try ServerConfig(document: doc)
+            Issue.record("expected a configuration error")
+        } catch {
+            let text = error.description
+            #expect(text.contains("auth_server.ssl_cert: file /nonexistent/cert.pem does not exist or cannot be read"))
+            #expect(text.contains("auth_server.ssl_key: is required when auth_server.ssl is true"))
+        }
+    }
+
+    @Test func urlDefaultsFromHostAndPortAndMustBeAbsolute() throws {
+        let plain = try ServerConfig(document: document([("default.json", #"{"auth_server": {"port": 9000}}"#)]))
+        #expect(plain.authServer.url == "http://127.0.0.1:9000")
+        let trailing = try ServerConfig(document: document([("default.json", #"{"auth_server": {"url": "https://id.example.com/"}}"#)]))
+        #expect(trailing.authServer.url == "https://id.example.com")
+        #expect(throws: ConfigError.self) {
+            try ServerConfig(document: document([("default.json", #"{"auth_server": {"url": "id.example.com"}}"#)]))
+        }
+    }
+
+    @Test func environmentVariablesPreferOurNamesThenNodeNames() {
+        #expect(ConfigLocation.fromEnvironment([:]) == ConfigLocation(directory: "./etc", environmentName: "development"))
+        #expect(ConfigLocation.fromEnvironment(["NODE_CONFIG_DIR": "/n", "NODE_ENV": "prod"])
+            == ConfigLocation(directory: "/n", environmentName: "prod"))
+        #expect(ConfigLocation.fromEnvironment(["NODE_CONFIG_DIR": "/n", "OAUTH2_CONFIG_DIR": "/o", "NODE_ENV": "a", "OAUTH2_ENV": "b"])
+            == ConfigLocation(directory: "/o", environmentName: "b"))
+        #expect(ConfigLocation(directory: "/o", environmentName: "b").fileNames == ["default.json", "b.json", "runtime.json"])
+    }
+
+    @Test func loadingReportsSyntaxErrorsPerFileAndSkipsMissingFiles() throws {
+        let directory = NSTemporaryDirectory() + "config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try #"{"logging": {"level": "debug"}}"#.write(toFile: "\(directory)/default.json", atomically: true, encoding: .utf8)
+        let location = ConfigLocation(directory: directory, environmentName: "absent")
+        #expect(try ConfigDocument.load(from: location).layers.count == 1)
+
+        try "[1, 2".write(toFile: "\(directory)/runtime.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try ConfigDocument.load(from: location)
+            Issue.record("expected a syntax error")
+        } catch {
+            #expect(error.problems.count == 1)
+            #expect(error.problems[0].file == "\(directory)/runtime.json")
+            #expect(error.problems[0].message.hasPrefix("is not valid JSON"))
+        }
+        #expect(throws: ConfigError.self) {
+            try ConfigDocument.load(from: ConfigLocation(directory: "/nonexistent", environmentName: "x"))
+        }
+    }
+
+    @Test func onlyColdChangesNeedNewWorkers() throws {
+        let base = try ServerConfig(document: document([("default.json", #"{"auth_server": {"port": 8081}}"#)]))
+        let louder = try ServerConfig(document: document([
+            ("default.json", #"{"auth_server": {"port": 8081, "num_workers": 7, "worker_timeout": 9}, "logging": {"level": "debug"}}"#),
+        ]))
+        #expect(ConfigChange(from: base, to: louder) == ConfigChange(needsNewWorkers: false, addressChanged: false))
+        let moved = try ServerConfig(document: document([("default.json", #"{"auth_server": {"port": 8082}}"#)]))
+        #expect(ConfigChange(from: base, to: moved) == ConfigChange(needsNewWorkers: true, addressChanged: true))
+        let otherSite = try ServerConfig(document: document([
+            ("default.json", #"{"auth_server": {"port": 8081}, "resource_server": {"port": 9999}}"#),
+        ]))
+        #expect(ConfigChange(from: base, to: otherSite).needsNewWorkers)
+    }
+
+    @Test func autoWorkerCountFollowsTheCgroupQuota() {
+        #expect(WorkerCount.cpus(fromCgroupCPUMax: "max 100000\n") == nil)
+        #expect(WorkerCount.cpus(fromCgroupCPUMax: "150000 100000\n") == 2)
+        #expect(WorkerCount.cpus(fromCgroupCPUMax: "50000 100000") == 1)
+        #expect(WorkerCount.auto.resolved(cgroupCPUMax: "100000 100000") == 1)
+        #expect(WorkerCount.auto.resolved(cgroupCPUMax: nil) >= 1)
+        #expect(WorkerCount.fixed(5).resolved(cgroupCPUMax: "100000 100000") == 5)
+    }
+}

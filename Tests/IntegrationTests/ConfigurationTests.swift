@@ -2,92 +2,94 @@ import Foundation
 import Testing
 
 /// The configuration as an operator meets it: check-config, the layered files, both sets of variable names.
-@Suite(.serialized)
-struct ConfigurationTests {
-    let server = TestEnvironment.executable("oauth2-server")
+extension IntegrationTests {
+    @Suite(.serialized)
+    struct ConfigurationTests {
+        let server = TestEnvironment.executable("oauth2-server")
 
-    private func configFolder(_ files: [String: String]) throws -> String {
-        let directory = TestEnvironment.temporaryDirectory("oauth2-config")
-        for (name, text) in files {
-            try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
+        private func configFolder(_ files: [String: String]) throws -> String {
+            let directory = TestEnvironment.temporaryDirectory("oauth2-config")
+            for (name, text) in files {
+                try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
+            }
+            return directory
         }
-        return directory
-    }
 
-    @Test func checkConfigAcceptsTheShippedConfiguration() throws {
-        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let etc = repository.appendingPathComponent("etc").path
-        for environment in ["development", "test"] {
-            let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": etc, "OAUTH2_ENV": environment])
+        @Test func checkConfigAcceptsTheShippedConfiguration() throws {
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let etc = repository.appendingPathComponent("etc").path
+            for environment in ["development", "test"] {
+                let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": etc, "OAUTH2_ENV": environment])
+                #expect(result.status == 0, "\(result.output)")
+                #expect(result.output.contains("configuration OK"))
+                #expect(result.output.contains("\(environment).json"))
+            }
+        }
+
+        @Test func checkConfigNamesEveryProblemWithFileAndKey() throws {
+            let directory = try configFolder([
+                "default.json": #"{"auth_server": {"port": 8081}, "storage": {"default": {"type": "Sqlite"}}}"#,
+                "test.json": #"{"auth_server": {"port": "eighty"}, "storage": {"codes": {"type": "Mongo"}}, "logging": {"level": "loud"}}"#,
+            ])
+            let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "test"])
+            #expect(result.status == 1)
+            #expect(result.output.contains("\(directory)/test.json: auth_server.port: must be a number, not \"eighty\""))
+            #expect(result.output.contains("\(directory)/test.json: storage.codes.type: unknown storage type \"Mongo\""))
+            #expect(result.output.contains("\(directory)/test.json: logging.level: must be one of"))
+            #expect(result.output.contains("3 problem(s)"))
+        }
+
+        @Test func checkConfigReportsSyntaxErrorsAndOutOfRangePorts() throws {
+            let broken = try configFolder(["default.json": "{\"auth_server\": {\"port\": 80,}"])
+            let syntax = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": broken])
+            #expect(syntax.status == 1)
+            #expect(syntax.output.contains("\(broken)/default.json: is not valid JSON"))
+
+            let range = try configFolder(["default.json": #"{"auth_server": {"port": 70000}}"#])
+            let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": range])
+            #expect(result.status == 1)
+            #expect(result.output.contains("auth_server.port: must be between 1 and 65535, not 70000"))
+        }
+
+        @Test func numbersWrittenAsStringsAreAcceptedAsTheSeedWritesThem() throws {
+            let directory = try configFolder([
+                "default.json": #"{"auth_server": {"port": "8089", "num_workers": "3"}, "storage": {"audit": {"type": "Postgres", "options": {"port": "5432", "ssl": true}}}}"#,
+            ])
+            let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
             #expect(result.status == 0, "\(result.output)")
-            #expect(result.output.contains("configuration OK"))
-            #expect(result.output.contains("\(environment).json"))
         }
-    }
 
-    @Test func checkConfigNamesEveryProblemWithFileAndKey() throws {
-        let directory = try configFolder([
-            "default.json": #"{"auth_server": {"port": 8081}, "storage": {"default": {"type": "Sqlite"}}}"#,
-            "test.json": #"{"auth_server": {"port": "eighty"}, "storage": {"codes": {"type": "Mongo"}}, "logging": {"level": "loud"}}"#,
-        ])
-        let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "test"])
-        #expect(result.status == 1)
-        #expect(result.output.contains("\(directory)/test.json: auth_server.port: must be a number, not \"eighty\""))
-        #expect(result.output.contains("\(directory)/test.json: storage.codes.type: unknown storage type \"Mongo\""))
-        #expect(result.output.contains("\(directory)/test.json: logging.level: must be one of"))
-        #expect(result.output.contains("3 problem(s)"))
-    }
+        @Test func nodeVariableNamesWorkAndOurNamesWin() async throws {
+            let nodeServer = try await ServerProcess.start(workers: 1, useNodeVariables: true)
+            defer { nodeServer.kill() }
+            #expect(try await TestHTTP.get("\(nodeServer.baseURL)/healthcheck").status == 200)
+            #expect(await nodeServer.stop() == 0)
 
-    @Test func checkConfigReportsSyntaxErrorsAndOutOfRangePorts() throws {
-        let broken = try configFolder(["default.json": "{\"auth_server\": {\"port\": 80,}"])
-        let syntax = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": broken])
-        #expect(syntax.status == 1)
-        #expect(syntax.output.contains("\(broken)/default.json: is not valid JSON"))
+            let ours = try configFolder(["default.json": #"{"auth_server": {"port": 1}}"#, "staging.json": #"{"auth_server": {"port": 2}}"#])
+            let theirs = try configFolder(["default.json": #"{"auth_server": {"port": "x"}}"#])
+            let result = try runCommand(server, ["check-config"], environment: [
+                "OAUTH2_CONFIG_DIR": ours, "OAUTH2_ENV": "staging", "NODE_CONFIG_DIR": theirs, "NODE_ENV": "production",
+            ])
+            #expect(result.status == 0, "\(result.output)")
+            #expect(result.output.contains("\(ours)/staging.json"))
 
-        let range = try configFolder(["default.json": #"{"auth_server": {"port": 70000}}"#])
-        let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": range])
-        #expect(result.status == 1)
-        #expect(result.output.contains("auth_server.port: must be between 1 and 65535, not 70000"))
-    }
+            let nodeOnly = try runCommand(server, ["check-config"], environment: ["NODE_CONFIG_DIR": theirs])
+            #expect(nodeOnly.status == 1)
+            #expect(nodeOnly.output.contains("\(theirs)/default.json: auth_server.port"))
+        }
 
-    @Test func numbersWrittenAsStringsAreAcceptedAsTheSeedWritesThem() throws {
-        let directory = try configFolder([
-            "default.json": #"{"auth_server": {"port": "8089", "num_workers": "3"}, "storage": {"audit": {"type": "Postgres", "options": {"port": "5432", "ssl": true}}}}"#,
-        ])
-        let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
-        #expect(result.status == 0, "\(result.output)")
-    }
+        @Test func startupWithABadConfigExitsOneNamingTheProblem() throws {
+            let directory = try configFolder(["default.json": #"{"storage": {"default": {"type": "Memcache"}}}"#])
+            let result = try runCommand(server, [], environment: ["OAUTH2_CONFIG_DIR": directory])
+            #expect(result.status == 1)
+            #expect(result.output.contains("storage.default.type: unknown storage type \"Memcache\""))
+            #expect(result.output.contains("supervisor["))
+        }
 
-    @Test func nodeVariableNamesWorkAndOurNamesWin() async throws {
-        let nodeServer = try await ServerProcess.start(workers: 1, useNodeVariables: true)
-        defer { nodeServer.kill() }
-        #expect(try await TestHTTP.get("\(nodeServer.baseURL)/healthcheck").status == 200)
-        #expect(await nodeServer.stop() == 0)
-
-        let ours = try configFolder(["default.json": #"{"auth_server": {"port": 1}}"#, "staging.json": #"{"auth_server": {"port": 2}}"#])
-        let theirs = try configFolder(["default.json": #"{"auth_server": {"port": "x"}}"#])
-        let result = try runCommand(server, ["check-config"], environment: [
-            "OAUTH2_CONFIG_DIR": ours, "OAUTH2_ENV": "staging", "NODE_CONFIG_DIR": theirs, "NODE_ENV": "production",
-        ])
-        #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("\(ours)/staging.json"))
-
-        let nodeOnly = try runCommand(server, ["check-config"], environment: ["NODE_CONFIG_DIR": theirs])
-        #expect(nodeOnly.status == 1)
-        #expect(nodeOnly.output.contains("\(theirs)/default.json: auth_server.port"))
-    }
-
-    @Test func startupWithABadConfigExitsOneNamingTheProblem() throws {
-        let directory = try configFolder(["default.json": #"{"storage": {"default": {"type": "Memcache"}}}"#])
-        let result = try runCommand(server, [], environment: ["OAUTH2_CONFIG_DIR": directory])
-        #expect(result.status == 1)
-        #expect(result.output.contains("storage.default.type: unknown storage type \"Memcache\""))
-        #expect(result.output.contains("supervisor["))
-    }
-
-    @Test func versionIsPrinted() throws {
-        let result = try runCommand(server, ["--version"])
-        #expect(result.status == 0)
-        #expect(result.output.firstMatch(of: /^\d+\.\d+\.\d+/) != nil)
+        @Test func versionIsPrinted() throws {
+            let result = try runCommand(server, ["--version"])
+            #expect(result.status == 0)
+            #expect(result.output.firstMatch(of: /^\d+\.\d+\.\d+/) != nil)
+        }
     }
 }

@@ -2,200 +2,203 @@ import Foundation
 import Testing
 
 /// The prefork supervisor as an operator drives it: real binaries, real signals, real sockets.
-@Suite(.serialized)
-struct SupervisorTests {
-    @Test func workersShareOneListeningSocketAndServe() async throws {
-        let server = try await ServerProcess.start(workers: 3)
-        defer { server.kill() }
+extension IntegrationTests {
+    @Suite(.serialized)
+    struct SupervisorTests {
+        @Test func workersShareOneListeningSocketAndServe() async throws {
+            let server = try await ServerProcess.start(workers: 3)
+            defer { server.kill() }
 
-        let workers = server.workers
-        #expect(workers.count == 3)
-        for worker in workers {
-            #expect(ProcessTable.commandLine(of: worker).contains("oauth2-worker"))
-        }
-        // Every worker holds the same socket at descriptor 3, and none binds its own.
-        let sockets = Set(workers.compactMap { ProcessTable.descriptor(3, of: $0) })
-        #expect(sockets.count == 1)
-        #expect(sockets.first?.hasPrefix("socket:") == true)
-
-        for _ in 0..<20 {
-            let response = try await TestHTTP.get("\(server.baseURL)/healthcheck")
-            #expect(response.status == 200)
-            #expect(Int64(response.body.trimmingCharacters(in: .whitespacesAndNewlines)) != nil)
-            #expect(response.header("Date") != nil)
-        }
-        #expect(await server.stop() == 0)
-    }
-
-    @Test func killedWorkerIsReplacedWhileOthersKeepServing() async throws {
-        let server = try await ServerProcess.start(workers: 3)
-        defer { server.kill() }
-        let before = server.workers
-        let victim = try #require(before.first)
-
-        kill(victim, SIGKILL)
-        for _ in 0..<20 {
-            #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
-        }
-        let replaced = await eventually(timeout: .seconds(5)) {
-            let now = server.workers
-            return now.count == 3 && !now.contains(victim)
-        }
-        #expect(replaced)
-        #expect(server.logLines(containing: "(pid \(victim)) died (signal 9").count == 1)
-
-        // A second death right after the first waits, as the seed's backoff does.
-        let second = try #require(server.workers.first { !before.contains($0) })
-        kill(second, SIGKILL)
-        #expect(await server.waitForLog("(pid \(second)) died"))
-        #expect(server.logLines(containing: "(pid \(second)) died").first?.contains("replacing it in 2000 ms") == true)
-        #expect(await eventually(timeout: .seconds(5)) { server.workers.count == 3 })
-        #expect(await server.stop() == 0)
-    }
-
-    @Test func hungWorkerIsReplaced() async throws {
-        let server = try await ServerProcess.start(workers: 2, overrides: ["auth_server": ["worker_timeout": 2]])
-        defer { server.kill() }
-        let victim = try #require(server.workers.first)
-
-        kill(victim, SIGSTOP)
-        #expect(await server.waitForLog("(pid \(victim)) sent no heartbeat", timeout: .seconds(8)))
-        #expect(await eventually(timeout: .seconds(5)) { !server.workers.contains(victim) && server.workers.count == 2 })
-        #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
-        #expect(await server.stop() == 0)
-    }
-
-    @Test func sighupChangesTheLogLevelWithoutARestart() async throws {
-        let server = try await ServerProcess.start(workers: 2, logLevel: "warn")
-        defer { server.kill() }
-        let workers = server.workers
-
-        _ = try await TestHTTP.get("\(server.baseURL)/healthcheck?at=warn")
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(server.logLines(containing: "GET /healthcheck?at=warn").isEmpty)
-
-        try server.writeConfig("runtime.json", ["logging": ["level": "notice"]])
-        server.signal(SIGHUP)
-        #expect(await server.waitForLog("configuration reloaded in place; log level notice"))
-        try await Task.sleep(for: .milliseconds(300))  // the workers apply it from their control socket
-
-        _ = try await TestHTTP.get("\(server.baseURL)/healthcheck?at=notice")
-        #expect(await server.waitForLog("GET /healthcheck?at=notice - 200"))
-        let line = try #require(server.logLines(containing: "GET /healthcheck?at=notice").first)
-        #expect(line.contains(" notice: 127.0.0.1 GET /healthcheck?at=notice - 200 "))
-        #expect(line.contains("(no session)"))
-        #expect(line.firstMatch(of: #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z worker\.\d+\[\d+\] notice: /#) != nil)
-        #expect(server.workers == workers, "the log level changes in place, without new workers")
-        #expect(await server.stop() == 0)
-    }
-
-    @Test func brokenRuntimeJsonOnReloadKeepsTheOldConfigServing() async throws {
-        let server = try await ServerProcess.start(workers: 2)
-        defer { server.kill() }
-        let workers = server.workers
-
-        try server.writeConfig("runtime.json", "{ \"logging\": { \"level\": ")
-        server.signal(SIGHUP)
-        #expect(await server.waitForLog("still running the previous configuration"))
-        let failure = try #require(server.logLines(containing: "reload failed").first)
-        #expect(failure.contains("\(server.configDirectory)/runtime.json"))
-        #expect(failure.contains(" error: "))
-
-        try server.writeConfig("runtime.json", ["auth_server": ["port": "eighty"]])
-        server.signal(SIGHUP)
-        #expect(await server.waitForLog("runtime.json: auth_server.port: must be a number"))
-
-        #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
-        #expect(server.workers == workers)
-        #expect(await server.stop() == 0)
-    }
-
-    @Test func continuousRequestsSeeNoFailureAcrossThreeReloads() async throws {
-        let server = try await ServerProcess.start(workers: 2)
-        defer { server.kill() }
-        let original = Set(server.workers)
-
-        let load = Task {
-            var ok = 0
-            var failures: [String] = []
-            while !Task.isCancelled {
-                do {
-                    let response = try await TestHTTP.get("\(server.baseURL)/healthcheck")
-                    if response.status == 200 { ok += 1 } else { failures.append("status \(response.status)") }
-                } catch {
-                    failures.append("\(error)")
-                }
+            let workers = server.workers
+            #expect(workers.count == 3)
+            for worker in workers {
+                #expect(ProcessTable.commandLine(of: worker).contains("oauth2-worker"))
             }
-            return (ok, failures)
+            // Every worker holds the same socket at descriptor 3, and none binds its own.
+            let sockets = Set(workers.compactMap { ProcessTable.descriptor(3, of: $0) })
+            #expect(sockets.count == 1)
+            #expect(sockets.first?.hasPrefix("socket:") == true)
+
+            for _ in 0..<20 {
+                let response = try await TestHTTP.get("\(server.baseURL)/healthcheck")
+                #expect(response.status == 200)
+                #expect(Int64(response.body.trimmingCharacters(in: .whitespacesAndNewlines)) != nil)
+                #expect(response.header("Date") != nil)
+            }
+            #expect(await server.stop() == 0)
         }
-        for round in 1...3 {
-            // A change only new workers can apply (not a hot key), so each reload rolls them.
-            try server.writeConfig("runtime.json", ["auth_server": ["backlog": 500 + round]])
+
+        @Test func killedWorkerIsReplacedWhileOthersKeepServing() async throws {
+            let server = try await ServerProcess.start(workers: 3)
+            defer { server.kill() }
+            let before = server.workers
+            let victim = try #require(before.first)
+
+            kill(victim, SIGKILL)
+            for _ in 0..<20 {
+                #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
+            }
+            let replaced = await eventually(timeout: .seconds(5)) {
+                let now = server.workers
+                return now.count == 3 && !now.contains(victim)
+            }
+            #expect(replaced)
+            #expect(server.logLines(containing: "(pid \(victim)) died (signal 9").count == 1)
+
+            // A second death right after the first waits, as the seed's backoff does.
+            let second = try #require(server.workers.first { !before.contains($0) })
+            kill(second, SIGKILL)
+            #expect(await server.waitForLog("(pid \(second)) died"))
+            #expect(server.logLines(containing: "(pid \(second)) died").first?.contains("replacing it in 2000 ms") == true)
+            #expect(await eventually(timeout: .seconds(5)) { server.workers.count == 3 })
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func hungWorkerIsReplaced() async throws {
+            let server = try await ServerProcess.start(workers: 2, overrides: ["auth_server": ["worker_timeout": 2]])
+            defer { server.kill() }
+            let victim = try #require(server.workers.first)
+
+            kill(victim, SIGSTOP)
+            #expect(await server.waitForLog("(pid \(victim)) sent no heartbeat", timeout: .seconds(8)))
+            #expect(await eventually(timeout: .seconds(5)) { !server.workers.contains(victim) && server.workers.count == 2 })
+            #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func sighupChangesTheLogLevelWithoutARestart() async throws {
+            let server = try await ServerProcess.start(workers: 2, logLevel: "warn")
+            defer { server.kill() }
+            let workers = server.workers
+
+            _ = try await TestHTTP.get("\(server.baseURL)/healthcheck?at=warn")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(server.logLines(containing: "GET /healthcheck?at=warn").isEmpty)
+
+            try server.writeConfig("runtime.json", ["logging": ["level": "notice"]])
             server.signal(SIGHUP)
-            #expect(await server.waitForLog("reload complete", count: round, timeout: .seconds(20)))
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(await server.waitForLog("configuration reloaded in place; log level notice"))
+            try await Task.sleep(for: .milliseconds(300))  // the workers apply it from their control socket
+
+            _ = try await TestHTTP.get("\(server.baseURL)/healthcheck?at=notice")
+            #expect(await server.waitForLog("GET /healthcheck?at=notice - 200"))
+            let line = try #require(server.logLines(containing: "GET /healthcheck?at=notice").first)
+            #expect(line.contains(" notice: 127.0.0.1 GET /healthcheck?at=notice - 200 "))
+            #expect(line.contains("(no session)"))
+            #expect(line.firstMatch(of: #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z worker\.\d+\[\d+\] notice: /#) != nil)
+            #expect(server.workers == workers, "the log level changes in place, without new workers")
+            #expect(await server.stop() == 0)
         }
-        load.cancel()
-        let (ok, failures) = await load.value
-        #expect(failures.isEmpty, "failed requests: \(failures.prefix(5))")
-        #expect(ok > 50)
-        #expect(await eventually { server.workers.count == 2 })
-        #expect(Set(server.workers).isDisjoint(with: original), "every reload started new workers")
-        #expect(await server.stop() == 0)
-    }
 
-    @Test func ttinAndTtouChangeTheWorkerCount() async throws {
-        let server = try await ServerProcess.start(workers: 2)
-        defer { server.kill() }
+        @Test func brokenRuntimeJsonOnReloadKeepsTheOldConfigServing() async throws {
+            let server = try await ServerProcess.start(workers: 2)
+            defer { server.kill() }
+            let workers = server.workers
 
-        server.signal(SIGTTIN)
-        #expect(await eventually { server.workers.count == 3 })
-        server.signal(SIGTTOU)
-        #expect(await eventually { server.workers.count == 2 })
-        server.signal(SIGTTOU)
-        #expect(await eventually { server.workers.count == 1 })
-        server.signal(SIGTTOU)  // never below one
-        try await Task.sleep(for: .seconds(1))
-        #expect(server.workers.count == 1)
-        #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
-        #expect(await server.stop() == 0)
-    }
+            try server.writeConfig("runtime.json", "{ \"logging\": { \"level\": ")
+            server.signal(SIGHUP)
+            #expect(await server.waitForLog("still running the previous configuration"))
+            let failure = try #require(server.logLines(containing: "reload failed").first)
+            #expect(failure.contains("\(server.configDirectory)/runtime.json"))
+            #expect(failure.contains(" error: "))
 
-    @Test func sigtermFinishesInFlightRequestsAndLeavesNoProcess() async throws {
-        let server = try await ServerProcess.start(workers: 2)
-        defer { server.kill() }
-        let workers = server.workers
+            try server.writeConfig("runtime.json", ["auth_server": ["port": "eighty"]])
+            server.signal(SIGHUP)
+            #expect(await server.waitForLog("runtime.json: auth_server.port: must be a number"))
 
-        #expect(await server.stop() == 0)
-        for worker in workers { #expect(!ProcessTable.isAlive(worker)) }
-        #expect(server.logLines(containing: "supervisor[").last?.contains("stopped") == true)
-    }
+            #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
+            #expect(server.workers == workers)
+            #expect(await server.stop() == 0)
+        }
 
-    @Test func workersDoNotOutliveAKilledSupervisor() async throws {
-        let server = try await ServerProcess.start(workers: 2)
-        defer { server.kill() }
-        let workers = server.workers
-        #expect(workers.count == 2)
+        @Test func continuousRequestsSeeNoFailureAcrossThreeReloads() async throws {
+            let server = try await ServerProcess.start(workers: 2)
+            defer { server.kill() }
+            let original = Set(server.workers)
 
-        server.signal(SIGKILL)
-        #expect(await eventually(timeout: .seconds(10)) { workers.allSatisfy { !ProcessTable.isAlive($0) } })
-    }
+            let stop = StopFlag()
+            let load = Task {
+                var ok = 0
+                var failures: [String] = []
+                while !stop.isSet {
+                    do {
+                        let response = try await TestHTTP.get("\(server.baseURL)/healthcheck")
+                        if response.status == 200 { ok += 1 } else { failures.append("status \(response.status)") }
+                    } catch {
+                        failures.append("\(Date().timeIntervalSince1970) \(error)")
+                    }
+                }
+                return (ok, failures)
+            }
+            for round in 1...3 {
+                // A change only new workers can apply (not a hot key), so each reload rolls them.
+                try server.writeConfig("runtime.json", ["auth_server": ["backlog": 500 + round]])
+                server.signal(SIGHUP)
+                #expect(await server.waitForLog("reload complete", count: round, timeout: .seconds(20)))
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            stop.set()
+            let (ok, failures) = await load.value
+            #expect(failures.isEmpty, "failed requests: \(failures.prefix(5))")
+            #expect(ok > 50)
+            #expect(await eventually { server.workers.count == 2 })
+            #expect(Set(server.workers).isDisjoint(with: original), "every reload started new workers")
+            #expect(await server.stop() == 0)
+        }
 
-    @Test func workerThatCannotBootStopsTheServerWithoutARespawnStorm() async throws {
-        let directory = TestEnvironment.temporaryDirectory("oauth2-badcert")
-        try "not a certificate".write(toFile: "\(directory)/cert.pem", atomically: true, encoding: .utf8)
-        try "not a key".write(toFile: "\(directory)/key.pem", atomically: true, encoding: .utf8)
-        let server = try await ServerProcess.start(
-            workers: 2,
-            overrides: ["auth_server": ["ssl": true, "ssl_cert": "\(directory)/cert.pem", "ssl_key": "\(directory)/key.pem"]],
-            waitUntilReady: false
-        )
-        defer { server.kill() }
+        @Test func ttinAndTtouChangeTheWorkerCount() async throws {
+            let server = try await ServerProcess.start(workers: 2)
+            defer { server.kill() }
 
-        #expect(await eventually(timeout: .seconds(20)) { !server.isRunning })
-        #expect(await server.stop() == 1)
-        #expect(server.logLines(containing: "cannot boot").count >= 2)
-        #expect(server.logLines(containing: "spawned worker").count <= 2)
-        #expect(server.log().contains("\(directory)/cert.pem"))
+            server.signal(SIGTTIN)
+            #expect(await eventually { server.workers.count == 3 })
+            server.signal(SIGTTOU)
+            #expect(await eventually { server.workers.count == 2 })
+            server.signal(SIGTTOU)
+            #expect(await eventually { server.workers.count == 1 })
+            server.signal(SIGTTOU)  // never below one
+            try await Task.sleep(for: .seconds(1))
+            #expect(server.workers.count == 1)
+            #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func sigtermFinishesInFlightRequestsAndLeavesNoProcess() async throws {
+            let server = try await ServerProcess.start(workers: 2)
+            defer { server.kill() }
+            let workers = server.workers
+
+            #expect(await server.stop() == 0)
+            for worker in workers { #expect(!ProcessTable.isAlive(worker)) }
+            #expect(server.logLines(containing: "supervisor[").last?.contains("stopped") == true)
+        }
+
+        @Test func workersDoNotOutliveAKilledSupervisor() async throws {
+            let server = try await ServerProcess.start(workers: 2)
+            defer { server.kill() }
+            let workers = server.workers
+            #expect(workers.count == 2)
+
+            server.signal(SIGKILL)
+            #expect(await eventually(timeout: .seconds(10)) { workers.allSatisfy { !ProcessTable.isAlive($0) } })
+        }
+
+        @Test func workerThatCannotBootStopsTheServerWithoutARespawnStorm() async throws {
+            let directory = TestEnvironment.temporaryDirectory("oauth2-badcert")
+            try "not a certificate".write(toFile: "\(directory)/cert.pem", atomically: true, encoding: .utf8)
+            try "not a key".write(toFile: "\(directory)/key.pem", atomically: true, encoding: .utf8)
+            let server = try await ServerProcess.start(
+                workers: 2,
+                overrides: ["auth_server": ["ssl": true, "ssl_cert": "\(directory)/cert.pem", "ssl_key": "\(directory)/key.pem"]],
+                waitUntilReady: false
+            )
+            defer { server.kill() }
+
+            #expect(await eventually(timeout: .seconds(20)) { !server.isRunning })
+            #expect(await server.stop() == 1)
+            #expect(server.logLines(containing: "cannot boot").count >= 2)
+            #expect(server.logLines(containing: "spawned worker").count <= 2)
+            #expect(server.log().contains("\(directory)/cert.pem"))
+        }
     }
 }

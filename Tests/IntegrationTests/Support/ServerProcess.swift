@@ -35,7 +35,8 @@ final class ServerProcess: @unchecked Sendable {
             directory: directory, port: port, scheme: ssl ? "https" : "http", environment: environment,
             arguments: arguments, useNodeVariables: useNodeVariables, launcher: launcher)
         if waitUntilReady {
-            let ready = await server.waitForLog("ready:", timeout: .seconds(30))
+            // Readiness as a client sees it (the "ready:" line is notice level, which a test may hide).
+            let ready = await server.waitUntilServing(workers: workers)
             if !ready {
                 let log = server.log()
                 server.kill()
@@ -93,6 +94,16 @@ final class ServerProcess: @unchecked Sendable {
 
     func logLines(containing text: String) -> [Substring] {
         log().split(separator: "\n").filter { $0.contains(text) }
+    }
+
+    /// Waits until `workers` workers run and the port answers /healthcheck.
+    func waitUntilServing(workers expected: Int, timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, process.isRunning {
+            if workers.count == expected, (try? await TestHTTP.get("\(baseURL)/healthcheck"))?.status == 200 { return true }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return false
     }
 
     func waitForLog(_ text: String, count: Int = 1, timeout: Duration = .seconds(10)) async -> Bool {

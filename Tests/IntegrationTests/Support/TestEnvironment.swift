@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where the built programs are and other facts about the machine the tests run on.
 enum TestEnvironment {
@@ -49,4 +50,11 @@ func eventually(timeout: Duration = .seconds(10), interval: Duration = .millisec
         try? await Task.sleep(for: interval)
     }
     return try condition()
+}
+
+/// Tells a background load loop to finish its current request and stop.
+final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
 }

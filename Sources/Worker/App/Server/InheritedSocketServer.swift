@@ -12,6 +12,10 @@ import ServiceLifecycle
 /// `ServerBootstrap.bind(_ socket:)`. On graceful shutdown it stops accepting at once and
 /// lets open connections finish their in-flight requests.
 struct InheritedSocketServer<ChildChannel: ServerChildChannel>: Service {
+    /// Between "stop accepting" and "close idle connections": a connection accepted an instant
+    /// before the stop has not sent its request yet, and closing it then would reset it.
+    static var firstRequestGrace: TimeAmount { .milliseconds(750) }
+
     let descriptor: Int32
     let childChannel: ChildChannel
     let eventLoopGroup: any EventLoopGroup
@@ -48,8 +52,16 @@ struct InheritedSocketServer<ChildChannel: ServerChildChannel>: Service {
                 }
             }
         } onGracefulShutdown: {
-            let drained = server.channel.eventLoop.makePromise(of: Void.self)
-            quiescing.initiateShutdown(promise: drained)
+            // The other workers keep accepting on the shared socket; this one stops calling
+            // accept() now (closing the server channel instead would drop connections still being
+            // set up), and quiesces its connections (idle ones close, busy ones after their
+            // response) once just-accepted ones have had time to send their request.
+            let channel = server.channel
+            channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in
+                channel.eventLoop.scheduleTask(in: Self.firstRequestGrace) {
+                    quiescing.initiateShutdown(promise: nil)
+                }
+            }
         }
     }
 }

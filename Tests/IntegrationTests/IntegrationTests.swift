@@ -1,0 +1,7 @@
+import Testing
+
+/// Every suite that starts real server processes runs inside this one, one test at a time:
+/// they share two CPU cores and wall-clock deadlines, so running them side by side would
+/// measure the machine rather than the server.
+@Suite(.serialized)
+enum IntegrationTests {}

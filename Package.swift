@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "oauth2-server", targets: ["Supervisor"]),
         .executable(name: "oauth2-worker", targets: ["Worker"]),
+        .executable(name: "dummy-resource-server", targets: ["DummyResourceServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -107,15 +108,32 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The seed's stub website, started by the supervisor when resource_server.type is "dummy".
+        .executableTarget(
+            name: "DummyResourceServer",
+            dependencies: [
+                "OAuth2Shared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/DummyResourceServer",
+            swiftSettings: swiftSettings
+        ),
+
+        // Real servers (PostgreSQL, Redis) that tests start, stop and restart.
+        .target(name: "TestSupport", dependencies: ["CProcessShims"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "SharedTests",
-            dependencies: ["OAuth2Shared"],
+            dependencies: ["OAuth2Shared", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "OAuth2Shared",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

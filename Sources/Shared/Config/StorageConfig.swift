@@ -46,9 +46,17 @@ public enum StorageBackendConfig: Sendable, Equatable {
         public var db: Int
         public var ttl: Int
         public var password: String?
+
+        public init(host: String, port: Int, db: Int, ttl: Int, password: String?) {
+            self.host = host
+            self.port = port
+            self.db = db
+            self.ttl = ttl
+            self.password = password
+        }
     }
 
-    public struct PostgresOptions: Sendable, Equatable {
+    public struct PostgresOptions: Sendable, Hashable {
         public var host: String
         public var port: Int
         public var user: String
@@ -56,6 +64,16 @@ public enum StorageBackendConfig: Sendable, Equatable {
         public var database: String
         public var ssl: Bool
         public var ttl: Int
+
+        public init(host: String, port: Int, user: String, password: String, database: String, ssl: Bool, ttl: Int) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+            self.database = database
+            self.ssl = ssl
+            self.ttl = ttl
+        }
     }
 
     init?(group: String, reader: inout ConfigReader) {

@@ -304,6 +304,15 @@ final class Arbiter {
             notifier.ready(status: "reload failed; \(statusLine())")
             return
         }
+        if new.storage != config.storage {
+            do {
+                try BlockingAsync.run { [logger] in try await StorageMigrator.migrate(new.storage, logger: logger) }
+            } catch {
+                logger.error("reload failed: cannot prepare storage: \(error); still running the previous configuration")
+                notifier.ready(status: "reload failed; \(statusLine())")
+                return
+            }
+        }
         var change = ConfigChange(from: config, to: new)
         let newTLSFiles = Self.readTLSFiles(new)
         if change.addressChanged, listener.fromSystemd {

@@ -48,6 +48,12 @@ struct Run: ParsableCommand {
             throw ExitCode(ExitCodes.startupFailure)
         }
         LogSettings.shared.apply(config.logging)
+        do {
+            try BlockingAsync.run { try await StorageMigrator.migrate(config.storage, logger: logger) }
+        } catch {
+            logger.critical("cannot prepare storage: \(error)")
+            throw ExitCode(ExitCodes.startupFailure)
+        }
 
         let arbiter: Arbiter
         do {

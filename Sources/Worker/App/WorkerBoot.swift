@@ -58,7 +58,21 @@ public enum WorkerBoot {
             throw CannotBoot(description: "\(error)")
         }
         let runtime = WorkerRuntime(config: config, logger: logger)
-        let router = WorkerRouter.build(runtime: runtime, logger: logger)
+        let storage: StorageRegistry
+        do {
+            storage = try await StorageRegistry.open(config.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        } catch {
+            throw CannotBoot(description: "cannot open storage: \(error)")
+        }
+        let siteHTTP = SiteHTTPClient(config: config.resourceServer)
+        let site: any ResourceServer
+        do {
+            site = try ResourceServerTypes.make(config: config, http: siteHTTP)
+        } catch {
+            throw CannotBoot(description: "\(error)")
+        }
+        let backends = BackendsService(storage: storage, site: siteHTTP)
+        let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, logger: logger)
         let responder = HTTPServing.responder(for: router, logger: logger)
 
         if config.authServer.ssl, let certificate = config.authServer.sslCertificatePath, let key = config.authServer.sslKeyPath {
@@ -68,15 +82,17 @@ public enum WorkerBoot {
             } catch {
                 throw CannotBoot(description: "TLS certificate \(certificate) or key \(key) is unusable: \(error)")
             }
-            try await serve(childChannel: channel, runtime: runtime, logger: logger)
+            try await serve(childChannel: channel, runtime: runtime, backends: backends, logger: logger)
         } else {
-            try await serve(childChannel: HTTPServing.plainChannel(responder: responder), runtime: runtime, logger: logger)
+            try await serve(
+                childChannel: HTTPServing.plainChannel(responder: responder), runtime: runtime, backends: backends, logger: logger)
         }
     }
 
     private static func serve<Channel: ServerChildChannel>(
         childChannel: Channel,
         runtime: WorkerRuntime,
+        backends: BackendsService,
         logger: Logger
     ) async throws {
         let config = runtime.config
@@ -99,6 +115,7 @@ public enum WorkerBoot {
         }
         let group = ServiceGroup(configuration: .init(
             services: [
+                .init(service: backends),
                 .init(service: server),
                 .init(service: ControlService(control: control, runtime: runtime, logger: logger),
                       successTerminationBehavior: .gracefullyShutdownGroup),

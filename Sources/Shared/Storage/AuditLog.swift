@@ -1,0 +1,36 @@
+import Foundation
+
+/// One line of the audit trail: who was granted, exchanged, refreshed or lost what.
+public struct AuditRecord: Sendable, Equatable, Codable {
+    public var at: Date
+    /// What happened, e.g. `grant`, `code_exchange`, `refresh`, `revoke`, `deny`, `refresh_reuse`.
+    public var event: String
+    public var userID: String?
+    public var clientID: String?
+    public var scope: String?
+    /// A short, non-replayable id of the token or code concerned (never the token itself).
+    public var tokenID: String?
+    public var detail: String?
+
+    public init(
+        at: Date = Date(), event: String, userID: String? = nil, clientID: String? = nil,
+        scope: String? = nil, tokenID: String? = nil, detail: String? = nil
+    ) {
+        // Stored with millisecond precision by every backend; round here so a record reads back equal.
+        self.at = Date(timeIntervalSince1970: (at.timeIntervalSince1970 * 1000).rounded() / 1000)
+        self.event = event
+        self.userID = userID
+        self.clientID = clientID
+        self.scope = scope
+        self.tokenID = tokenID
+        self.detail = detail
+    }
+}
+
+/// The `audit` group: append-only. An append that fails fails the operation it records (the
+/// endpoint answers 503 and issues nothing), so the trail never silently misses an event.
+public protocol AuditLog: Sendable {
+    func append(_ record: AuditRecord) async throws
+    /// The newest records first, for operators and tests.
+    func recent(limit: Int) async throws -> [AuditRecord]
+}

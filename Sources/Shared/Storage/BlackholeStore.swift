@@ -1,0 +1,19 @@
+/// "Blackhole": accepts everything and keeps nothing, as the seed uses it for audit in tests.
+public struct BlackholeStore: RecordStore, AuditLog {
+    public let group: String
+    public var defaultTTL: Int { 0 }
+
+    public init(group: String) { self.group = group }
+
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {}
+    public func get(_ key: String) async throws -> [UInt8]? { nil }
+    public func delete(_ key: String) async throws {}
+    public func take(_ key: String) async throws -> [UInt8]? { nil }
+    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {}
+    public func removeFromIndex(_ index: String, member: String) async throws {}
+    public func members(ofIndex index: String) async throws -> [String] { [] }
+    public func deleteIndex(_ index: String) async throws {}
+    public func ping() async throws {}
+    public func append(_ record: AuditRecord) async throws {}
+    public func recent(limit: Int) async throws -> [AuditRecord] { [] }
+}

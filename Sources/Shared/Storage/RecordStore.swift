@@ -1,0 +1,54 @@
+/// One storage group's records (sessions, codes, tokens, …): opaque values under string keys,
+/// each with an expiry, plus named indexes (sets of keys) such as "the grants of user U".
+///
+/// Every backend (SQLite, PostgreSQL, Redis) keeps the same promises, checked by one contract
+/// test suite: an expired record is never returned, and `take` hands a record to exactly one
+/// caller even when many workers on many hosts ask at once.
+public protocol RecordStore: Sendable {
+    /// The group this store serves, for logs and errors.
+    var group: String { get }
+    /// Seconds records live when `put` names no lifetime (0 = forever): the group's `ttl`.
+    var defaultTTL: Int { get }
+
+    /// Stores `value` under `key` for `ttl` seconds (nil: the group's ttl; 0: no expiry), replacing any old value.
+    func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws
+    func get(_ key: String) async throws -> [UInt8]?
+    func delete(_ key: String) async throws
+    /// Removes and returns the record in one atomic step: of concurrent callers, one gets it.
+    func take(_ key: String) async throws -> [UInt8]?
+
+    /// Adds `member` to the set `index` for at least `ttl` seconds (nil: the group's ttl).
+    func addToIndex(_ index: String, member: String, ttl: Int?) async throws
+    func removeFromIndex(_ index: String, member: String) async throws
+    /// The live members of `index` (an expired or missing index is empty).
+    func members(ofIndex index: String) async throws -> [String]
+    /// Deletes the whole index.
+    func deleteIndex(_ index: String) async throws
+
+    /// Checks the backend answers (for health checks).
+    func ping() async throws
+}
+
+extension RecordStore {
+    public func put(_ key: String, _ value: [UInt8]) async throws { try await put(key, value, ttl: nil) }
+    public func addToIndex(_ index: String, member: String) async throws { try await addToIndex(index, member: member, ttl: nil) }
+
+    /// The lifetime in seconds a write uses: the explicit one, or the group's; 0 means none.
+    func effectiveTTL(_ ttl: Int?) -> Int { ttl ?? defaultTTL }
+}
+
+/// A storage backend that cannot be used right now (down, unreachable, too slow). Endpoints
+/// answer 503 for it; it is never the client's fault.
+public struct StorageUnavailable: Error, CustomStringConvertible {
+    public let group: String
+    public let backend: String
+    public let reason: String
+
+    public init(group: String, backend: String, reason: String) {
+        self.group = group
+        self.backend = backend
+        self.reason = reason
+    }
+
+    public var description: String { "storage group \(group) (\(backend)) is unavailable: \(reason)" }
+}

@@ -1,0 +1,74 @@
+import Logging
+import NIOCore
+
+/// A non-blocking Redis client: a small pool of pipelined connections on NIO event loops, with
+/// hiredis used only to encode commands and parse replies. Safe to share between tasks.
+///
+/// Each connection authenticates and selects the database before its first command. A lost
+/// connection is replaced on demand, so while Redis is down commands fail quickly with
+/// `unavailable`, and they work again by themselves once it is back.
+public final class RedisClient: Sendable {
+    private let pool: RedisConnectionPool
+
+    /// - Parameters:
+    ///   - password: sent with `AUTH`; nil or empty sends none (as the seed treated an empty one).
+    ///   - connectionCount: connections in the pool; commands are spread round robin and
+    ///     pipelined on each.
+    ///   - connectTimeout: bounds connecting, which happens lazily inside `send`.
+    ///   - commandTimeout: bounds each command from the moment it is written, and `AUTH`/`SELECT`.
+    public init(
+        host: String,
+        port: Int,
+        database: Int,
+        password: String?,
+        eventLoopGroup: any EventLoopGroup,
+        logger: Logger,
+        connectionCount: Int = 4,
+        connectTimeout: Duration = .seconds(2),
+        commandTimeout: Duration = .seconds(3)
+    ) {
+        var logger = logger
+        logger[metadataKey: "redis"] = "\(host):\(port)/\(database)"
+        let settings = RedisConnection.Settings(
+            host: host, port: port, database: database,
+            password: password?.isEmpty == false ? password : nil,
+            connectTimeout: connectTimeout, commandTimeout: commandTimeout)
+        self.pool = RedisConnectionPool(
+            settings: settings, size: connectionCount, eventLoopGroup: eventLoopGroup, logger: logger)
+    }
+
+    /// Sends one command, e.g. `[SET, key, value, EX, 60]`, and returns its reply. Arguments are
+    /// binary-safe. An error reply from Redis is thrown (`serverError`), never returned, so a
+    /// returned reply is always a success; errors inside an array reply (`EVAL`) stay values.
+    ///
+    /// Consecutive calls may run on different connections, so connection state does not carry
+    /// over between them: use a Lua script (`EVAL`), not `MULTI`/`EXEC` or `WATCH`, for atomic
+    /// steps. Cancelling the calling task does not recall a command already written; the call
+    /// still ends within the command timeout.
+    public func send(_ arguments: [[UInt8]]) async throws(RedisClientError) -> RedisReply {
+        let command = RedisCommandEncoder.encode(arguments)
+        let connection = try await pool.connection()
+        let reply: RedisReply
+        do {
+            reply = try await connection.send(command).get()
+        } catch let error as RedisClientError {
+            throw error
+        } catch {
+            throw RedisClientError(kind: .unavailable, message: "\(error)")
+        }
+        if case .error(let message) = reply {
+            throw RedisClientError(kind: .serverError, message: message)
+        }
+        return reply
+    }
+
+    /// Sends a command whose arguments are all text, e.g. `send("GET", key)`.
+    public func send(_ arguments: String...) async throws(RedisClientError) -> RedisReply {
+        try await send(arguments.map { Array($0.utf8) })
+    }
+
+    /// Closes every connection. Commands in flight and any sent later fail with `unavailable`.
+    public func shutdown() async {
+        await pool.shutdown()
+    }
+}

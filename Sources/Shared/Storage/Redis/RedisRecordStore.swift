@@ -1,0 +1,135 @@
+import Foundation
+
+/// A storage group kept in Redis, as the seed keeps expiring state. Keys are namespaced by
+/// group (`oauth2:<group>:r:<key>`), so groups may share a Redis database. An index is a sorted
+/// set scored by each member's expiry, so members expire one by one like SQL rows do.
+public struct RedisRecordStore: RecordStore {
+    public let group: String
+    public let defaultTTL: Int
+    let client: RedisClient
+
+    public init(group: String, defaultTTL: Int, client: RedisClient) {
+        self.group = group
+        self.defaultTTL = defaultTTL
+        self.client = client
+    }
+
+    private func recordKey(_ key: String) -> [UInt8] { Array("oauth2:\(group):r:\(key)".utf8) }
+    private func indexKey(_ index: String) -> [UInt8] { Array("oauth2:\(group):i:\(index)".utf8) }
+
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+        let seconds = effectiveTTL(ttl)
+        var command = [Array("SET".utf8), recordKey(key), value]
+        if seconds > 0 { command += [Array("EX".utf8), Array(String(seconds).utf8)] }
+        try await expectOK(client.send(command))
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        try bulk(await client.send([Array("GET".utf8), recordKey(key)]))
+    }
+
+    public func delete(_ key: String) async throws {
+        try check(await client.send([Array("DEL".utf8), recordKey(key)]))
+    }
+
+    public func take(_ key: String) async throws -> [UInt8]? {
+        // GETDEL (Redis 6.2+) is one atomic command.
+        try bulk(await client.send([Array("GETDEL".utf8), recordKey(key)]))
+    }
+
+    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
+        let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl)).map(String.init) ?? "+inf"
+        try check(await client.send([Array("ZADD".utf8), indexKey(index), Array(expiry.utf8), Array(member.utf8)]))
+    }
+
+    public func removeFromIndex(_ index: String, member: String) async throws {
+        try check(await client.send([Array("ZREM".utf8), indexKey(index), Array(member.utf8)]))
+    }
+
+    public func members(ofIndex index: String) async throws -> [String] {
+        let now = String(StorageClock.nowMilliseconds())
+        // Forget members that expired, then list the rest.
+        try check(await client.send([Array("ZREMRANGEBYSCORE".utf8), indexKey(index), Array("-inf".utf8), Array(now.utf8)]))
+        let reply = try await client.send([Array("ZRANGEBYSCORE".utf8), indexKey(index), Array("(\(now)".utf8), Array("+inf".utf8)])
+        guard case .array(let items?) = try check(reply) else { return [] }
+        return items.compactMap { item in
+            guard case .bulk(let bytes?) = item else { return nil }
+            return String(decoding: bytes, as: UTF8.self)
+        }.sorted()
+    }
+
+    public func deleteIndex(_ index: String) async throws {
+        try check(await client.send([Array("DEL".utf8), indexKey(index)]))
+    }
+
+    public func ping() async throws {
+        try check(await client.send([Array("PING".utf8)]))
+    }
+}
+
+/// The audit trail in Redis: a list of JSON records, newest last.
+public struct RedisAuditLog: AuditLog {
+    let group: String
+    let client: RedisClient
+
+    public init(group: String, client: RedisClient) {
+        self.group = group
+        self.client = client
+    }
+
+    private var key: [UInt8] { Array("oauth2:\(group):audit".utf8) }
+
+    public func append(_ record: AuditRecord) async throws {
+        let json = try JSONEncoder.audit.encode(record)
+        try check(await client.send([Array("RPUSH".utf8), key, Array(json)]))
+    }
+
+    public func recent(limit: Int) async throws -> [AuditRecord] {
+        let reply = try await client.send([Array("LRANGE".utf8), key, Array(String(-limit).utf8), Array("-1".utf8)])
+        guard case .array(let items?) = try check(reply) else { return [] }
+        return items.reversed().compactMap { item in
+            guard case .bulk(let bytes?) = item else { return nil }
+            return try? JSONDecoder.audit.decode(AuditRecord.self, from: Data(bytes))
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var audit: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    static var audit: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return decoder
+    }
+}
+
+/// A reply that is a Redis error becomes a thrown error.
+@discardableResult
+private func check(_ reply: RedisReply) throws -> RedisReply {
+    if case .error(let message) = reply { throw RedisCommandFailed(message: message) }
+    return reply
+}
+
+private func expectOK(_ reply: RedisReply) throws {
+    try check(reply)
+}
+
+private func bulk(_ reply: RedisReply) throws -> [UInt8]? {
+    switch try check(reply) {
+    case .bulk(let bytes): return bytes
+    default: return nil
+    }
+}
+
+/// Redis answered a command with an error reply.
+struct RedisCommandFailed: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "Redis: \(message)" }
+}

@@ -1,0 +1,60 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// A pooled, non-blocking PostgreSQL client for the groups configured with the same server,
+/// user and database. Its `run()` must be running (the worker keeps it in its service group).
+public final class PostgresDatabase: Sendable {
+    public let client: PostgresClient
+    public let description: String
+
+    public init(options: StorageBackendConfig.PostgresOptions, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: options.host, port: options.port, username: options.user,
+            password: options.password.isEmpty ? nil : options.password, database: options.database,
+            tls: options.ssl ? .require(.makeClientConfiguration()) : .disable)
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.maximumConnections = 8
+        configuration.options.connectionIdleTimeout = .seconds(60)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        description = "Postgres \(options.user)@\(options.host):\(options.port)/\(options.database)"
+    }
+
+    /// Runs the connection pool until the task is cancelled; queries wait for it to run.
+    public func run() async {
+        await client.run()
+    }
+
+    /// Brings the database's schema to the newest version. The advisory lock serialises
+    /// supervisors of several hosts starting at once; each step is applied once.
+    public func migrate(logger: Logger) async throws {
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                // An arbitrary, fixed lock id: "oauth2" in ASCII.
+                try await connection.query("SELECT pg_advisory_xact_lock(111111116611150)", logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: StorageSchema.versionTable), logger: logger)
+                var current = 0
+                for try await version in try await connection.query(
+                    "SELECT COALESCE(MAX(version), 0)::INT AS v FROM oauth2_schema_migrations", logger: logger
+                ).decode(Int.self) {
+                    current = version
+                }
+                for migration in StorageSchema.migrations(for: .postgres) where migration.version > current {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query(
+                        "INSERT INTO oauth2_schema_migrations (version, applied_at_ms) VALUES (\(migration.version), \(StorageClock.nowMilliseconds()))",
+                        logger: logger)
+                    logger.notice("\(self.description): applied schema migration \(migration.version)")
+                }
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// A storage group kept in PostgreSQL.
+public struct PostgresRecordStore: RecordStore {
+    public let group: String
+    public let defaultTTL: Int
+    let database: PostgresDatabase
+
+    public init(group: String, defaultTTL: Int, database: PostgresDatabase) {
+        self.group = group
+        self.defaultTTL = defaultTTL
+        self.database = database
+    }
+
+    private var client: PostgresClient { database.client }
+
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+        let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
+        try await client.query("""
+            INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (\(group), \(key), \(ByteBuffer(bytes: value)), \(expiry))
+            ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+            """)
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        let now = StorageClock.nowMilliseconds()
+        let rows = try await client.query("""
+            SELECT value FROM oauth2_records
+            WHERE grp = \(group) AND key = \(key) AND (expires_at IS NULL OR expires_at > \(now))
+            """)
+        for try await value in rows.decode(ByteBuffer.self) { return Array(value.readableBytesView) }
+        return nil
+    }
+
+    public func delete(_ key: String) async throws {
+        try await client.query("DELETE FROM oauth2_records WHERE grp = \(group) AND key = \(key)")
+    }
+
+    public func take(_ key: String) async throws -> [UInt8]? {
+        // DELETE … RETURNING is atomic: of concurrent takers exactly one gets the row.
+        let rows = try await client.query(
+            "DELETE FROM oauth2_records WHERE grp = \(group) AND key = \(key) RETURNING value, expires_at")
+        for try await (value, expiry) in rows.decode((ByteBuffer, Int64?).self) {
+            if let expiry, expiry <= StorageClock.nowMilliseconds() { return nil }
+            return Array(value.readableBytesView)
+        }
+        return nil
+    }
+
+    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
+        let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
+        try await client.query("""
+            INSERT INTO oauth2_index (grp, name, member, expires_at) VALUES (\(group), \(index), \(member), \(expiry))
+            ON CONFLICT (grp, name, member) DO UPDATE SET expires_at = excluded.expires_at
+            """)
+    }
+
+    public func removeFromIndex(_ index: String, member: String) async throws {
+        try await client.query("DELETE FROM oauth2_index WHERE grp = \(group) AND name = \(index) AND member = \(member)")
+    }
+
+    public func members(ofIndex index: String) async throws -> [String] {
+        let now = StorageClock.nowMilliseconds()
+        let rows = try await client.query("""
+            SELECT member FROM oauth2_index
+            WHERE grp = \(group) AND name = \(index) AND (expires_at IS NULL OR expires_at > \(now)) ORDER BY member
+            """)
+        var members: [String] = []
+        for try await member in rows.decode(String.self) { members.append(member) }
+        return members
+    }
+
+    public func deleteIndex(_ index: String) async throws {
+        try await client.query("DELETE FROM oauth2_index WHERE grp = \(group) AND name = \(index)")
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1")
+    }
+
+    /// Deletes expired rows; reads already ignore them.
+    public func purgeExpired() async throws {
+        let now = StorageClock.nowMilliseconds()
+        try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
+        try await client.query("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
+    }
+}
+
+/// The audit trail in PostgreSQL.
+public struct PostgresAuditLog: AuditLog {
+    let group: String
+    let database: PostgresDatabase
+
+    public init(group: String, database: PostgresDatabase) {
+        self.group = group
+        self.database = database
+    }
+
+    public func append(_ record: AuditRecord) async throws {
+        let at = Int64((record.at.timeIntervalSince1970 * 1000).rounded())
+        try await database.client.query("""
+            INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail)
+            VALUES (\(group), \(at), \(record.event), \(record.userID), \(record.clientID), \(record.scope),
+                    \(record.tokenID), \(record.detail))
+            """)
+    }
+
+    public func recent(limit: Int) async throws -> [AuditRecord] {
+        let rows = try await database.client.query("""
+            SELECT at_ms, event, user_id, client_id, scope, token_id, detail FROM oauth2_audit
+            WHERE grp = \(group) ORDER BY id DESC LIMIT \(limit)
+            """)
+        var records: [AuditRecord] = []
+        for try await (at, event, user, client, scope, token, detail) in rows.decode(
+            (Int64, String, String?, String?, String?, String?, String?).self)
+        {
+            records.append(AuditRecord(
+                at: Date(timeIntervalSince1970: Double(at) / 1000), event: event, userID: user, clientID: client,
+                scope: scope, tokenID: token, detail: detail))
+        }
+        return records
+    }
+}

@@ -1,0 +1,62 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteNIO
+import Synchronization
+
+/// One SQLite file opened by this process: every worker of a host opens the same file, so it
+/// runs in WAL mode (readers never block the writer) with a busy timeout (writers of different
+/// processes queue instead of failing). Queries run on NIO's thread pool, never on an event loop.
+public final class SQLiteDatabase: Sendable {
+    public let path: String
+    private let connection: SQLiteConnection
+
+    private init(path: String, connection: SQLiteConnection) {
+        self.path = path
+        self.connection = connection
+    }
+
+    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let database = SQLiteDatabase(path: path, connection: connection)
+        // journal_mode=WAL persists in the file; the others hold for this connection.
+        _ = try await database.rows("PRAGMA busy_timeout = 5000")
+        _ = try await database.rows("PRAGMA journal_mode = WAL")
+        _ = try await database.rows("PRAGMA synchronous = NORMAL")
+        return database
+    }
+
+    /// Runs one statement and returns its rows.
+    @discardableResult
+    public func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        let collected = Mutex<[SQLiteRow]>([])
+        try await connection.query(sql, binds) { row in collected.withLock { $0.append(row) } }
+        return collected.withLock { $0 }
+    }
+
+    public func close() async {
+        try? await connection.close()
+    }
+
+    /// Brings the file's schema to the newest version. `BEGIN IMMEDIATE` takes the write lock
+    /// first, so two processes migrating at once apply each step once.
+    public func migrate(logger: Logger) async throws {
+        try await rows("BEGIN IMMEDIATE")
+        do {
+            try await rows(StorageSchema.versionTable)
+            let current = try await rows("SELECT COALESCE(MAX(version), 0) AS v FROM oauth2_schema_migrations")
+                .first?.column("v")?.integer ?? 0
+            for migration in StorageSchema.migrations(for: .sqlite) where migration.version > current {
+                for statement in migration.statements { try await rows(statement) }
+                try await rows(
+                    "INSERT INTO oauth2_schema_migrations (version, applied_at_ms) VALUES (?, ?)",
+                    [.integer(migration.version), .integer(Int(StorageClock.nowMilliseconds()))])
+                logger.notice("SQLite \(path): applied schema migration \(migration.version)")
+            }
+            try await rows("COMMIT")
+        } catch {
+            _ = try? await rows("ROLLBACK")
+            throw error
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import NIOCore
+import SQLiteNIO
+
+/// A storage group kept in an SQLite file (the embedded default).
+public struct SQLiteRecordStore: RecordStore {
+    public let group: String
+    public let defaultTTL: Int
+    let database: SQLiteDatabase
+
+    public init(group: String, defaultTTL: Int, database: SQLiteDatabase) {
+        self.group = group
+        self.defaultTTL = defaultTTL
+        self.database = database
+    }
+
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+        try await database.rows(
+            """
+            INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+            """,
+            [.text(group), .text(key), .blob(ByteBuffer(bytes: value)), Self.expiry(effectiveTTL(ttl))])
+    }
+
+    public func get(_ key: String) async throws -> [UInt8]? {
+        try await database.rows(
+            "SELECT value FROM oauth2_records WHERE grp = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
+            [.text(group), .text(key), .integer(Int(StorageClock.nowMilliseconds()))]
+        ).first.flatMap(Self.bytes)
+    }
+
+    public func delete(_ key: String) async throws {
+        try await database.rows("DELETE FROM oauth2_records WHERE grp = ? AND key = ?", [.text(group), .text(key)])
+    }
+
+    public func take(_ key: String) async throws -> [UInt8]? {
+        // One statement: SQLite's write lock makes it atomic across connections and processes.
+        let rows = try await database.rows(
+            "DELETE FROM oauth2_records WHERE grp = ? AND key = ? RETURNING value, expires_at",
+            [.text(group), .text(key)])
+        guard let row = rows.first else { return nil }
+        if let expiry = row.column("expires_at")?.integer, Int64(expiry) <= StorageClock.nowMilliseconds() { return nil }
+        return Self.bytes(row)
+    }
+
+    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
+        try await database.rows(
+            """
+            INSERT INTO oauth2_index (grp, name, member, expires_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (grp, name, member) DO UPDATE SET expires_at = excluded.expires_at
+            """,
+            [.text(group), .text(index), .text(member), Self.expiry(effectiveTTL(ttl))])
+    }
+
+    public func removeFromIndex(_ index: String, member: String) async throws {
+        try await database.rows(
+            "DELETE FROM oauth2_index WHERE grp = ? AND name = ? AND member = ?", [.text(group), .text(index), .text(member)])
+    }
+
+    public func members(ofIndex index: String) async throws -> [String] {
+        try await database.rows(
+            "SELECT member FROM oauth2_index WHERE grp = ? AND name = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY member",
+            [.text(group), .text(index), .integer(Int(StorageClock.nowMilliseconds()))]
+        ).compactMap { $0.column("member")?.string }
+    }
+
+    public func deleteIndex(_ index: String) async throws {
+        try await database.rows("DELETE FROM oauth2_index WHERE grp = ? AND name = ?", [.text(group), .text(index)])
+    }
+
+    public func ping() async throws {
+        try await database.rows("SELECT 1")
+    }
+
+    /// Deletes expired rows; reads already ignore them, this keeps the file small.
+    public func purgeExpired() async throws {
+        let now = SQLiteData.integer(Int(StorageClock.nowMilliseconds()))
+        try await database.rows("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
+        try await database.rows("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
+    }
+
+    static func expiry(_ ttl: Int) -> SQLiteData {
+        StorageClock.expiry(afterSeconds: ttl).map { .integer(Int($0)) } ?? .null
+    }
+
+    static func bytes(_ row: SQLiteRow) -> [UInt8]? {
+        guard case .blob(let buffer)? = row.column("value") else { return nil }
+        return Array(buffer.readableBytesView)
+    }
+}
+
+/// The audit trail in an SQLite file.
+public struct SQLiteAuditLog: AuditLog {
+    let group: String
+    let database: SQLiteDatabase
+
+    public init(group: String, database: SQLiteDatabase) {
+        self.group = group
+        self.database = database
+    }
+
+    public func append(_ record: AuditRecord) async throws {
+        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+        try await database.rows(
+            """
+            INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(group), .integer(Int((record.at.timeIntervalSince1970 * 1000).rounded())), .text(record.event),
+             text(record.userID), text(record.clientID), text(record.scope), text(record.tokenID), text(record.detail)])
+    }
+
+    public func recent(limit: Int) async throws -> [AuditRecord] {
+        try await database.rows(
+            "SELECT * FROM oauth2_audit WHERE grp = ? ORDER BY id DESC LIMIT ?", [.text(group), .integer(limit)]
+        ).map { row in
+            AuditRecord(
+                at: .init(timeIntervalSince1970: Double(row.column("at_ms")?.integer ?? 0) / 1000),
+                event: row.column("event")?.string ?? "",
+                userID: row.column("user_id")?.string, clientID: row.column("client_id")?.string,
+                scope: row.column("scope")?.string, tokenID: row.column("token_id")?.string,
+                detail: row.column("detail")?.string)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Logging
+
+/// Brings every SQL database the configuration names to the newest schema. The supervisor runs
+/// this once before it starts workers (and before rolling workers onto a reloaded
+/// configuration), so workers never race to create tables.
+public enum StorageMigrator {
+    public static func migrate(_ config: StorageConfig, logger: Logger) async throws {
+        var sqlitePaths: Set<String> = []
+        var postgres: Set<StorageBackendConfig.PostgresOptions> = []
+        for group in StorageConfig.groups {
+            switch config.backend(for: group) {
+            case .sqlite(let path, _): sqlitePaths.insert(path)
+            case .postgres(let options): postgres.insert(options.connectionKey)
+            case .redis, .blackhole: break
+            }
+        }
+        for path in sqlitePaths.sorted() {
+            let database = try await SQLiteDatabase.open(path: path, logger: logger)
+            defer { Task { await database.close() } }
+            try await database.migrate(logger: logger)
+        }
+        for options in postgres {
+            let database = PostgresDatabase(options: options, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await database.run() }
+                group.addTask {
+                    try await withTimeout(.seconds(15)) { try await database.migrate(logger: logger) }
+                }
+                defer { group.cancelAll() }
+                // The migration task finishes first (or throws); run() only ends when cancelled.
+                try await group.next()
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Logging
+import NIOCore
+
+/// The stores of every group, opened from the `storage` config. Groups that name the same
+/// server (or SQLite file) share one connection pool, and one outage monitor, so an outage is
+/// logged once however many groups live there.
+public final class StorageRegistry: Sendable {
+    private let stores: [String: any RecordStore]
+    public let audit: any AuditLog
+    private let sqliteDatabases: [SQLiteDatabase]
+    private let postgresDatabases: [PostgresDatabase]
+    private let redisClients: [RedisClient]
+    private let purgers: [@Sendable () async throws -> Void]
+    private let logger: Logger
+
+    /// The store of `group`: one of `StorageConfig.groups`.
+    public func store(_ group: String) -> any RecordStore {
+        guard let store = stores[group] else { preconditionFailure("unknown storage group \(group)") }
+        return store
+    }
+
+    /// Every group's store, for health checks.
+    public var allStores: [any RecordStore] { StorageConfig.groups.compactMap { stores[$0] } }
+
+    /// Opens what every group needs. SQLite files are opened now (a file that cannot be opened
+    /// is a boot failure); servers are connected to on first use, so one that is down at boot
+    /// only makes the requests that need it answer 503 until it is back.
+    public static func open(_ config: StorageConfig, eventLoopGroup: any EventLoopGroup, logger: Logger) async throws -> StorageRegistry {
+        var sqlite: [String: (SQLiteDatabase, OutageMonitor)] = [:]
+        var postgres: [StorageBackendConfig.PostgresOptions: (PostgresDatabase, OutageMonitor)] = [:]
+        var redis: [RedisEndpoint: (RedisClient, OutageMonitor)] = [:]
+        var stores: [String: any RecordStore] = [:]
+        var purgers: [@Sendable () async throws -> Void] = []
+        var audit: (any AuditLog)?
+
+        for group in StorageConfig.groups {
+            let backend = config.backend(for: group)
+            switch backend {
+            case .sqlite(let path, let ttl):
+                if sqlite[path] == nil {
+                    let database = try await SQLiteDatabase.open(path: path, logger: logger)
+                    sqlite[path] = (database, OutageMonitor(backend: "Sqlite \(path)", logger: logger))
+                }
+                let (database, monitor) = sqlite[path]!
+                let store = SQLiteRecordStore(group: group, defaultTTL: ttl, database: database)
+                stores[group] = MonitoredStore(store, monitor: monitor)
+                purgers.append { try await store.purgeExpired() }
+                if group == "audit" { audit = MonitoredAuditLog(SQLiteAuditLog(group: group, database: database), monitor: monitor) }
+            case .postgres(let options):
+                let key = options.connectionKey
+                if postgres[key] == nil {
+                    let database = PostgresDatabase(options: options, logger: logger)
+                    postgres[key] = (database, OutageMonitor(backend: database.description, logger: logger))
+                }
+                let (database, monitor) = postgres[key]!
+                let store = PostgresRecordStore(group: group, defaultTTL: options.ttl, database: database)
+                stores[group] = MonitoredStore(store, monitor: monitor)
+                purgers.append { try await store.purgeExpired() }
+                if group == "audit" { audit = MonitoredAuditLog(PostgresAuditLog(group: group, database: database), monitor: monitor) }
+            case .redis(let options):
+                let key = RedisEndpoint(options)
+                if redis[key] == nil {
+                    let client = RedisClient(
+                        host: options.host, port: options.port, database: options.db, password: options.password,
+                        eventLoopGroup: eventLoopGroup, logger: logger)
+                    redis[key] = (client, OutageMonitor(backend: "Redis \(options.host):\(options.port)/\(options.db)", logger: logger))
+                }
+                let (client, monitor) = redis[key]!
+                stores[group] = MonitoredStore(RedisRecordStore(group: group, defaultTTL: options.ttl, client: client), monitor: monitor)
+                if group == "audit" { audit = MonitoredAuditLog(RedisAuditLog(group: group, client: client), monitor: monitor) }
+            case .blackhole:
+                stores[group] = BlackholeStore(group: group)
+                if group == "audit" { audit = BlackholeStore(group: group) }
+            }
+        }
+        return StorageRegistry(
+            stores: stores, audit: audit ?? BlackholeStore(group: "audit"),
+            sqliteDatabases: sqlite.values.map(\.0), postgresDatabases: postgres.values.map(\.0),
+            redisClients: redis.values.map(\.0), purgers: purgers, logger: logger)
+    }
+
+    private init(
+        stores: [String: any RecordStore], audit: any AuditLog, sqliteDatabases: [SQLiteDatabase],
+        postgresDatabases: [PostgresDatabase], redisClients: [RedisClient],
+        purgers: [@Sendable () async throws -> Void], logger: Logger
+    ) {
+        self.stores = stores
+        self.audit = audit
+        self.sqliteDatabases = sqliteDatabases
+        self.postgresDatabases = postgresDatabases
+        self.redisClients = redisClients
+        self.purgers = purgers
+        self.logger = logger
+    }
+
+    /// Runs the PostgreSQL pools and purges expired SQL rows every few minutes, until cancelled.
+    public func run(purgeInterval: Duration = .seconds(300)) async {
+        await withDiscardingTaskGroup { group in
+            for database in postgresDatabases {
+                group.addTask { await database.run() }
+            }
+            let purgers = self.purgers
+            let logger = self.logger
+            group.addTask {
+                // Start at a random point, so the workers of a host do not purge in step.
+                try? await Task.sleep(for: purgeInterval * Double.random(in: 0.2...1))
+                while !Task.isCancelled {
+                    for purge in purgers {
+                        do { try await purge() } catch { logger.debug("purging expired records failed: \(error)") }
+                    }
+                    try? await Task.sleep(for: purgeInterval)
+                }
+            }
+        }
+    }
+
+    /// Closes connections; call after `run()` has returned.
+    public func shutdown() async {
+        for database in sqliteDatabases { await database.close() }
+        for client in redisClients { await client.shutdown() }
+    }
+}
+
+/// What makes two Redis groups share a client.
+struct RedisEndpoint: Hashable {
+    let host: String
+    let port: Int
+    let db: Int
+    let password: String?
+
+    init(_ options: StorageBackendConfig.RedisOptions) {
+        host = options.host
+        port = options.port
+        db = options.db
+        password = options.password
+    }
+}
+
+extension StorageBackendConfig.PostgresOptions {
+    /// The same server, credentials and database, whatever the ttl.
+    var connectionKey: StorageBackendConfig.PostgresOptions {
+        var key = self
+        key.ttl = 0
+        return key
+    }
+}

@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import OAuth2Shared
+
+/// Outbound HTTP to the site: pooled connections, bounded time, the configured identity
+/// (User-Agent, basic auth) on every request, and failures turned into `ResourceServerUnavailable`.
+public final class SiteHTTPClient: Sendable {
+    public let baseURL: String
+    private let client: HTTPClient
+    private let basicAuthorization: String?
+    private let userAgent: String
+    private let timeout: TimeAmount
+
+    /// A response from the site.
+    public struct SiteResponse: Sendable {
+        public let status: Int
+        public let headers: HTTPHeaders
+        public let body: ByteBuffer
+
+        public var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
+        }
+    }
+
+    public init(config: ResourceServerConfig) {
+        let options = config.options
+        func string(_ key: String) -> String? {
+            if case .string(let value)? = options[key] { return value }
+            return nil
+        }
+        func flag(_ key: String) -> Bool {
+            if case .bool(let value)? = options[key] { return value }
+            return false
+        }
+        let ssl = flag("ssl")
+        let defaultPort = ssl ? 443 : 80
+        baseURL = "\(ssl ? "https" : "http")://\(config.host)\(config.port == defaultPort ? "" : ":\(config.port)")"
+        basicAuthorization = string("basic_auth").map { "Basic " + Data($0.utf8).base64EncodedString() }
+        userAgent = string("user_agent") ?? "oauth2-server/\(OAuth2ServerVersion.current)"
+        timeout = .seconds(10)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if flag("allow_bad_ssl_cert") { tls.certificateVerification = .none }
+        client = HTTPClient(
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+            configuration: .init(
+                tlsConfiguration: tls, redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(3), read: .seconds(10))))
+    }
+
+    /// Sends a request to `path` (with its query) on the site.
+    public func send(
+        _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil
+    ) async throws -> SiteResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "User-Agent", value: userAgent)
+        request.headers.add(name: "Accept", value: "application/json, */*")
+        if let basicAuthorization { request.headers.add(name: "Authorization", value: basicAuthorization) }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body { request.body = .bytes(body) }
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let bytes = try await response.body.collect(upTo: 8 << 20)
+            return SiteResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            throw ResourceServerUnavailable(reason: "no answer from \(baseURL) within \(timeout.nanoseconds / 1_000_000_000) s", timedOut: true)
+        } catch {
+            throw ResourceServerUnavailable(reason: "\(baseURL): \(error)")
+        }
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOHTTP1
+
+/// JSON answers of the `/api` functions, in the seed's `{success, message, error}` shape.
+enum APIResponses {
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        var response = Response(status: status, body: .init(byteBuffer: .init(bytes: data)))
+        response.headers[.contentType] = "application/json; charset=utf-8"
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    static func failure(_ status: HTTPResponse.Status, message: String, error: String) -> Response {
+        json(status, ["success": 0, "message": message, "error": error])
+    }
+
+    /// The site's own body and content type, as it sent them.
+    static func relay(_ site: SiteHTTPClient.SiteResponse) -> Response {
+        guard site.status < 500 else {
+            return failure(.badGateway, message: "the resource server failed (status \(site.status))", error: "bad_gateway")
+        }
+        var response = Response(status: .init(code: site.status), body: .init(byteBuffer: site.body))
+        response.headers[.contentType] = site.headers["Content-Type"].first ?? "application/json; charset=utf-8"
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}
+
+/// Reads the site token from a login response: a cookie or a JSON field.
+enum SiteTokenExtraction {
+    static func cookie(named name: String, in headers: [String]) -> String? {
+        for header in headers {
+            guard let pair = header.split(separator: ";").first else { continue }
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                return String(parts[1])
+            }
+        }
+        return nil
+    }
+
+    /// The string fields of a JSON user object, for display on pages.
+    static func profile(from json: [String: Any]) -> [String: String] {
+        json.compactMapValues { value in
+            if let string = value as? String { return string }
+            if let number = value as? NSNumber { return number.stringValue }
+            return nil
+        }
+    }
+
+    /// `application/x-www-form-urlencoded` for a login form.
+    static func formBody(_ fields: [(String, String)]) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return fields.map { name, value in
+            "\(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }.joined(separator: "&")
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import TestSupport
+import Testing
+
+extension IntegrationTests {
+    /// A database that goes away under a running server: clean 503s within seconds, no worker
+    /// crash, one log line per outage, and service back by itself when the database returns.
+    @Suite(.serialized)
+    struct StorageOutageTests {
+        private func expectOutage(server: ServerProcess, failingGroup: String) async throws {
+            for _ in 0..<6 {
+                let started = ContinuousClock.now
+                let response = try await TestHTTP.get("\(server.baseURL)/healthcheck/storage")
+                #expect(response.status == 503)
+                #expect(response.body.contains("\"\(failingGroup)\":\"unavailable\""))
+                #expect(response.body.contains("\"status\":\"unavailable\""))
+                #expect(ContinuousClock.now - started < .seconds(5), "a request waited too long for a dead database")
+            }
+        }
+
+        @Test func redisOutageAnswers503AndRecovers() async throws {
+            let redis = try await RedisServerProcess()
+            let redisGroup: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0, "ttl": 60]
+            let server = try await ServerProcess.start(
+                workers: 2, overrides: ["storage": ["codes": redisGroup, "tokens": redisGroup, "session": redisGroup]])
+            defer { server.kill() }
+            let workers = server.workers
+            #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck/storage").status == 200)
+
+            await redis.stop()
+            try await expectOutage(server: server, failingGroup: "codes")
+            #expect(server.workers == workers, "no worker crashed")
+            let outage = "storage Redis 127.0.0.1:\(redis.port)/0 is unavailable"
+            #expect(await server.waitForLog(outage))
+            #expect(server.logLines(containing: outage).count <= workers.count, "logged once per worker, not per request")
+
+            try await redis.start()
+            #expect(await eventuallyAsync(timeout: .seconds(15)) {
+                (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
+            })
+            #expect(server.logLines(containing: "storage Redis 127.0.0.1:\(redis.port)/0 is available again").count >= 1)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func postgresOutageAnswers503AndRecovers() async throws {
+            let postgres = try PostgresServerProcess()
+            let postgresGroup: [String: Any] = [
+                "type": "Postgres",
+                "options": ["user": "postgres", "password": "", "database": "oauth2", "host": "127.0.0.1", "port": "\(postgres.port)", "ssl": false],
+            ]
+            let server = try await ServerProcess.start(workers: 2, overrides: ["storage": ["users": postgresGroup, "audit": postgresGroup]])
+            defer { server.kill() }
+            let workers = server.workers
+            #expect(server.log().contains("applied schema migration 1"), "the supervisor created the tables")
+            #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck/storage").status == 200)
+
+            try postgres.stop()
+            try await expectOutage(server: server, failingGroup: "audit")
+            #expect(server.workers == workers, "no worker crashed")
+            let outage = "storage Postgres postgres@127.0.0.1:\(postgres.port)/oauth2 is unavailable"
+            #expect(await server.waitForLog(outage))
+            #expect(server.logLines(containing: outage).count <= workers.count, "logged once per worker, not per request")
+
+            try postgres.start()
+            #expect(await eventuallyAsync(timeout: .seconds(30)) {
+                (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
+            })
+            #expect(await server.stop() == 0)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import OAuth2Shared
+import Testing
+
+/// Every worker process of a host opens the same SQLite file. Another process (Python's
+/// sqlite3, a real second SQLite client) races this one for the same one-time records.
+struct SQLiteSharingTests {
+    @Test func twoProcessesTakingTheSameRecordsNeverBothWin() async throws {
+        let logger = Logger(label: "sqlite-sharing")
+        let path = NSTemporaryDirectory() + "shared-\(UUID().uuidString).sqlite"
+        let database = try await SQLiteDatabase.open(path: path, logger: logger)
+        try await database.migrate(logger: logger)
+        let store = SQLiteRecordStore(group: "codes", defaultTTL: 0, database: database)
+        let keys = (0..<200).map { "code-\($0)" }
+        for key in keys { try await store.put(key, Array(key.utf8)) }
+
+        let script = """
+            import random, sqlite3, sys, time
+            db = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            print("ready", flush=True)
+            sys.stdin.readline()
+            won = []
+            order = list(range(200))
+            random.shuffle(order)
+            for i in order:
+                time.sleep(0.0002)  # a peer serving other requests in between
+                row = db.execute("DELETE FROM oauth2_records WHERE grp='codes' AND key=? RETURNING value", ("code-%d" % i,)).fetchone()
+                if row is not None:
+                    won.append("code-%d" % i)
+            db.execute("INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES ('codes', 'from-python', x'01ff', NULL)")
+            print("\\n".join(won))
+            """
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", script, path]
+        let output = Pipe()
+        let input = Pipe()
+        python.standardOutput = output
+        python.standardInput = input
+        try python.run()
+        // Both processes start taking at the same moment.
+        var ready = Data()
+        while !ready.contains(UInt8(ascii: "\n")) { ready.append(output.fileHandleForReading.readData(ofLength: 1)) }
+        input.fileHandleForWriting.write(Data("go\n".utf8))
+
+        // Eight takers here (as a worker serves concurrent requests) against one there.
+        let order = keys.shuffled()
+        let ours = try await withThrowingTaskGroup(of: [String].self) { group in
+            for lane in 0..<8 {
+                group.addTask {
+                    var won: [String] = []
+                    for key in order.enumerated().filter({ $0.offset % 8 == lane }).map(\.element)
+                    where try await store.take(key) != nil {
+                        won.append(key)
+                    }
+                    return won
+                }
+            }
+            return try await group.reduce(into: Set<String>()) { $0.formUnion($1) }
+        }
+        let theirs = Set(
+            String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .split(separator: "\n").map(String.init))
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+
+        #expect(ours.isDisjoint(with: theirs), "a record was taken by both processes: \(ours.intersection(theirs).sorted().prefix(5))")
+        #expect(ours.union(theirs) == Set(keys), "every record was taken by exactly one process")
+        #expect(try await store.get("from-python") == [0x01, 0xFF], "a write of the other process is visible here")
+        await database.close()
+    }
+}

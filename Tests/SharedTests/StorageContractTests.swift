@@ -1,0 +1,144 @@
+import Foundation
+import Logging
+import NIOPosix
+import OAuth2Shared
+import Testing
+
+/// The promises every storage backend keeps, checked against real servers: SQLite on a temp
+/// file, and the Redis and PostgreSQL that scripts/test starts (OAUTH2_TEST_REDIS_PORT,
+/// OAUTH2_TEST_POSTGRES_PORT).
+struct StorageContractTests {
+    enum Backend: String, CaseIterable, Sendable {
+        case sqlite, postgres, redis
+    }
+
+    static let logger = Logger(label: "storage-tests")
+
+    /// A store for a fresh group (so tests never see each other's keys), torn down afterwards.
+    static func withStore<T: Sendable>(
+        _ backend: Backend, defaultTTL: Int = 0, _ body: @Sendable (any RecordStore, any AuditLog) async throws -> T
+    ) async throws -> T {
+        let group = "test-\(UUID().uuidString.prefix(12))"
+        switch backend {
+        case .sqlite:
+            let path = NSTemporaryDirectory() + "contract-\(UUID().uuidString).sqlite"
+            let database = try await SQLiteDatabase.open(path: path, logger: logger)
+            try await database.migrate(logger: logger)
+            defer { Task { await database.close() } }
+            return try await body(
+                SQLiteRecordStore(group: group, defaultTTL: defaultTTL, database: database),
+                SQLiteAuditLog(group: group, database: database))
+        case .postgres:
+            let port = try #require(
+                ProcessInfo.processInfo.environment["OAUTH2_TEST_POSTGRES_PORT"].flatMap(Int.init),
+                "OAUTH2_TEST_POSTGRES_PORT is not set: run the tests with scripts/test, which starts PostgreSQL")
+            let database = PostgresDatabase(
+                options: .init(host: "127.0.0.1", port: port, user: "postgres", password: "", database: "oauth2", ssl: false, ttl: 0),
+                logger: logger)
+            return try await withThrowingTaskGroup(of: T?.self) { tasks in
+                tasks.addTask { await database.run(); return nil }
+                defer { tasks.cancelAll() }
+                try await database.migrate(logger: logger)
+                return try await body(
+                    PostgresRecordStore(group: group, defaultTTL: defaultTTL, database: database),
+                    PostgresAuditLog(group: group, database: database))
+            }
+        case .redis:
+            let port = try #require(
+                ProcessInfo.processInfo.environment["OAUTH2_TEST_REDIS_PORT"].flatMap(Int.init),
+                "OAUTH2_TEST_REDIS_PORT is not set: run the tests with scripts/test, which starts Redis")
+            let client = RedisClient(
+                host: "127.0.0.1", port: port, database: 3, password: nil,
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            do {
+                let result = try await body(
+                    RedisRecordStore(group: group, defaultTTL: defaultTTL, client: client),
+                    RedisAuditLog(group: group, client: client))
+                await client.shutdown()
+                return result
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func putGetDeleteKeepBinaryValuesExactly(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, _ in
+            let value: [UInt8] = [0, 255, 10, 13, 0x80, 0xC3, 0x28, 0]
+            try await store.put("k1", value)
+            #expect(try await store.get("k1") == value)
+            try await store.put("k1", [1, 2, 3])
+            #expect(try await store.get("k1") == [1, 2, 3], "put replaces")
+            try await store.delete("k1")
+            #expect(try await store.get("k1") == nil)
+            #expect(try await store.get("never-written") == nil)
+            #expect(try await store.take("never-written") == nil)
+            try await store.delete("never-written")  // deleting nothing is fine
+            try await store.ping()
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func recordsExpireAfterTheirTTL(_ backend: Backend) async throws {
+        try await Self.withStore(backend, defaultTTL: 1) { store, _ in
+            try await store.put("short", [1], ttl: 1)
+            try await store.put("group-default", [2])  // the group's ttl: 1 s
+            try await store.put("forever", [3], ttl: 0)
+            try await store.put("taken-late", [4], ttl: 1)
+            #expect(try await store.get("short") == [1])
+            try await Task.sleep(for: .milliseconds(2100))
+            #expect(try await store.get("short") == nil)
+            #expect(try await store.get("group-default") == nil)
+            #expect(try await store.take("taken-late") == nil, "an expired record cannot be taken")
+            #expect(try await store.get("forever") == [3])
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func fiftyConcurrentTakesOfOneCodeHaveExactlyOneWinner(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, _ in
+            for round in 0..<3 {
+                try await store.put("code-\(round)", [7, 7, 7])
+                let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<50 { group.addTask { try await store.take("code-\(round)") == [7, 7, 7] } }
+                    return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+                #expect(winners == 1)
+                #expect(try await store.get("code-\(round)") == nil)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func indexesListLiveMembersAndForgetExpiredOnes(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, _ in
+            try await store.addToIndex("user:alice", member: "grant-b")
+            try await store.addToIndex("user:alice", member: "grant-a")
+            try await store.addToIndex("user:alice", member: "grant-a")  // once only
+            try await store.addToIndex("user:alice", member: "grant-old", ttl: 1)
+            try await store.addToIndex("user:bob", member: "grant-c")
+            #expect(try await store.members(ofIndex: "user:alice") == ["grant-a", "grant-b", "grant-old"])
+            try await store.removeFromIndex("user:alice", member: "grant-b")
+            try await Task.sleep(for: .milliseconds(1100))
+            #expect(try await store.members(ofIndex: "user:alice") == ["grant-a"])
+            #expect(try await store.members(ofIndex: "user:bob") == ["grant-c"])
+            try await store.deleteIndex("user:bob")
+            #expect(try await store.members(ofIndex: "user:bob").isEmpty)
+            #expect(try await store.members(ofIndex: "user:nobody").isEmpty)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func auditRecordsAreAppendedAndReadBackNewestFirst(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { _, audit in
+            let first = AuditRecord(event: "grant", userID: "alice", clientID: "test", scope: "read-only", tokenID: "abcd..wxyz")
+            let second = AuditRecord(event: "refresh", userID: "alice", clientID: "test", detail: "rotated")
+            let third = AuditRecord(event: "revoke", userID: "bob")
+            for record in [first, second, third] { try await audit.append(record) }
+            #expect(try await audit.recent(limit: 2) == [third, second])
+            #expect(try await audit.recent(limit: 10) == [third, second, first])
+        }
+    }
+}

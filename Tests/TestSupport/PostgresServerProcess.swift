@@ -1,0 +1,80 @@
+import Foundation
+
+/// A private PostgreSQL server (initdb into a temp folder, a free loopback port, database
+/// `oauth2`), for tests that stop and restart the database under a running server.
+/// PostgreSQL refuses to run as root, so as root its commands run as the `postgres` user.
+public final class PostgresServerProcess: @unchecked Sendable {
+    public let port: Int
+    private let directory: String
+    private let binDirectory: String
+
+    public init() throws {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        guard let version = versions.sorted(by: { $0.compare($1, options: .numeric) == .orderedAscending }).last else {
+            throw ServerProcessFailure("PostgreSQL server binaries not found: install postgresql (scripts/install-deps --test)")
+        }
+        binDirectory = "/usr/lib/postgresql/\(version)/bin"
+        port = FreePort.loopback()
+        directory = NSTemporaryDirectory() + "postgres-test-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if getuid() == 0 {
+            try run("/bin/chown", ["postgres", directory], asPostgres: false)
+        }
+        try run("\(binDirectory)/initdb", ["-D", "\(directory)/data", "-A", "trust", "-U", "postgres"])
+        try start()
+        try run("\(binDirectory)/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "oauth2"])
+    }
+
+    public func start() throws {
+        try run("\(binDirectory)/pg_ctl", [
+            "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w",
+            "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+        ])
+    }
+
+    /// Stops at once, as a crash or a network cut looks to clients.
+    public func stop() throws {
+        try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+    }
+
+    deinit {
+        try? stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func run(_ executable: String, _ arguments: [String], asPostgres: Bool = true) throws {
+        let outputPath = NSTemporaryDirectory() + "postgres-command-\(UUID().uuidString.prefix(8)).out"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        let status = asPostgres && getuid() == 0
+            ? try Command.run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments, outputPath: outputPath)
+            : try Command.run(executable, arguments, outputPath: outputPath)
+        guard status == 0 else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw ServerProcessFailure("\((executable as NSString).lastPathComponent) failed (\(status)): \(text)")
+        }
+    }
+}
+
+public struct ServerProcessFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Ports nobody listens on right now.
+public enum FreePort {
+    public static func loopback() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                _ = bind(fd, $0, length)
+                _ = getsockname(fd, $0, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Glibc
+
+/// A private `redis-server` on a free loopback port, without persistence, started for one test
+/// and stopped by its pid. `stop()` and `start()` again keep the port, to simulate an outage.
+public final class RedisServerProcess {
+    public let port: Int
+    private let arguments: [String]
+    private let directory: String
+    private var process: Process?
+
+    /// Starts the server with `arguments` added to its command line (e.g. `--requirepass`).
+    public init(arguments: [String] = []) async throws {
+        self.port = FreePort.loopback()
+        self.arguments = arguments
+        self.directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("redis-test-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try await start()
+    }
+
+    deinit {
+        // A test that threw before `stop()` must not leave a server behind.
+        if let process, process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Starts redis-server and waits until it accepts connections.
+    public func start() async throws {
+        precondition(process == nil, "redis-server is already running")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        process.arguments = [
+            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory, "--logfile", "\(directory)/redis.log",
+        ] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !Self.acceptsConnections(port: port) {
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                let log = (try? String(contentsOfFile: "\(directory)/redis.log", encoding: .utf8)) ?? ""
+                await stop()
+                throw ServerProcessFailure("redis-server on port \(port) did not start:\n\(log)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Kills the server by pid and waits until it is gone. SIGKILL, not SIGTERM: Foundation's
+    /// Process hands the child the signal mask of the spawning thread, and Swift concurrency's
+    /// threads block SIGTERM, so redis-server would never see it. The server keeps no data, and
+    /// to a client a killed server looks like any other outage.
+    public func stop() async {
+        guard let process else { return }
+        self.process = nil
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        while process.isRunning {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    private static func acceptsConnections(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return address
+    }
+}

@@ -33,6 +33,8 @@ struct DummyResourceServerCommand: AsyncParsableCommand {
         // First: log lines look like every other process's, tagged `resource-server[<pid>]`.
         ServerLogHandler.bootstrap(role: "resource-server")
         let logger = Logger(label: "resource-server")
+        // Started by the supervisor: stop with it.
+        guard SupervisorLink.stopWithSupervisor() else { return }
         guard let level = LogLevelName(configValue: logLevel) else {
             logger.critical(
                 "unknown log level \"\(logLevel)\"; use one of \(LogLevelName.acceptedNames.joined(separator: ", "))")

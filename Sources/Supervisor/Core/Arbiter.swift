@@ -35,6 +35,7 @@ final class Arbiter {
     private var respawnNotBefore = ContinuousClock.now
     private var tlsFiles: [Data?]
     private var lastWatchdogPing = ContinuousClock.now
+    private let site: DummySiteKeeper
     private let signals: SignalReceiver
     private let notifier = SystemdNotifier()
     private let watchdogInterval: Duration?
@@ -55,6 +56,7 @@ final class Arbiter {
         self.wantedWorkers = config.authServer.workers.resolved()
         self.tlsFiles = Self.readTLSFiles(config)
         self.watchdogInterval = notifier.watchdogInterval()
+        self.site = DummySiteKeeper(logger: logger)
     }
 
     /// Runs until the server has stopped; returns the process exit code.
@@ -66,7 +68,7 @@ final class Arbiter {
             readControlSockets()
             reapWorkers()
             murderWorkers()
-            if case .stopping(_, let exitCode) = phase, workers.isEmpty {
+            if case .stopping(_, let exitCode) = phase, workers.isEmpty, site.isStopped {
                 listener.close()
                 retiredListeners.forEach { $0.close() }
                 logger.notice("stopped")
@@ -77,6 +79,7 @@ final class Arbiter {
                 reload()
             }
             manageWorkers()
+            site.reconcile(config, stopping: isStopping)
             advanceRoll()
             reportReadiness()
             closeUnusedListeners()
@@ -148,7 +151,10 @@ final class Arbiter {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             guard pid > 0 else { return }
-            guard var worker = workers.removeValue(forKey: pid) else { continue }
+            guard var worker = workers.removeValue(forKey: pid) else {
+                _ = site.reaped(pid, exit: ChildExit(waitStatus: status))
+                continue
+            }
             worker.control.shutDown()
             workerExited(worker, how: ChildExit(waitStatus: status))
         }
@@ -253,6 +259,12 @@ final class Arbiter {
 
     private func killAll() {
         for pid in workers.keys { kill(pid, SIGKILL) }
+        site.killNow()
+    }
+
+    private var isStopping: Bool {
+        if case .stopping = phase { return true }
+        return false
     }
 
     private func beginStop(exitCode: Int32, reason: String) {
@@ -262,6 +274,7 @@ final class Arbiter {
         notifier.stopping(status: "stopping (\(reason))")
         logger.notice("\(reason): stopping; workers have up to \(limit) s to finish in-flight requests")
         for pid in workers.keys { retire(pid) }
+        site.reconcile(config, stopping: true)
     }
 
     private func reportReadiness() {

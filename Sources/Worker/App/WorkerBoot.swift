@@ -1,4 +1,3 @@
-import CProcessShims
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -27,10 +26,7 @@ public enum WorkerBoot {
         ServerLogHandler.bootstrap(role: "worker.\(number)")
         let logger = Logger(label: "oauth2.worker")
 
-        // A worker must not outlive its supervisor: the kernel sends SIGTERM when it goes, and
-        // the check closes the window in which it may have gone before prctl ran.
-        _ = oauth2_set_parent_death_signal(SIGTERM)
-        if let supervisor = environment[WorkerContract.supervisorPIDVariable].flatMap(Int32.init), getppid() != supervisor {
+        guard SupervisorLink.stopWithSupervisor(environment: environment) else {
             logger.error("the supervisor is gone; exiting")
             return ExitCodes.success
         }

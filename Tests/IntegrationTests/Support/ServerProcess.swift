@@ -8,6 +8,8 @@ final class ServerProcess: @unchecked Sendable {
     let logPath: String
     let port: Int
     let scheme: String
+    /// Where the configured resource server (the dummy site by default) listens.
+    let sitePort: Int
     private let process: Process
 
     var pid: pid_t { process.processIdentifier }
@@ -31,8 +33,9 @@ final class ServerProcess: @unchecked Sendable {
             .merging(overrides)
         try TestConfig.write(config, to: "\(directory)/default.json")
         let ssl = ((config["auth_server"] as? [String: Any])?["ssl"] as? Bool) ?? false
+        let sitePort = ((config["resource_server"] as? [String: Any])?["port"] as? Int) ?? 0
         let server = try ServerProcess(
-            directory: directory, port: port, scheme: ssl ? "https" : "http", environment: environment,
+            directory: directory, port: port, sitePort: sitePort, scheme: ssl ? "https" : "http", environment: environment,
             arguments: arguments, useNodeVariables: useNodeVariables, launcher: launcher)
         if waitUntilReady {
             // Readiness as a client sees it (the "ready:" line is notice level, which a test may hide).
@@ -48,11 +51,12 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     private init(
-        directory: String, port: Int, scheme: String, environment: [String: String], arguments: [String],
+        directory: String, port: Int, sitePort: Int, scheme: String, environment: [String: String], arguments: [String],
         useNodeVariables: Bool, launcher: [String]
     ) throws {
         self.configDirectory = directory
         self.port = port
+        self.sitePort = sitePort
         self.scheme = scheme
         self.logPath = "\(directory)/server.log"
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -173,6 +177,7 @@ enum TestConfig {
                 "default": ["type": "Sqlite", "path": "\(directory)/oauth2.sqlite"],
             ],
             "logging": ["level": logLevel, "short_sid": true],
+            "resource_server": ["type": "dummy", "host": "127.0.0.1", "port": TestEnvironment.freePort()],
         ]
     }
 

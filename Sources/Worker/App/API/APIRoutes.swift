@@ -21,7 +21,7 @@ struct APIRoutes: Sendable {
     }
 
     func add(to router: Router<WorkerRequestContext>) {
-        let api = router.group("/api").add(middleware: CORSMiddleware(
+        let api = router.group("/api").add(middleware: PreflightOKMiddleware()).add(middleware: CORSMiddleware(
             allowOrigin: .all,
             allowHeaders: [.accept, .authorization, .contentType, .origin, .init("X-Requested-With")!],
             allowMethods: [.get, .post, .put, .patch, .delete, .head, .options],
@@ -30,11 +30,15 @@ struct APIRoutes: Sendable {
         api.on(":fn", method: .options) { _, _ in Response(status: .ok) }
         for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
             api.on(":fn", method: method) { request, context in
+                var response: Response
                 do {
-                    return try await call(context.parameters.get("fn") ?? "", request: request, context: context)
+                    response = try await call(context.parameters.get("fn") ?? "", request: request, context: context)
                 } catch let error as StorageUnavailable {
-                    return try error.response(from: request, context: context)
+                    response = try error.response(from: request, context: context)
                 }
+                // As the seed does, on every answer, also to clients that send no Origin.
+                response.headers[.accessControlAllowOrigin] = "*"
+                return response
             }
         }
     }

@@ -29,6 +29,9 @@ public final class SiteHTTPClient: Sendable {
 
     public init(config: ResourceServerConfig) {
         let options = config.options
+        // resource_server.timeout (seconds, default 10) bounds every call to the site.
+        var seconds: Int64 = 10
+        if case .number(let value)? = options["timeout"], value > 0 { seconds = Int64(value) }
         func string(_ key: String) -> String? {
             if case .string(let value)? = options[key] { return value }
             return nil
@@ -42,14 +45,14 @@ public final class SiteHTTPClient: Sendable {
         baseURL = "\(ssl ? "https" : "http")://\(config.host)\(config.port == defaultPort ? "" : ":\(config.port)")"
         basicAuthorization = string("basic_auth").map { "Basic " + Data($0.utf8).base64EncodedString() }
         userAgent = string("user_agent") ?? "oauth2-server/\(OAuth2ServerVersion.current)"
-        timeout = .seconds(10)
+        timeout = .seconds(seconds)
         var tls = TLSConfiguration.makeClientConfiguration()
         if flag("allow_bad_ssl_cert") { tls.certificateVerification = .none }
         client = HTTPClient(
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
             configuration: .init(
                 tlsConfiguration: tls, redirectConfiguration: .disallow,
-                timeout: .init(connect: .seconds(3), read: .seconds(10))))
+                timeout: .init(connect: .seconds(min(3, seconds)), read: .seconds(seconds))))
     }
 
     /// Sends a request to `path` (with its query) on the site.

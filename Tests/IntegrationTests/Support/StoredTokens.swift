@@ -1,0 +1,31 @@
+import Foundation
+import Logging
+import OAuth2Shared
+
+/// Writes access tokens and users straight into a running server's SQLite storage, the way
+/// its token endpoint stores them (hashed), for tests of the API behind tokens.
+struct StoredTokens {
+    let database: SQLiteDatabase
+
+    static func open(for server: ServerProcess) async throws -> StoredTokens {
+        StoredTokens(database: try await SQLiteDatabase.open(
+            path: "\(server.configDirectory)/oauth2.sqlite", logger: Logger(label: "test-tokens")))
+    }
+
+    /// Stores a token with `scope` for `userID` and returns the token itself.
+    func issue(scope: [String], userID: String?, clientID: String = "test", expiresIn: TimeInterval = 3600) async throws -> String {
+        let token = (0..<4).map { _ in UUID().uuidString.replacingOccurrences(of: "-", with: "") }.joined()
+        let record = AccessTokenRecord(
+            grantID: UUID().uuidString, clientID: clientID, userID: userID, scope: scope,
+            issuedAt: Date(), expiresAt: Date().addingTimeInterval(expiresIn))
+        try await SQLiteRecordStore(group: "tokens", defaultTTL: 0, database: database)
+            .put(TokenHash.of(token), record.encoded(), ttl: 3600)
+        return token
+    }
+
+    func save(_ user: SiteUser) async throws {
+        try await SQLiteRecordStore(group: "users", defaultTTL: 0, database: database).put(user.id, user.encoded())
+    }
+
+    func close() async { await database.close() }
+}

@@ -123,7 +123,14 @@ let package = Package(
         ),
 
         // Real servers (PostgreSQL, Redis) that tests start, stop and restart.
-        .target(name: "TestSupport", dependencies: ["CProcessShims"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport", dependencies: ["CProcessShims"], path: "Tests/TestSupport",
+            exclude: ["example_site.py"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WorkerAppTests",
+            dependencies: ["WorkerApp", "OAuth2Shared", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SharedTests",
             dependencies: ["OAuth2Shared", "TestSupport"],

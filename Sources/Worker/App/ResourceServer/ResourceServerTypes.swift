@@ -2,7 +2,7 @@ import OAuth2Shared
 
 /// Every site integration, by its `resource_server.type` name. A site adds its own by writing
 /// one file with a `ResourceServer` and one line here.
-enum ResourceServerTypes {
+public enum ResourceServerTypes {
     typealias Factory = @Sendable (_ reader: inout ConfigReader, _ http: SiteHTTPClient) throws -> any ResourceServer
 
     static let all: [String: Factory] = [
@@ -11,7 +11,7 @@ enum ResourceServerTypes {
     ]
 
     /// The configured site, or a boot failure naming the key at fault.
-    static func make(config: ServerConfig, http: SiteHTTPClient) throws -> any ResourceServer {
+    public static func make(config: ServerConfig, http: SiteHTTPClient) throws -> any ResourceServer {
         let type = config.resourceServer.type
         guard let factory = all[type] else {
             throw ConfigError([ConfigProblem(

@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 
 /// Brings every SQL database the configuration names to the newest schema. The supervisor runs
 /// this once before it starts workers (and before rolling workers onto a reloaded
@@ -15,9 +16,18 @@ public enum StorageMigrator {
             }
         }
         for path in sqlitePaths.sorted() {
-            let database = try await SQLiteDatabase.open(path: path, logger: logger)
-            defer { Task { await database.close() } }
-            try await database.migrate(logger: logger)
+            let threads = NIOThreadPool(numberOfThreads: 1)
+            threads.start()
+            let database = try await SQLiteDatabase.open(path: path, logger: logger, threadPool: threads)
+            do {
+                try await database.migrate(logger: logger)
+                await database.close()
+                try await threads.shutdownGracefully()
+            } catch {
+                await database.close()
+                try? await threads.shutdownGracefully()
+                throw error
+            }
         }
         for options in postgres {
             let database = PostgresDatabase(options: options, logger: logger)

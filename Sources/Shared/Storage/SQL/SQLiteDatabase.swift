@@ -16,8 +16,13 @@ public final class SQLiteDatabase: Sendable {
         self.connection = connection
     }
 
-    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+    /// - Parameter threadPool: where statements run. A connection that holds a transaction
+    ///   across statements (migrations) needs threads of its own: SQLite's busy wait blocks a
+    ///   pool thread, and waiters must not starve the lock holder.
+    public static func open(path: String, logger: Logger, threadPool: NIOThreadPool = .singleton) async throws -> SQLiteDatabase {
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threadPool, logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any())
         let database = SQLiteDatabase(path: path, connection: connection)
         // journal_mode=WAL persists in the file; the others hold for this connection.
         _ = try await database.rows("PRAGMA busy_timeout = 5000")

@@ -6,7 +6,7 @@ import Testing
 /// log file, stopped by the test.
 final class DummySiteProcess: @unchecked Sendable {
     let port: Int
-    let logPath: String
+    let logFile: LogFile
     private let process: Process
 
     var pid: pid_t { process.processIdentifier }
@@ -32,12 +32,11 @@ final class DummySiteProcess: @unchecked Sendable {
 
     private init(port: Int, arguments: [String]) throws {
         self.port = port
-        logPath = TestEnvironment.temporaryDirectory("dummy-site") + "/site.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let (logFile, log) = LogFile.create(at: TestEnvironment.temporaryDirectory("dummy-site") + "/site.log")
+        self.logFile = logFile
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestEnvironment.executable("dummy-resource-server"))
         process.arguments = ["--host", "127.0.0.1", "--port", String(port)] + arguments
-        let log = FileHandle(forWritingAtPath: logPath)!
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -46,13 +45,9 @@ final class DummySiteProcess: @unchecked Sendable {
 
     // MARK: - Observing
 
-    func log() -> String {
-        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-    }
+    func log() -> String { logFile.text }
 
-    func logLines(containing text: String) -> [Substring] {
-        log().split(separator: "\n").filter { $0.contains(text) }
-    }
+    func logLines(containing text: String) -> [Substring] { logFile.lines(containing: text) }
 
     // MARK: - Requests
 

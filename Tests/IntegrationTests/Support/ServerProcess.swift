@@ -5,7 +5,7 @@ import Testing
 /// own configuration folder and log file, stopped (and checked for leftovers) by the test.
 final class ServerProcess: @unchecked Sendable {
     let configDirectory: String
-    let logPath: String
+    let logFile: LogFile
     let port: Int
     let scheme: String
     /// Where the configured resource server (the dummy site by default) listens.
@@ -58,8 +58,8 @@ final class ServerProcess: @unchecked Sendable {
         self.port = port
         self.sitePort = sitePort
         self.scheme = scheme
-        self.logPath = "\(directory)/server.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let (logFile, log) = LogFile.create(at: "\(directory)/server.log")
+        self.logFile = logFile
         let process = Process()
         let server = TestEnvironment.executable("oauth2-server")
         if launcher.isEmpty {
@@ -83,7 +83,6 @@ final class ServerProcess: @unchecked Sendable {
         env.merge(environment) { $1 }
         process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let log = FileHandle(forWritingAtPath: logPath)!
         process.standardError = log
         process.standardOutput = log
         try process.run()
@@ -92,13 +91,9 @@ final class ServerProcess: @unchecked Sendable {
 
     // MARK: - Observing
 
-    func log() -> String {
-        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-    }
+    func log() -> String { logFile.text }
 
-    func logLines(containing text: String) -> [Substring] {
-        log().split(separator: "\n").filter { $0.contains(text) }
-    }
+    func logLines(containing text: String) -> [Substring] { logFile.lines(containing: text) }
 
     /// Waits until `workers` workers run and the port answers /healthcheck.
     func waitUntilServing(workers expected: Int, timeout: Duration = .seconds(30)) async -> Bool {

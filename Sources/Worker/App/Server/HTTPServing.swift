@@ -27,6 +27,8 @@ enum HTTPServing {
                 response = Response(status: .internalServerError)
             }
             response.headers[.date] = dates.current
+            // Browsers must not guess a content type other than the one declared.
+            response.headers[.xContentTypeOptions] = "nosniff"
             try await responseWriter.write(response: response.head, body: response.body)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OAuth2Shared
 import Testing
 
 /// The configuration as an operator meets it: check-config, the layered files, both sets of variable names.
@@ -7,8 +8,10 @@ extension IntegrationTests {
     struct ConfigurationTests {
         let server = TestEnvironment.executable("oauth2-server")
 
-        private func configFolder(_ files: [String: String]) throws -> String {
+        /// A folder with `files`, and a valid clients file unless `files` names one.
+        func configFolder(_ files: [String: String]) throws -> String {
             let directory = TestEnvironment.temporaryDirectory("oauth2-config")
+            try TestConfig.clientsFile.write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
             for (name, text) in files {
                 try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
             }
@@ -91,5 +94,33 @@ extension IntegrationTests {
             #expect(result.status == 0)
             #expect(result.output.firstMatch(of: /^\d+\.\d+\.\d+/) != nil)
         }
+    }
+}
+
+extension IntegrationTests.ConfigurationTests {
+    @Test func checkConfigValidatesTheClientsFile() throws {
+        let directory = try configFolder([
+            "default.json": #"{"client_credentials": {"file": "clients.json"}}"#,
+            "clients.json": #"[{"client_id": "x", "allow_code_grant": true, "valid_redirects": ["not a uri"]}]"#,
+        ])
+        let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+        #expect(result.status == 1)
+        #expect(result.output.contains("\(directory)/clients.json: [0].valid_redirects: item 0 must be an absolute URI"))
+
+        try #"[{"client_id": "x", "allow_code_grant": true, "valid_redirects": ["*"]}]"#
+            .write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
+        let wildcard = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+        #expect(wildcard.status == 0)
+        #expect(wildcard.output.contains("warning: \(directory)/clients.json: client \"x\" accepts any redirect URI"))
+    }
+
+    @Test func hashSecretPrintsASecretAndAValueThatVerifiesIt() throws {
+        let result = try runCommand(server, ["hash-secret", "--client-id", "partner"])
+        #expect(result.status == 0)
+        let secret = try #require(result.output.firstMatch(of: #/not stored\): (\S+)/#)?.1)
+        let stored = try #require(result.output.firstMatch(of: #/"client_secret": "([^"]+)"/#)?.1)
+        #expect(secret.count >= 43, "32 random bytes")
+        #expect(ClientSecret(stored: String(stored), salt: nil)?.verify(String(secret), clientID: "partner") == true)
+        #expect(!result.output.contains("hmac-sha256$\(secret)"))
     }
 }

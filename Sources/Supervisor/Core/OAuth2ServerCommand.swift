@@ -13,7 +13,7 @@ public struct OAuth2ServerCommand: ParsableCommand {
             then $OAUTH2_ENV.json (or $NODE_ENV.json, or development.json), then runtime.json.
             """,
         version: OAuth2ServerVersion.current,
-        subcommands: [Run.self, CheckConfig.self],
+        subcommands: [Run.self, CheckConfig.self, HashSecret.self],
         defaultSubcommand: Run.self
     )
 
@@ -49,6 +49,13 @@ struct Run: ParsableCommand {
         }
         LogSettings.shared.apply(config.logging)
         do {
+            let clients = try ClientRegistry.load(path: config.clientCredentials.file)
+            for warning in clients.warnings { logger.warning("\(warning)") }
+        } catch {
+            for problem in error.problems { logger.critical("clients: \(problem)") }
+            throw ExitCode(ExitCodes.startupFailure)
+        }
+        do {
             try BlockingAsync.run { try await StorageMigrator.migrate(config.storage, logger: logger) }
         } catch {
             logger.critical("cannot prepare storage: \(error)")
@@ -78,6 +85,11 @@ struct CheckConfig: ParsableCommand {
         let location = ConfigLocation.fromEnvironment()
         do {
             let config = try ServerConfig.load(from: location)
+            let clients = try ClientRegistry.load(path: config.clientCredentials.file)
+            for warning in clients.warnings {
+                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            }
+            print("clients OK (\(clients.clients.count) in \(clients.path))")
             let files = config.document.layers.map(\.path)
             print("configuration OK (\(files.isEmpty ? "no files found in \(location.directory); built-in defaults" : files.joined(separator: ", ")))")
         } catch {
@@ -87,5 +99,45 @@ struct CheckConfig: ParsableCommand {
             FileHandle.standardError.write(Data("configuration check failed: \(error.problems.count) problem(s)\n".utf8))
             throw ExitCode(ExitCodes.startupFailure)
         }
+    }
+}
+
+/// Makes a client secret and the value to store for it in the clients file.
+struct HashSecret: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash-secret",
+        abstract: "Hash a client secret for the clients file (a new random secret unless --stdin gives one).",
+        discussion: """
+            Prints the secret to give the client (once; it is not stored) and the client_secret \
+            value for the clients file. Existing SHA-1 entries of the Node original keep working.
+            """
+    )
+
+    @Option(name: .customLong("client-id"), help: "The client_id the secret belongs to.")
+    var clientID: String
+
+    @Flag(help: "Read the secret from standard input instead of generating one (not from the command line, where ps would show it).")
+    var stdin = false
+
+    func validate() throws {
+        guard !clientID.isEmpty else { throw ValidationError("--client-id must not be empty") }
+    }
+
+    func run() throws {
+        let secret: String
+        if stdin {
+            guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                throw ValidationError("no secret on standard input")
+            }
+            if line.count < 32 {
+                FileHandle.standardError.write(Data("warning: a secret shorter than 32 characters is easy to guess; prefer a generated one\n".utf8))
+            }
+            secret = line
+        } else {
+            secret = Base64URL.random(bytes: 32)
+            print("secret for the client (shown once, not stored): \(secret)")
+        }
+        let stored = ClientSecret.hash(secret: secret, clientID: clientID).stored
+        print("clients file entry: \"client_id\": \"\(clientID)\", \"client_secret\": \"\(stored)\"")
     }
 }

@@ -32,6 +32,7 @@ final class ServerProcess: @unchecked Sendable {
         let config = TestConfig.defaults(port: port, workers: workers, logLevel: logLevel, directory: directory)
             .merging(overrides)
         try TestConfig.write(config, to: "\(directory)/default.json")
+        try TestConfig.clientsFile.write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
         let ssl = ((config["auth_server"] as? [String: Any])?["ssl"] as? Bool) ?? false
         let sitePort = ((config["resource_server"] as? [String: Any])?["port"] as? Int) ?? 0
         let server = try ServerProcess(
@@ -173,8 +174,16 @@ enum TestConfig {
             ],
             "logging": ["level": logLevel, "short_sid": true],
             "resource_server": ["type": "dummy", "host": "127.0.0.1", "port": TestEnvironment.freePort()],
+            "client_credentials": ["file": "clients.json"],
         ]
     }
+
+    /// The seed's test client (secret "hunter2") and a second one, as every test server registers them.
+    static let clientsFile = """
+        [{"id": "2", "name": "Automated tests", "client_id": "test",
+          "client_secret": "2aa0c27d4a452d6bbb87e1b175f8e67ce75c000f", "client_salt": "$4$3SByu9lP$nEyg3Ezxj+5BDsi8uAdwtTeU4Is$",
+          "allow_code_grant": true, "allow_implicit_grant": true, "valid_redirects": ["http://localhost:8080/"]}]
+        """
 
     static func write(_ config: [String: Any], to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])

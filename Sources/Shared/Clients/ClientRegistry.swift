@@ -1,0 +1,140 @@
+import Foundation
+
+/// The clients file (`client_credentials.file`), read and checked as a whole. An existing file
+/// of the Node original loads unchanged; problems name the file, the entry and the key.
+public struct ClientRegistry: Sendable {
+    public let path: String
+    private let byClientID: [String: RegisteredClient]
+    /// Accepted but unsafe settings an operator should fix ("*" redirect URIs).
+    public let warnings: [String]
+
+    public var clients: [RegisteredClient] { byClientID.values.sorted { $0.clientID < $1.clientID } }
+
+    public func client(_ clientID: String) -> RegisteredClient? { byClientID[clientID] }
+
+    public static func load(path: String) throws(ConfigError) -> ClientRegistry {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch let error as JSONSyntaxError {
+            throw ConfigError([ConfigProblem(file: path, key: nil, message: "is not valid JSON: \(error.description)")])
+        } catch {
+            throw ConfigError([ConfigProblem(
+                file: path, key: nil, message: "cannot be read (client_credentials.file): \(error.localizedDescription)")])
+        }
+        return try ClientRegistry(path: path, value: value)
+    }
+
+    public init(path: String, value: JSONValue) throws(ConfigError) {
+        self.path = path
+        guard case .array(let entries) = value else {
+            throw ConfigError([ConfigProblem(file: path, key: nil, message: "must hold a JSON array of clients")])
+        }
+        var parser = EntryParser(path: path)
+        var clients: [String: RegisteredClient] = [:]
+        var warnings: [String] = []
+        for (index, entry) in entries.enumerated() {
+            guard let client = parser.client(entry, index: index) else { continue }
+            if clients[client.clientID] != nil {
+                parser.fail(index, "client_id", "\"\(client.clientID)\" is registered twice")
+                continue
+            }
+            if client.acceptsAnyRedirect {
+                warnings.append("\(path): client \"\(client.clientID)\" accepts any redirect URI (\"*\"): codes and tokens can be sent to any site; list its exact redirect URIs instead")
+            }
+            clients[client.clientID] = client
+        }
+        guard parser.problems.isEmpty else { throw ConfigError(parser.problems) }
+        self.byClientID = clients
+        self.warnings = warnings
+    }
+}
+
+/// Reads one entry of the clients file, collecting problems.
+private struct EntryParser {
+    let path: String
+    var problems: [ConfigProblem] = []
+
+    mutating func fail(_ index: Int, _ key: String, _ message: String) {
+        problems.append(ConfigProblem(file: path, key: ConfigKeyPath(["[\(index)]", key]), message: message))
+    }
+
+    mutating func client(_ entry: JSONValue, index: Int) -> RegisteredClient? {
+        guard case .object(let fields) = entry else {
+            problems.append(ConfigProblem(file: path, key: ConfigKeyPath(["[\(index)]"]), message: "must be an object"))
+            return nil
+        }
+        let before = problems.count
+        func string(_ key: String) -> String? {
+            switch fields[key] {
+            case nil, .null?: return nil
+            case .string(let text)?: return text
+            case .number(let number)?: return number.rounded() == number ? String(Int64(number)) : String(number)
+            case let other?:
+                fail(index, key, "must be a string, not \(other.typeName)")
+                return nil
+            }
+        }
+        func flag(_ key: String, default fallback: Bool) -> Bool {
+            switch fields[key] {
+            case nil, .null?: return fallback
+            case .bool(let value)?: return value
+            case let other?:
+                fail(index, key, "must be true or false, not \(other.typeName)")
+                return fallback
+            }
+        }
+        guard let clientID = string("client_id"), !clientID.isEmpty else {
+            fail(index, "client_id", "is required")
+            return nil
+        }
+        var secret: ClientSecret?
+        if let stored = string("client_secret"), !stored.isEmpty {
+            secret = ClientSecret(stored: stored, salt: string("client_salt"))
+            if secret == nil {
+                fail(index, "client_secret", "must be the seed's 40-hex SHA-1 (with client_salt) or a value from `oauth2-server hash-secret`")
+            }
+        }
+        var redirects: [String] = []
+        switch fields["valid_redirects"] {
+        case .array(let items)?:
+            for (position, item) in items.enumerated() {
+                guard case .string(let uri) = item, Self.isRedirectURI(uri) else {
+                    fail(index, "valid_redirects", "item \(position) must be an absolute URI without a fragment, or \"*\"")
+                    continue
+                }
+                redirects.append(uri)
+            }
+        case nil, .null?:
+            break
+        case let other?:
+            fail(index, "valid_redirects", "must be an array of URIs, not \(other.typeName)")
+        }
+        let isPublic = secret == nil
+        let client = RegisteredClient(
+            id: string("id") ?? clientID,
+            name: string("name") ?? clientID,
+            clientID: clientID,
+            secret: secret,
+            allowCodeGrant: flag("allow_code_grant", default: false),
+            allowImplicitGrant: flag("allow_implicit_grant", default: false),
+            allowClientCredentialsGrant: flag("allow_client_credentials_grant", default: false),
+            allowRefreshTokens: flag("allow_refresh_tokens", default: !isPublic),
+            // A public client cannot prove who it is at the token endpoint; PKCE is its proof.
+            requirePKCE: isPublic || flag("require_pkce", default: false),
+            validRedirects: redirects)
+        if (client.allowCodeGrant || client.allowImplicitGrant) && redirects.isEmpty {
+            fail(index, "valid_redirects", "must list at least one redirect URI for the code or implicit grant")
+        }
+        return problems.count == before ? client : nil
+    }
+
+    /// RFC 6749 3.1.2: absolute, no fragment. Custom schemes (native apps) are allowed.
+    static func isRedirectURI(_ uri: String) -> Bool {
+        if uri == "*" { return true }
+        guard !uri.contains("#"), let components = URLComponents(string: uri), let scheme = components.scheme, !scheme.isEmpty
+        else { return false }
+        if scheme == "http" || scheme == "https" { return !(components.host ?? "").isEmpty }
+        return true
+    }
+}

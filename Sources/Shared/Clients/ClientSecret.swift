@@ -1,0 +1,91 @@
+import Crypto
+import Foundation
+
+/// How a client's secret is kept in the clients file: never in clear, compared in constant time.
+public enum ClientSecret: Sendable, Equatable {
+    /// The Node original's format, kept so existing files work unchanged:
+    /// `client_secret` = hex SHA-1 of `client_id:secret:client_salt`.
+    case legacySHA1(digest: [UInt8], salt: String)
+    /// What `oauth2-server hash-secret` writes: `hmac-sha256$<salt>$<mac>` (base64url), the MAC
+    /// of `client_id:secret` keyed by a random salt. Secrets are long random strings, so one
+    /// HMAC per check is safe and keeps the token endpoint fast; a slow password hash would not
+    /// add strength here and would cap throughput.
+    case hmacSHA256(salt: [UInt8], mac: [UInt8])
+
+    public static let modernPrefix = "hmac-sha256$"
+
+    /// Parses the stored form; nil when it is neither format.
+    public init?(stored: String, salt: String?) {
+        if stored.hasPrefix(Self.modernPrefix) {
+            let parts = stored.dropFirst(Self.modernPrefix.count).split(separator: "$")
+            guard parts.count == 2, let salt = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
+                salt.count >= 16, mac.count == 32
+            else { return nil }
+            self = .hmacSHA256(salt: salt, mac: mac)
+        } else if let salt, stored.count == 40, let digest = Self.bytes(fromHex: stored) {
+            self = .legacySHA1(digest: digest, salt: salt)
+        } else {
+            return nil
+        }
+    }
+
+    /// Hashes a new secret in the modern format, with a fresh random salt.
+    public static func hash(secret: String, clientID: String) -> ClientSecret {
+        let salt = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(clientID):\(secret)".utf8), using: SymmetricKey(data: salt))
+        return .hmacSHA256(salt: salt, mac: Array(mac))
+    }
+
+    /// The text for the clients file.
+    public var stored: String {
+        switch self {
+        case .legacySHA1(let digest, _): digest.map { String(format: "%02x", $0) }.joined()
+        case .hmacSHA256(let salt, let mac): "\(Self.modernPrefix)\(Base64URL.encode(salt))$\(Base64URL.encode(mac))"
+        }
+    }
+
+    /// Whether `secret` is this client's secret, in time that does not depend on where they differ.
+    public func verify(_ secret: String, clientID: String) -> Bool {
+        switch self {
+        case .legacySHA1(let digest, let salt):
+            // Digest equality in swift-crypto is constant-time.
+            return Insecure.SHA1.hash(data: Array("\(clientID):\(secret):\(salt)".utf8)) == digest
+        case .hmacSHA256(let salt, let mac):
+            return HMAC<SHA256>.isValidAuthenticationCode(
+                mac, authenticating: Array("\(clientID):\(secret)".utf8), using: SymmetricKey(data: salt))
+        }
+    }
+
+    private static func bytes(fromHex hex: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
+    }
+}
+
+/// Base64 with the URL-safe alphabet and no padding (RFC 4648 section 5).
+public enum Base64URL {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+
+    /// `count` random bytes, base64url: for secrets and tokens.
+    public static func random(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return encode((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// A client site as the clients file registers it (seed section 7.3).
+public struct RegisteredClient: Sendable, Equatable {
+    /// Internal id that never changes.
+    public let id: String
+    /// Shown to users on the consent and review pages.
+    public let name: String
+    public let clientID: String
+    /// Nil for a public client (a browser or native app that cannot keep a secret).
+    public let secret: ClientSecret?
+    public let allowCodeGrant: Bool
+    public let allowImplicitGrant: Bool
+    public let allowClientCredentialsGrant: Bool
+    public let allowRefreshTokens: Bool
+    public let requirePKCE: Bool
+    public let validRedirects: [String]
+
+    public var isPublic: Bool { secret == nil }
+
+    /// The seed's "*": any redirect URI. Accepted for compatibility, with a warning at start.
+    public var acceptsAnyRedirect: Bool { validRedirects.contains("*") }
+
+    /// Exact, character-for-character match against a registered URI (RFC 9700 2.1): no prefix,
+    /// case or normalisation games an attacker could use to send a code elsewhere.
+    public func allowsRedirect(_ uri: String) -> Bool {
+        acceptsAnyRedirect || validRedirects.contains(uri)
+    }
+}

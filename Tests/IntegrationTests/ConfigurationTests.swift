@@ -12,6 +12,9 @@ extension IntegrationTests {
         func configFolder(_ files: [String: String]) throws -> String {
             let directory = TestEnvironment.temporaryDirectory("oauth2-config")
             try TestConfig.clientsFile.write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
+            // The session secret in the last layer, so the other files carry only what a test is about.
+            try #"{"auth_server": {"session_secret": "test secret"}}"#
+                .write(toFile: "\(directory)/runtime.json", atomically: true, encoding: .utf8)
             for (name, text) in files {
                 try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8)
             }

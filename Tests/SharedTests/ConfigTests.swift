@@ -5,7 +5,9 @@ import OAuth2Shared
 struct ConfigTests {
     private func document(_ layers: [(String, String)]) throws -> ConfigDocument {
         let location = ConfigLocation(directory: "/etc/oauth2", environmentName: "test")
-        return ConfigDocument(location: location, layers: try layers.map { name, text in
+        // Every valid configuration needs a session secret; tests about other keys share this one.
+        let base = [("base.json", #"{"auth_server": {"session_secret": "test secret"}}"#)]
+        return ConfigDocument(location: location, layers: try (base + layers).map { name, text in
             ConfigDocument.Layer(path: "/etc/oauth2/\(name)", value: try JSONValue.parse(Data(text.utf8)))
         })
     }

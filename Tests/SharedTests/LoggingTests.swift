@@ -41,7 +41,10 @@ struct LoggingTests {
         let handler = ServerLogHandler(role: "test", settings: settings)
         settings.apply(try! ServerConfig(document: ConfigDocument(
             location: .init(directory: "/", environmentName: "x"),
-            merged: .object(["logging": .object(["level": .string("error")])]), origin: "test")).logging)
+            merged: .object([
+                "logging": .object(["level": .string("error")]),
+                "auth_server": .object(["session_secret": .string("test secret")]),
+            ]), origin: "test")).logging)
         #expect(handler.logLevel == Logger.Level.error)
         settings.level = Logger.Level.debug
         #expect(handler.logLevel == Logger.Level.debug)

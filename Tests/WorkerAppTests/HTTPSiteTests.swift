@@ -11,7 +11,7 @@ struct HTTPSiteTests {
     private func site(_ resourceServer: String) throws -> (any ResourceServer, SiteHTTPClient) {
         let document = ConfigDocument(
             location: .init(directory: "/tmp", environmentName: "test"),
-            merged: try JSONValue.parse(Data(#"{"resource_server": \#(resourceServer)}"#.utf8)),
+            merged: try JSONValue.parse(Data(#"{"auth_server": {"session_secret": "s"}, "resource_server": \#(resourceServer)}"#.utf8)),
             origin: "test.json")
         let config = try ServerConfig(document: document)
         let http = SiteHTTPClient(config: config.resourceServer)

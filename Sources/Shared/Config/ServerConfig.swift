@@ -49,6 +49,9 @@ public struct AuthServerConfig: Sendable, Equatable {
     /// Take the client address for logs from X-Real-IP / X-Forwarded-For (only behind a proxy you run).
     public var behindProxy: Bool
     public var backlog: Int
+    /// The folder of the page templates, and which template each page uses.
+    public var viewsDirectory: String
+    public var views: [String: String]
 
     init(reader: inout ConfigReader) {
         port = reader.integer("auth_server.port", default: 8081, in: 1...65535)
@@ -74,6 +77,14 @@ public struct AuthServerConfig: Sendable, Equatable {
         shutdownTimeout = reader.seconds("auth_server.shutdown_timeout", default: 30, minimum: 0)
         behindProxy = reader.bool("auth_server.behind_proxy", default: false)
         backlog = reader.integer("auth_server.backlog", default: 1024, in: 1...65535)
+        viewsDirectory = reader.document.location.resolve(reader.string("auth_server.views_dir", default: "views"))
+        views = ["layout": "layout", "login": "login", "dialog": "dialog", "review": "review", "error": "error"]
+        for page in views.keys.sorted() {
+            if let name = reader.string(ConfigKeyPath(["auth_server", "views", page])) { views[page] = name }
+        }
+        if sessionSecret.isEmpty {
+            reader.fail("auth_server.session_secret", "is required: it signs the session cookies (use a long random value)")
+        }
 
         if ssl {
             for (key, path) in [("ssl_cert", sslCertificatePath), ("ssl_key", sslKeyPath)] {

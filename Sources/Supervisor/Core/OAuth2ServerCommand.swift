@@ -48,6 +48,10 @@ struct Run: ParsableCommand {
             throw ExitCode(ExitCodes.startupFailure)
         }
         LogSettings.shared.apply(config.logging)
+        let secret = config.authServer.sessionSecret
+        if secret == "REPLACE ME" || secret.count < 32 {
+            logger.warning("auth_server.session_secret is the shipped placeholder or shorter than 32 characters: session cookies can be forged; set a long random value (openssl rand -base64 48)")
+        }
         do {
             let clients = try ClientRegistry.load(path: config.clientCredentials.file)
             for warning in clients.warnings { logger.warning("\(warning)") }

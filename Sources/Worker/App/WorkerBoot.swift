@@ -53,7 +53,13 @@ public enum WorkerBoot {
         } catch {
             throw CannotBoot(description: "\(error)")
         }
-        let runtime = WorkerRuntime(config: config, logger: logger)
+        let clients: ClientRegistry
+        do {
+            clients = try ClientRegistry.load(path: config.clientCredentials.file)
+        } catch {
+            throw CannotBoot(description: "\(error)")
+        }
+        let runtime = WorkerRuntime(config: config, clients: clients, logger: logger)
         let storage: StorageRegistry
         do {
             storage = try await StorageRegistry.open(config.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
@@ -68,7 +74,8 @@ public enum WorkerBoot {
             throw CannotBoot(description: "\(error)")
         }
         let backends = BackendsService(storage: storage, site: siteHTTP)
-        let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, logger: logger)
+        let pages = try await PageRenderer.load(config: config, site: site)
+        let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, pages: pages, logger: logger)
         let responder = HTTPServing.responder(for: router, logger: logger)
 
         if config.authServer.ssl, let certificate = config.authServer.sslCertificatePath, let key = config.authServer.sslKeyPath {

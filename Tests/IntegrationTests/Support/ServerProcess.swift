@@ -168,6 +168,7 @@ enum TestConfig {
                 "session_secret": "test secret",
                 "worker_timeout": 10,
                 "shutdown_timeout": 10,
+                "views_dir": TestEnvironment.repository.appendingPathComponent("views").path,
             ],
             "storage": [
                 "default": ["type": "Sqlite", "path": "\(directory)/oauth2.sqlite"],

@@ -14,6 +14,10 @@ enum TestEnvironment {
         return dir
     }()
 
+    /// The package's folder (for the shipped views/ and etc/).
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     static func executable(_ name: String) -> String {
         (binDirectory as NSString).appendingPathComponent(name)
     }

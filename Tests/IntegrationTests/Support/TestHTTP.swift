@@ -16,13 +16,15 @@ struct TestResponse: Sendable {
 /// Real HTTP requests over real sockets, one fresh connection each (as a browser opening a
 /// page would after a pause), so a test sees exactly what a new client sees.
 enum TestHTTP {
-    /// A client that accepts the test's self-signed certificates.
+    /// A client that accepts the test's self-signed certificates and shows redirects rather than following them.
     static let client: HTTPClient = {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         return HTTPClient(
             eventLoopGroupProvider: .singleton,
-            configuration: .init(tlsConfiguration: tls, timeout: .init(connect: .seconds(5), read: .seconds(20)))
+            configuration: .init(
+                tlsConfiguration: tls, redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(5), read: .seconds(20)))
         )
     }()
 

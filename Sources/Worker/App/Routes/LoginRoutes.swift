@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import Logging
+import OAuth2Shared
+
+/// `/login` and `/logout`: the user signs in with the site's own credentials (seed section 5.0).
+/// The password goes to the site and nowhere else: it is neither stored nor logged.
+struct LoginRoutes: Sendable {
+    let sessions: SessionStore
+    let pages: PageRenderer
+    let site: any ResourceServer
+    let users: any RecordStore
+    let clients: @Sendable () -> ClientRegistry
+    let logger: Logger
+
+    struct LoginForm: Decodable {
+        var username: String?
+        var password: String?
+        var _csrf: String?
+        var return_to: String?
+    }
+
+    func add(to router: Router<WorkerRequestContext>) {
+        router.get("/login") { request, _ in try await pagesOnStorageFailure { try await showLogin(request) } }
+        router.post("/login") { request, context in try await pagesOnStorageFailure { try await login(request, context: context) } }
+        router.get("/logout") { request, _ in try await pagesOnStorageFailure { try await logout(request) } }
+    }
+
+    private func showLogin(_ request: Request) async throws -> Response {
+        let session: Session
+        var cookie: Cookie?
+        if let existing = try await sessions.load(request) {
+            session = existing.session
+        } else {
+            // A session from the first page on, so the form can carry its anti-CSRF token.
+            session = .anonymous()
+            cookie = try await sessions.create(session).cookie
+        }
+        let user = try await session.userID.asyncFlatMap { try await users.get($0).flatMap(SiteUser.decode) }
+        var response = loginPage(
+            status: .ok, csrf: session.csrf, returnTo: Self.localPath(request.uri.queryParameters["return_to"].map(String.init)),
+            user: user)
+        if let cookie { response.setCookie(cookie) }
+        return response
+    }
+
+    private func login(_ request: Request, context: WorkerRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: body)) else {
+            return pages.error(.badRequest, heading: "Sign-in failed", message: "The form could not be read.", link: "/login")
+        }
+        // The form must come from a page this server gave this browser.
+        guard let (sessionID, session) = try await sessions.load(request), let token = form._csrf,
+            Data(token.utf8).constantTimeEquals(Data(session.csrf.utf8))
+        else {
+            return pages.error(.forbidden, heading: "Sign-in failed", message: "This form has expired. Please sign in again.", link: "/login")
+        }
+        let returnTo = Self.localPath(form.return_to)
+        let username = form.username?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard !username.isEmpty, let password = form.password, !password.isEmpty else {
+            return loginPage(status: .badRequest, csrf: session.csrf, returnTo: returnTo, username: username,
+                             message: "Enter your username and password.")
+        }
+        let outcome: LoginOutcome
+        do {
+            outcome = try await site.login(username: username, password: password)
+        } catch let error as ResourceServerUnavailable {
+            logger.warning("login: \(error)")
+            return loginPage(status: .serviceUnavailable, csrf: session.csrf, returnTo: returnTo, username: username,
+                             message: "Sign-in is not possible right now: the site cannot check passwords. Please try again in a moment.")
+        }
+        switch outcome {
+        case .rejected(let message):
+            logger.info("login rejected for a user of the site")
+            return loginPage(status: .unauthorized, csrf: session.csrf, returnTo: returnTo, username: username, message: message)
+        case .success(let user):
+            try await users.put(user.id, user.encoded())
+            let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24))
+            let (_, cookie) = try await sessions.create(signedIn, replacing: sessionID)
+            var response = Response(status: .seeOther)
+            response.headers[.location] = returnTo ?? "/login"
+            response.setCookie(cookie)
+            PageRenderer.protect(&response)
+            return response
+        }
+    }
+
+    /// Ends the session. It redirects only to a URI some client registered, so it cannot be used
+    /// to send a user anywhere else (an open redirect); otherwise 204.
+    private func logout(_ request: Request) async throws -> Response {
+        if let (id, _) = try await sessions.load(request) { try await sessions.destroy(id) }
+        var response: Response
+        if let target = request.uri.queryParameters["redirect_uri"].map(String.init),
+            clients().clients.contains(where: { !$0.acceptsAnyRedirect && $0.validRedirects.contains(target) })
+        {
+            response = Response(status: .found)
+            response.headers[.location] = target
+        } else {
+            response = Response(status: .noContent)
+        }
+        response.setCookie(sessions.expiredCookie)
+        PageRenderer.protect(&response)
+        return response
+    }
+
+    private func loginPage(
+        status: HTTPResponse.Status, csrf: String, returnTo: String?, username: String = "", message: String? = nil,
+        user: SiteUser? = nil
+    ) -> Response {
+        var values: [String: Any] = ["csrf": csrf, "return_to": returnTo ?? "", "username": username]
+        if let message { values["message"] = message }
+        if let user { values["user"] = ["name": user.profile["firstName"] ?? user.id] }
+        return pages.render("login", title: "Sign in", status: status, values: values, user: user)
+    }
+
+    /// A path on this server to come back to after signing in; anything else (another site,
+    /// `//host`, a backslash trick) is ignored.
+    static func localPath(_ candidate: String?) -> String? {
+        guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
+            !candidate.contains(where: { $0.isNewline || $0 == "\0" })
+        else { return nil }
+        return candidate
+    }
+
+    /// A storage outage on a page is a page, not JSON.
+    private func pagesOnStorageFailure(_ operation: () async throws -> Response) async throws -> Response {
+        do {
+            return try await operation()
+        } catch is StorageUnavailable {
+            var response = pages.error(
+                .serviceUnavailable, heading: "Temporarily unavailable", message: "Please try again in a moment.")
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+    }
+}
+
+extension Optional {
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
+
+extension Data {
+    /// Equality whose time does not depend on where the values differ.
+    func constantTimeEquals(_ other: Data) -> Bool {
+        guard count == other.count else { return false }
+        return zip(self, other).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,75 @@
+import Crypto
+import Foundation
+import Hummingbird
+import OAuth2Shared
+
+/// A browser's session: who is signed in, and the token its forms must carry back.
+struct Session: Codable, Sendable, Equatable {
+    var userID: String?
+    /// Anti-CSRF token, sent in every form of this session and checked on POST.
+    var csrf: String
+
+    static func anonymous() -> Session { Session(userID: nil, csrf: Base64URL.random(bytes: 24)) }
+}
+
+/// Sessions in the `session` storage group, behind the `sid` cookie. The cookie carries a random
+/// id and its HMAC under `auth_server.session_secret`, so a forged or altered cookie is refused
+/// before any lookup; the store keeps sessions under the SHA-256 of the id.
+struct SessionStore: Sendable {
+    static let cookieName = "sid"
+
+    let store: any RecordStore
+    let key: SymmetricKey
+    /// Secure cookies when the public URL is https.
+    let secureCookies: Bool
+
+    init(store: any RecordStore, secret: String, publicURL: String) {
+        self.store = store
+        self.key = SymmetricKey(data: SHA256.hash(data: Array(secret.utf8)))
+        self.secureCookies = publicURL.lowercased().hasPrefix("https://")
+    }
+
+    /// The request's session and its id, or nil when it has none (or a forged one).
+    func load(_ request: Request) async throws -> (id: String, session: Session)? {
+        guard let value = request.cookies[Self.cookieName]?.value, let id = verifiedID(value),
+            let bytes = try await store.get(TokenHash.of(id)),
+            let session = try? JSONDecoder().decode(Session.self, from: Data(bytes))
+        else { return nil }
+        return (id, session)
+    }
+
+    /// Stores `session` under a new id and returns the cookie to send. A new id at every login
+    /// keeps an id planted before login (session fixation) from becoming a signed-in session.
+    func create(_ session: Session, replacing old: String? = nil) async throws -> (id: String, cookie: Cookie) {
+        if let old { try await store.delete(TokenHash.of(old)) }
+        let id = Base64URL.random(bytes: 32)
+        try await save(id, session)
+        return (id, cookie(value: "\(id).\(mac(id))"))
+    }
+
+    func save(_ id: String, _ session: Session) async throws {
+        try await store.put(TokenHash.of(id), Array(try JSONEncoder().encode(session)))
+    }
+
+    func destroy(_ id: String) async throws {
+        try await store.delete(TokenHash.of(id))
+    }
+
+    /// A cookie that makes the browser forget the session.
+    var expiredCookie: Cookie { cookie(value: "", maxAge: 0) }
+
+    private func cookie(value: String, maxAge: Int? = nil) -> Cookie {
+        Cookie(name: Self.cookieName, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
+    private func mac(_ id: String) -> String {
+        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(id.utf8), using: key)))
+    }
+
+    private func verifiedID(_ value: String) -> String? {
+        let parts = value.split(separator: ".")
+        guard parts.count == 2, let mac = Base64URL.decode(parts[1]) else { return nil }
+        let id = String(parts[0])
+        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(id.utf8), using: key) ? id : nil
+    }
+}

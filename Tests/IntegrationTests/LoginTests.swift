@@ -1,0 +1,161 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+extension IntegrationTests {
+    /// Signing in with the site's credentials, as a browser does it: cookies, forms, redirects.
+    @Suite(.serialized)
+    struct LoginTests {
+        /// A browser's cookie jar and form handling, for one server.
+        struct Browser {
+            let server: ServerProcess
+            var sid: String?
+
+            mutating func get(_ path: String) async throws -> TestResponse {
+                let response = try await TestHTTP.get(server.baseURL + path, headers: cookieHeader)
+                remember(response)
+                return response
+            }
+
+            mutating func post(_ path: String, form: [(String, String)]) async throws -> TestResponse {
+                let body = form.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+                let response = try await TestHTTP.send(
+                    server.baseURL + path, method: .POST,
+                    headers: cookieHeader + [("Content-Type", "application/x-www-form-urlencoded")], body: body)
+                remember(response)
+                return response
+            }
+
+            private var cookieHeader: [(String, String)] { sid.map { [("Cookie", "sid=\($0)")] } ?? [] }
+
+            private mutating func remember(_ response: TestResponse) {
+                for cookie in response.headers["Set-Cookie"] where cookie.hasPrefix("sid=") {
+                    let value = String(cookie.split(separator: ";")[0].dropFirst(4))
+                    sid = value.isEmpty ? nil : value
+                }
+            }
+
+            static func csrf(in page: TestResponse) -> String? {
+                page.body.firstMatch(of: #/name="_csrf" value="([^"]+)"/#).map { String($0.1) }
+            }
+        }
+
+        @Test func signingInReplacesTheSessionAndReturnsToThePageThatAsked() async throws {
+            let server = try await ServerProcess.start(workers: 2)
+            defer { server.kill() }
+            var browser = Browser(server: server)
+
+            let page = try await browser.get("/login?return_to=%2Fauthorize%3Fclient_id%3Dtest")
+            #expect(page.status == 200)
+            #expect(page.header("Content-Type")?.hasPrefix("text/html") == true)
+            #expect(page.body.contains("name=\"username\"") && page.body.contains("name=\"password\""))
+            #expect(page.header("X-Frame-Options") == "DENY")
+            #expect(page.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
+            #expect(page.header("Referrer-Policy") == "no-referrer")
+            let cookie = try #require(page.headers["Set-Cookie"].first { $0.hasPrefix("sid=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"))
+            let before = try #require(browser.sid)
+            let csrf = try #require(Browser.csrf(in: page))
+
+            let signedIn = try await browser.post("/login", form: [
+                ("username", "bob.smith@example.com"), ("password", "password"), ("_csrf", csrf),
+                ("return_to", "/authorize?client_id=test"),
+            ])
+            #expect(signedIn.status == 303)
+            #expect(signedIn.header("Location") == "/authorize?client_id=test")
+            #expect(browser.sid != nil && browser.sid != before, "a new session id at login")
+            #expect(try await browser.get("/login").body.contains("You are signed in as bob."))
+
+            // The session planted before login is worth nothing now.
+            var attacker = Browser(server: server, sid: before)
+            #expect(!(try await attacker.get("/login").body.contains("signed in")))
+            #expect(!server.log().contains("password=") && !server.log().contains("&password"))
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func aWrongPasswordShowsTheFormAgainWithTheMessageEscaped() async throws {
+            let server = try await ServerProcess.start(workers: 1)
+            defer { server.kill() }
+            var browser = Browser(server: server)
+            let csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
+            let hostile = "<script>alert(1)</script>\"'&"
+            let failed = try await browser.post("/login", form: [("username", hostile), ("password", "nope"), ("_csrf", csrf)])
+            #expect(failed.status == 401)
+            #expect(failed.body.contains("Wrong username or password."))
+            #expect(!failed.body.contains("<script>alert(1)"))
+            #expect(failed.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!server.log().contains("nope"), "passwords are never logged")
+
+            let empty = try await browser.post("/login", form: [("username", ""), ("password", ""), ("_csrf", csrf)])
+            #expect(empty.status == 400)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func aFormWithoutThisSessionsTokenIsRefused() async throws {
+            let server = try await ServerProcess.start(workers: 1)
+            defer { server.kill() }
+            var victim = Browser(server: server)
+            _ = try await victim.get("/login")
+            var attacker = Browser(server: server)
+            let attackersToken = try #require(Browser.csrf(in: try await attacker.get("/login")))
+
+            let forged = try await victim.post("/login", form: [("username", "mallory"), ("password", "password"), ("_csrf", attackersToken)])
+            #expect(forged.status == 403)
+            let missing = try await victim.post("/login", form: [("username", "mallory"), ("password", "password")])
+            #expect(missing.status == 403)
+            var stranger = Browser(server: server)
+            #expect(try await stranger.post("/login", form: [("username", "a"), ("password", "password"), ("_csrf", "x")]).status == 403)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func onlyLocalReturnPathsAreFollowed() async throws {
+            let server = try await ServerProcess.start(workers: 1)
+            defer { server.kill() }
+            for hostile in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"] {
+                var browser = Browser(server: server)
+                let csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
+                let response = try await browser.post("/login", form: [
+                    ("username", "bob"), ("password", "password"), ("_csrf", csrf), ("return_to", hostile),
+                ])
+                #expect(response.status == 303)
+                #expect(response.header("Location") == "/login", "\(hostile) is not followed")
+            }
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func whenTheSiteCannotCheckPasswordsTheLoginPageSaysSo() async throws {
+            let server = try await ServerProcess.start(workers: 1, overrides: ["resource_server": ["timeout": 1]])
+            defer { server.kill() }
+            var browser = Browser(server: server)
+            let csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
+            let site = try #require(ProcessTable.children(of: server.pid, named: "dummy-resource-server").first)
+            kill(site, SIGSTOP)
+            defer { kill(site, SIGCONT) }
+            let response = try await browser.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)])
+            #expect(response.status == 503)
+            #expect(response.body.contains("the site cannot check passwords"))
+            #expect(response.body.contains("name=\"password\""), "the form is shown again")
+            kill(site, SIGCONT)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func logoutEndsTheSessionAndRedirectsOnlyToRegisteredURIs() async throws {
+            let server = try await ServerProcess.start(workers: 1)
+            defer { server.kill() }
+            var browser = Browser(server: server)
+            let csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
+            _ = try await browser.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)])
+            let signedIn = try #require(browser.sid)
+
+            let out = try await browser.get("/logout?redirect_uri=http%3A%2F%2Flocalhost%3A8080%2F")
+            #expect(out.status == 302)
+            #expect(out.header("Location") == "http://localhost:8080/")
+            var old = Browser(server: server, sid: signedIn)
+            #expect(!(try await old.get("/login").body.contains("signed in")), "the session is gone")
+
+            #expect(try await browser.get("/logout?redirect_uri=https%3A%2F%2Fevil.example%2F").status == 204)
+            #expect(try await browser.get("/logout").status == 204)
+            #expect(await server.stop() == 0)
+        }
+    }
+}

@@ -16,8 +16,6 @@ public final class OutageMonitor: Sendable {
         self.logger = logger
     }
 
-    public var isDown: Bool { down.withLock { $0 } }
-
     public func run<T: Sendable>(group: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
             let result = try await withTimeout(timeout, operation)

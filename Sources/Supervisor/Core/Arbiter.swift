@@ -115,9 +115,11 @@ final class Arbiter {
         case SIGTTIN:
             wantedWorkers += 1
             logger.notice("SIGTTIN: running \(wantedWorkers) workers")
+            notifier.status("scaling to \(wantedWorkers) workers on \(listener.address)")
         case SIGTTOU:
             wantedWorkers = max(1, wantedWorkers - 1)
             logger.notice("SIGTTOU: running \(wantedWorkers) workers")
+            notifier.status("scaling to \(wantedWorkers) workers on \(listener.address)")
         default:
             break  // SIGCHLD: reaping happens on every turn of the loop.
         }

@@ -25,6 +25,17 @@ extension IntegrationTests {
             #expect(notify.messages().filter { $0.contains("READY=1") }.count == 2)
         }
 
+        @Test func pingsTheWatchdogWhenSystemdAsksForIt() async throws {
+            let notify = try NotifySocket()
+            let server = try await ServerProcess.start(
+                workers: 1, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
+            defer { server.kill() }
+            // At least every half interval (200 ms): several within two seconds.
+            try await Task.sleep(for: .seconds(2))
+            #expect(notify.messages().filter { $0 == "WATCHDOG=1" }.count >= 4)
+            #expect(await server.stop() == 0)
+        }
+
         @Test func servesASocketPassedBySystemdSocketActivation() async throws {
             let activate = "/usr/bin/systemd-socket-activate"
             try #require(FileManager.default.isExecutableFile(atPath: activate), "install systemd (scripts/install-deps --test)")

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import OAuth2Shared
 import Testing
 
 extension IntegrationTests {
@@ -157,5 +158,33 @@ extension IntegrationTests {
             #expect(try await browser.get("/logout").status == 204)
             #expect(await server.stop() == 0)
         }
+    }
+}
+
+extension IntegrationTests.LoginTests {
+    @Test func theClientsFileIsReReadOnSIGHUP() async throws {
+        let server = try await ServerProcess.start(workers: 2)
+        defer { server.kill() }
+        let workers = server.workers
+        let newRedirect = "https%3A%2F%2Fnew-partner.example%2Fdone"
+        #expect(try await TestHTTP.get("\(server.baseURL)/logout?redirect_uri=\(newRedirect)").status == 204)
+
+        try """
+            [{"client_id": "partner", "client_secret": "\(OAuth2Shared.ClientSecret.hash(secret: "s", clientID: "partner").stored)",
+              "allow_code_grant": true, "valid_redirects": ["https://new-partner.example/done"]}]
+            """.write(toFile: "\(server.configDirectory)/clients.json", atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        #expect(await server.waitForLog("configuration reloaded in place"))
+        #expect(await eventuallyAsync {
+            (try? await TestHTTP.get("\(server.baseURL)/logout?redirect_uri=\(newRedirect)"))?.status == 302
+        })
+        #expect(server.workers == workers, "re-read in place, without new workers")
+
+        // A broken clients file is refused by the reload; the running list stays.
+        try "[{\"client_id\": ".write(toFile: "\(server.configDirectory)/clients.json", atomically: true, encoding: .utf8)
+        server.signal(SIGHUP)
+        #expect(await server.waitForLog("clients.json: is not valid JSON"))
+        #expect(try await TestHTTP.get("\(server.baseURL)/logout?redirect_uri=\(newRedirect)").status == 302)
+        #expect(await server.stop() == 0)
     }
 }

@@ -313,6 +313,9 @@ final class Arbiter {
         let new: ServerConfig
         do {
             new = try ServerConfig.load(from: location)
+            // Workers re-read the clients file on every reload; it must be valid first.
+            let clients = try ClientRegistry.load(path: new.clientCredentials.file)
+            for warning in clients.warnings { logger.warning("\(warning)") }
         } catch {
             for problem in error.problems { logger.error("reload failed: \(problem)") }
             logger.error("still running the previous configuration")

@@ -22,7 +22,7 @@ public enum ClientSecret: Sendable, Equatable {
                 salt.count >= 16, mac.count == 32
             else { return nil }
             self = .hmacSHA256(salt: salt, mac: mac)
-        } else if let salt, stored.count == 40, let digest = Self.bytes(fromHex: stored) {
+        } else if let salt, stored.count == 40, let digest = Hex.decode(stored) {
             self = .legacySHA1(digest: digest, salt: salt)
         } else {
             return nil
@@ -39,7 +39,7 @@ public enum ClientSecret: Sendable, Equatable {
     /// The text for the clients file.
     public var stored: String {
         switch self {
-        case .legacySHA1(let digest, _): digest.map { String(format: "%02x", $0) }.joined()
+        case .legacySHA1(let digest, _): Hex.encode(digest)
         case .hmacSHA256(let salt, let mac): "\(Self.modernPrefix)\(Base64URL.encode(salt))$\(Base64URL.encode(mac))"
         }
     }
@@ -54,38 +54,5 @@ public enum ClientSecret: Sendable, Equatable {
             return HMAC<SHA256>.isValidAuthenticationCode(
                 mac, authenticating: Array("\(clientID):\(secret)".utf8), using: SymmetricKey(data: salt))
         }
-    }
-
-    private static func bytes(fromHex hex: String) -> [UInt8]? {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        return bytes
-    }
-}
-
-/// Base64 with the URL-safe alphabet and no padding (RFC 4648 section 5).
-public enum Base64URL {
-    public static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        return Data(base64Encoded: base64).map(Array.init)
-    }
-
-    /// `count` random bytes, base64url: for secrets and tokens.
-    public static func random(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return encode((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

@@ -63,8 +63,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
         } catch {
             let error = error as? RedisClientError
                 ?? RedisClientError(kind: .protocolError, message: "\(endpoint): \(error)")
-            failAll(with: error)
-            context.close(promise: nil)
+            failAndClose(error, context: context)
         }
     }
 
@@ -74,8 +73,7 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        failAll(with: RedisClientError(kind: .unavailable, message: "connection to \(endpoint) failed: \(error)"))
-        context.close(promise: nil)
+        failAndClose(RedisClientError(kind: .unavailable, message: "connection to \(endpoint) failed: \(error)"), context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -100,8 +98,19 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             return
         }
         let seconds = Double(commandTimeout.nanoseconds) / 1e9
-        failAll(with: RedisClientError(kind: .timeout, message: "no reply from \(endpoint) within \(seconds) s"))
+        failAndClose(RedisClientError(kind: .timeout, message: "no reply from \(endpoint) within \(seconds) s"), context: context)
+    }
+
+    /// Closes the connection first, then fails the waiting commands: a caller woken by its
+    /// failure must already find this connection inactive, or its next command would be handed
+    /// the connection that is going away.
+    private func failAndClose(_ error: RedisClientError, context: ChannelHandlerContext) {
+        if failure == nil { failure = error }
+        let waiting = pending
+        pending.removeAll()
         context.close(promise: nil)
+        for command in waiting { command.reply.fail(error) }
+        failAll(with: error)
     }
 
     private func failAll(with error: RedisClientError) {

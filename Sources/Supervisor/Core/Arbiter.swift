@@ -10,7 +10,8 @@ final class Arbiter {
     private enum Phase {
         case starting
         case running
-        case stopping(deadline: ContinuousClock.Instant, exitCode: Int32)
+        /// Workers drain, each within its own deadline (see `retire`).
+        case stopping(exitCode: Int32)
     }
 
     /// A reload that needs new workers: the new generation is starting, the old one still serves.
@@ -68,13 +69,14 @@ final class Arbiter {
             readControlSockets()
             reapWorkers()
             murderWorkers()
-            if case .stopping(_, let exitCode) = phase, workers.isEmpty, site.isStopped {
+            if case .stopping(let exitCode) = phase, workers.isEmpty, site.isStopped {
                 listener.close()
                 retiredListeners.forEach { $0.close() }
                 logger.notice("stopped")
                 return exitCode
             }
-            if reloadRequested, roll == nil {
+            // A reload waits for a rolling one to finish; one asked for while stopping is moot.
+            if reloadRequested, roll == nil, !isStopping {
                 reloadRequested = false
                 reload()
             }
@@ -272,7 +274,7 @@ final class Arbiter {
     private func beginStop(exitCode: Int32, reason: String) {
         if case .stopping = phase { return }
         let limit = config.authServer.shutdownTimeout
-        phase = .stopping(deadline: .now + .milliseconds(Int64(limit * 1000)), exitCode: exitCode)
+        phase = .stopping(exitCode: exitCode)
         notifier.stopping(status: "stopping (\(reason))")
         logger.notice("\(reason): stopping; workers have up to \(limit) s to finish in-flight requests")
         for pid in workers.keys { retire(pid) }

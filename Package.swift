@@ -124,7 +124,13 @@ let package = Package(
 
         // Real servers (PostgreSQL, Redis) that tests start, stop and restart.
         .target(
-            name: "TestSupport", dependencies: ["CProcessShims"], path: "Tests/TestSupport",
+            name: "TestSupport",
+            dependencies: [
+                "CProcessShims", "OAuth2Shared",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport",
             exclude: ["example_site.py"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkerAppTests",

@@ -2,65 +2,20 @@ import Foundation
 import Logging
 import NIOPosix
 import OAuth2Shared
+import TestSupport
 import Testing
 
 /// The promises every storage backend keeps, checked against real servers: SQLite on a temp
 /// file, and the Redis and PostgreSQL that scripts/test starts (OAUTH2_TEST_REDIS_PORT,
 /// OAUTH2_TEST_POSTGRES_PORT).
 struct StorageContractTests {
-    enum Backend: String, CaseIterable, Sendable {
-        case sqlite, postgres, redis
-    }
+    typealias Backend = TestBackend
 
-    static let logger = Logger(label: "storage-tests")
-
-    /// A store for a fresh group (so tests never see each other's keys), torn down afterwards.
+    /// A store for a fresh group, torn down afterwards.
     static func withStore<T: Sendable>(
         _ backend: Backend, defaultTTL: Int = 0, _ body: @Sendable (any RecordStore, any AuditLog) async throws -> T
     ) async throws -> T {
-        let group = "test-\(UUID().uuidString.prefix(12))"
-        switch backend {
-        case .sqlite:
-            let path = NSTemporaryDirectory() + "contract-\(UUID().uuidString).sqlite"
-            let database = try await SQLiteDatabase.open(path: path, logger: logger)
-            try await database.migrate(logger: logger)
-            defer { Task { await database.close() } }
-            return try await body(
-                SQLiteRecordStore(group: group, defaultTTL: defaultTTL, database: database),
-                SQLiteAuditLog(group: group, database: database))
-        case .postgres:
-            let port = try #require(
-                ProcessInfo.processInfo.environment["OAUTH2_TEST_POSTGRES_PORT"].flatMap(Int.init),
-                "OAUTH2_TEST_POSTGRES_PORT is not set: run the tests with scripts/test, which starts PostgreSQL")
-            let database = PostgresDatabase(
-                options: .init(host: "127.0.0.1", port: port, user: "postgres", password: "", database: "oauth2", ssl: false, ttl: 0),
-                logger: logger)
-            return try await withThrowingTaskGroup(of: T?.self) { tasks in
-                tasks.addTask { await database.run(); return nil }
-                defer { tasks.cancelAll() }
-                try await database.migrate(logger: logger)
-                return try await body(
-                    PostgresRecordStore(group: group, defaultTTL: defaultTTL, database: database),
-                    PostgresAuditLog(group: group, database: database))
-            }
-        case .redis:
-            let port = try #require(
-                ProcessInfo.processInfo.environment["OAUTH2_TEST_REDIS_PORT"].flatMap(Int.init),
-                "OAUTH2_TEST_REDIS_PORT is not set: run the tests with scripts/test, which starts Redis")
-            let client = RedisClient(
-                host: "127.0.0.1", port: port, database: 3, password: nil,
-                eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
-            do {
-                let result = try await body(
-                    RedisRecordStore(group: group, defaultTTL: defaultTTL, client: client),
-                    RedisAuditLog(group: group, client: client))
-                await client.shutdown()
-                return result
-            } catch {
-                await client.shutdown()
-                throw error
-            }
-        }
+        try await backend.withStores(["records"], defaultTTL: defaultTTL) { stores, audit in try await body(stores["records"]!, audit) }
     }
 
     @Test(arguments: Backend.allCases)

@@ -1,0 +1,117 @@
+import Foundation
+import OAuth2Shared
+import TestSupport
+import Testing
+import WorkerApp
+
+/// The grant ledger on every backend: one-time codes, replay and reuse detection, revocation
+/// by grant, and the audit trail.
+struct GrantLedgerTests {
+    static let groups = ["users", "codes", "tokens", "refresh_tokens"]
+
+    private func withLedger(
+        _ backend: TestBackend, lifetimes: TokenLifetimes = TokenLifetimes(),
+        _ body: @Sendable (GrantLedger, [String: any RecordStore], any AuditLog) async throws -> Void
+    ) async throws {
+        try await backend.withStores(Self.groups) { stores, audit in
+            let ledger = GrantLedger(
+                grants: stores["users"]!, codes: stores["codes"]!, tokens: stores["tokens"]!,
+                refreshTokens: stores["refresh_tokens"]!, audit: audit, lifetimes: lifetimes)
+            try await body(ledger, stores, audit)
+        }
+    }
+
+    private func accessRecord(_ token: String, in stores: [String: any RecordStore]) async throws -> AccessTokenRecord? {
+        try await stores["tokens"]!.get(TokenHash.of(token)).flatMap(AccessTokenRecord.decode)
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aCodeIsExchangedOnceAndAReplayEndsTheGrant(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, audit in
+            let grant = try await ledger.grant(userID: "alice", clientID: "test", scope: ["read-only"])
+            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            #expect(try await stores["codes"]!.get(code) == nil, "codes are stored by hash, never in clear")
+
+            let redeemed = try await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")
+            #expect(redeemed == grant)
+            let tokens = try await ledger.issueTokens(for: redeemed, withRefreshToken: true)
+            #expect(try await accessRecord(tokens.accessToken, in: stores)?.userID == "alice")
+            #expect(tokens.expiresIn == 7200)
+
+            await #expect(throws: OAuthError.invalidGrant("the authorization code is invalid, expired or already used")) {
+                try await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")
+            }
+            #expect(try await accessRecord(tokens.accessToken, in: stores) == nil, "the replay revoked what the code gave")
+            #expect(try await ledger.grants(ofUser: "alice").isEmpty)
+            let events = try await audit.recent(limit: 10).map(\.event)
+            #expect(events.contains("code_replay") && events.contains("revoke") && events.contains("code_exchange"))
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aCodeForAnotherClientOrRedirectIsBurnt(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, _, _ in
+            let grant = try await ledger.grant(userID: "bob", clientID: "test", scope: ["read-only"])
+            let stolen = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            await #expect(throws: OAuthError.self) {
+                try await ledger.redeemCode(stolen, clientID: "evil", redirectURI: "http://localhost:8080/")
+            }
+            await #expect(throws: OAuthError.self) {
+                try await ledger.redeemCode(stolen, clientID: "test", redirectURI: "http://localhost:8080/")
+            }
+            let other = try await ledger.issueCode(for: try await ledger.grant(userID: "bob", clientID: "test", scope: ["read-only"]),
+                                                   redirectURI: "http://localhost:8080/")
+            await #expect(throws: OAuthError.self) {
+                try await ledger.redeemCode(other, clientID: "test", redirectURI: "http://localhost:8080/elsewhere")
+            }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func concurrentRedemptionsOfOneCodeHaveOneWinner(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, _, _ in
+            let grant = try await ledger.grant(userID: "carol", clientID: "test", scope: ["read-only"])
+            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<20 {
+                    group.addTask { (try? await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")) != nil }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(winners == 1)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func refreshRotatesAndAReusedRefreshTokenEndsTheGrant(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, audit in
+            let grant = try await ledger.grant(userID: "dave", clientID: "test", scope: ["read-write"])
+            let first = try await ledger.issueTokens(for: grant, withRefreshToken: true)
+            let second = try await ledger.refresh(try #require(first.refreshToken), clientID: "test")
+            #expect(second.refreshToken != first.refreshToken && second.accessToken != first.accessToken)
+            #expect(try await accessRecord(first.accessToken, in: stores) == nil, "the old access token ended")
+            #expect(try await accessRecord(second.accessToken, in: stores)?.scope == ["read-write"])
+
+            // The rotated-out token again: suspected theft, the whole grant ends.
+            await #expect(throws: OAuthError.self) { try await ledger.refresh(first.refreshToken!, clientID: "test") }
+            #expect(try await accessRecord(second.accessToken, in: stores) == nil)
+            await #expect(throws: OAuthError.self) { try await ledger.refresh(second.refreshToken!, clientID: "test") }
+            #expect(try await audit.recent(limit: 10).contains { $0.event == "refresh_reuse" && $0.userID == "dave" })
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aNewGrantReplacesTheOldOneForTheSameUserAndClient(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, _ in
+            let old = try await ledger.grant(userID: "erin", clientID: "test", scope: ["read-only"])
+            let oldTokens = try await ledger.issueTokens(for: old, withRefreshToken: true)
+            let other = try await ledger.grant(userID: "erin", clientID: "sp-demo", scope: ["read-only"])
+            let new = try await ledger.grant(userID: "erin", clientID: "test", scope: ["read-write"])
+            #expect(try await accessRecord(oldTokens.accessToken, in: stores) == nil)
+            await #expect(throws: OAuthError.self) { try await ledger.refresh(oldTokens.refreshToken!, clientID: "test") }
+            #expect(Set(try await ledger.grants(ofUser: "erin").map(\.id)) == [other.id, new.id])
+            try await ledger.revoke(other, reason: "review page")
+            #expect(try await ledger.grants(ofUser: "erin").map(\.id) == [new.id])
+        }
+    }
+}

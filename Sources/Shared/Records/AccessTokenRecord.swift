@@ -20,11 +20,9 @@ public struct AccessTokenRecord: Codable, Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 
-    public func encoded() -> [UInt8] { Array((try? RecordCoding.encoder.encode(self)) ?? Data()) }
+    public func encoded() -> [UInt8] { (try? RecordCoding.encode(self)) ?? [] }
 
-    public static func decode(_ bytes: [UInt8]) -> AccessTokenRecord? {
-        try? RecordCoding.decoder.decode(AccessTokenRecord.self, from: Data(bytes))
-    }
+    public static func decode(_ bytes: [UInt8]) -> AccessTokenRecord? { RecordCoding.decode(AccessTokenRecord.self, bytes) }
 }
 
 /// A user of the existing site as the authorization server knows them: what the resource
@@ -49,25 +47,35 @@ public struct SiteUser: Codable, Sendable, Equatable {
         case profile
     }
 
-    public func encoded() -> [UInt8] { Array((try? RecordCoding.encoder.encode(self)) ?? Data()) }
+    public func encoded() -> [UInt8] { (try? RecordCoding.encode(self)) ?? [] }
 
-    public static func decode(_ bytes: [UInt8]) -> SiteUser? {
-        try? RecordCoding.decoder.decode(SiteUser.self, from: Data(bytes))
-    }
+    public static func decode(_ bytes: [UInt8]) -> SiteUser? { RecordCoding.decode(SiteUser.self, bytes) }
 }
 
-/// One JSON encoding for every stored record, with dates in milliseconds.
-enum RecordCoding {
-    static let encoder: JSONEncoder = {
+/// One JSON encoding for every stored record (tokens, users, grants, sessions, audit lines),
+/// with dates in milliseconds.
+public enum RecordCoding {
+    public static func encode(_ value: some Encodable) throws -> [UInt8] { Array(try encoder.encode(value)) }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> T? {
+        try? decoder.decode(type, from: Data(bytes))
+    }
+
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         encoder.outputFormatting = .sortedKeys
         return encoder
     }()
 
-    static let decoder: JSONDecoder = {
+    private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
         return decoder
     }()
+}
+
+extension Date {
+    /// This date at the millisecond precision every store keeps, so a record reads back equal.
+    public var storagePrecision: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000) }
 }

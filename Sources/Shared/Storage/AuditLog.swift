@@ -16,8 +16,7 @@ public struct AuditRecord: Sendable, Equatable, Codable {
         at: Date = Date(), event: String, userID: String? = nil, clientID: String? = nil,
         scope: String? = nil, tokenID: String? = nil, detail: String? = nil
     ) {
-        // Stored with millisecond precision by every backend; round here so a record reads back equal.
-        self.at = Date(timeIntervalSince1970: (at.timeIntervalSince1970 * 1000).rounded() / 1000)
+        self.at = at.storagePrecision
         self.event = event
         self.userID = userID
         self.clientID = clientID

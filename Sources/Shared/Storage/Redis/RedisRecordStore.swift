@@ -21,7 +21,7 @@ public struct RedisRecordStore: RecordStore {
         let seconds = effectiveTTL(ttl)
         var command = [Array("SET".utf8), recordKey(key), value]
         if seconds > 0 { command += [Array("EX".utf8), Array(String(seconds).utf8)] }
-        try await expectOK(client.send(command))
+        try check(await client.send(command))
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
@@ -80,8 +80,7 @@ public struct RedisAuditLog: AuditLog {
     private var key: [UInt8] { Array("oauth2:\(group):audit".utf8) }
 
     public func append(_ record: AuditRecord) async throws {
-        let json = try JSONEncoder.audit.encode(record)
-        try check(await client.send([Array("RPUSH".utf8), key, Array(json)]))
+        try check(await client.send([Array("RPUSH".utf8), key, RecordCoding.encode(record)]))
     }
 
     public func recent(limit: Int) async throws -> [AuditRecord] {
@@ -89,36 +88,17 @@ public struct RedisAuditLog: AuditLog {
         guard case .array(let items?) = try check(reply) else { return [] }
         return items.reversed().compactMap { item in
             guard case .bulk(let bytes?) = item else { return nil }
-            return try? JSONDecoder.audit.decode(AuditRecord.self, from: Data(bytes))
+            return RecordCoding.decode(AuditRecord.self, bytes)
         }
     }
 }
 
-extension JSONEncoder {
-    static var audit: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    static var audit: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return decoder
-    }
-}
-
-/// A reply that is a Redis error becomes a thrown error.
+/// A reply that is a Redis error becomes a thrown error (RedisClient throws for top-level error
+/// replies already; this keeps the store correct whatever client it is given).
 @discardableResult
 private func check(_ reply: RedisReply) throws -> RedisReply {
     if case .error(let message) = reply { throw RedisCommandFailed(message: message) }
     return reply
-}
-
-private func expectOK(_ reply: RedisReply) throws {
-    try check(reply)
 }
 
 private func bulk(_ reply: RedisReply) throws -> [UInt8]? {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HTTPTypes
 import Logging
 import NIOCore
 import OAuth2Shared
@@ -15,9 +16,11 @@ struct AccessLogMiddleware: RouterMiddleware {
     let behindProxy: Bool
 
     /// Query parameters whose values are credentials; only their shortened form is logged.
-    static var secretParameters: Set<String> {
-        ["code", "token", "access_token", "refresh_token", "password", "client_secret", "code_verifier", "id_token_hint"]
-    }
+    static let secretParameters: Set<String> = [
+        "code", "token", "access_token", "refresh_token", "password", "client_secret", "code_verifier", "id_token_hint",
+    ]
+    static let realIP = HTTPField.Name("X-Real-IP")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -51,8 +54,8 @@ struct AccessLogMiddleware: RouterMiddleware {
 
     private func clientAddress(_ request: Request, context: Context) -> String {
         if behindProxy {
-            if let real = request.headers[.init("X-Real-IP")!] { return real }
-            if let forwarded = request.headers[.init("X-Forwarded-For")!]?.split(separator: ",").first {
+            if let real = request.headers[Self.realIP] { return real }
+            if let forwarded = request.headers[Self.forwardedFor]?.split(separator: ",").first {
                 return forwarded.trimmingCharacters(in: .whitespaces)
             }
         }

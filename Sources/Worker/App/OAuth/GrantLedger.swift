@@ -76,20 +76,19 @@ public struct GrantLedger: Sendable {
     /// Records that `userID` granted `clientID` the `scope`. As in the seed, a user's earlier
     /// grants to the same client end: one live grant per user and client.
     public func grant(userID: String, clientID: String, scope: [String]) async throws -> Grant {
-        // Milliseconds, as stored, so a grant reads back equal to the one returned here.
-        let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded() / 1000)
-        let grant = Grant(id: Base64URL.random(bytes: 16), userID: userID, clientID: clientID, scope: scope, createdAt: now)
+        let grant = Grant(
+            id: Base64URL.random(bytes: 16), userID: userID, clientID: clientID, scope: scope, createdAt: Date().storagePrecision)
         try await audit.append(AuditRecord(event: "grant", userID: userID, clientID: clientID, scope: scope.joined(separator: " ")))
         for earlier in try await self.grants(ofUser: userID) where earlier.clientID == clientID {
             try await revoke(earlier, reason: "replaced by a new grant")
         }
-        try await grants.put(Self.grantKey(grant.id), Self.encode(grant), ttl: lifetimes.refresh)
+        try await grants.put(Self.grantKey(grant.id), RecordCoding.encode(grant), ttl: lifetimes.refresh)
         try await grants.addToIndex(Self.userIndex(userID), member: grant.id, ttl: lifetimes.refresh)
         return grant
     }
 
     public func grant(id: String) async throws -> Grant? {
-        try await grants.get(Self.grantKey(id)).flatMap { Self.decode(Grant.self, $0) }
+        try await grants.get(Self.grantKey(id)).flatMap { RecordCoding.decode(Grant.self, $0) }
     }
 
     /// The user's live grants, oldest first.
@@ -107,10 +106,8 @@ public struct GrantLedger: Sendable {
     public func revoke(_ grant: Grant, reason: String) async throws {
         try await audit.append(AuditRecord(
             event: "revoke", userID: grant.userID, clientID: grant.clientID, scope: grant.scope.joined(separator: " "), detail: reason))
-        for hash in try await tokens.members(ofIndex: Self.grantIndex(grant.id)) { try await tokens.delete(hash) }
-        try await tokens.deleteIndex(Self.grantIndex(grant.id))
-        for hash in try await refreshTokens.members(ofIndex: Self.grantIndex(grant.id)) { try await refreshTokens.delete(hash) }
-        try await refreshTokens.deleteIndex(Self.grantIndex(grant.id))
+        try await deleteIssued(in: tokens, for: grant.id)
+        try await deleteIssued(in: refreshTokens, for: grant.id)
         try await grants.delete(Self.grantKey(grant.id))
         if let userID = grant.userID { try await grants.removeFromIndex(Self.userIndex(userID), member: grant.id) }
     }
@@ -127,7 +124,7 @@ public struct GrantLedger: Sendable {
     public func issueCode(for grant: Grant, redirectURI: String) async throws -> String {
         let code = Base64URL.random(bytes: 32)
         try await codes.put(
-            TokenHash.of(code), Self.encode(CodeRecord(grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI)),
+            TokenHash.of(code), RecordCoding.encode(CodeRecord(grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI)),
             ttl: lifetimes.code)
         return code
     }
@@ -136,7 +133,7 @@ public struct GrantLedger: Sendable {
     /// redirect URI is burnt; a code presented again ends the grant it came from (RFC 6749 4.1.2).
     public func redeemCode(_ code: String, clientID: String, redirectURI: String) async throws -> Grant {
         let hash = TokenHash.of(code)
-        guard let bytes = try await codes.take(hash), let record = Self.decode(CodeRecord.self, bytes) else {
+        guard let bytes = try await codes.take(hash), let record = RecordCoding.decode(CodeRecord.self, bytes) else {
             if let grantID = try await codes.get(Self.redeemedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
                 let grant = try await grant(id: grantID)
             {
@@ -178,7 +175,7 @@ public struct GrantLedger: Sendable {
         if withRefreshToken {
             let token = Base64URL.random(bytes: 32)
             try await refreshTokens.put(
-                TokenHash.of(token), Self.encode(RefreshRecord(grantID: grant.id, clientID: grant.clientID)), ttl: lifetimes.refresh)
+                TokenHash.of(token), RecordCoding.encode(RefreshRecord(grantID: grant.id, clientID: grant.clientID)), ttl: lifetimes.refresh)
             try await refreshTokens.addToIndex(Self.grantIndex(grant.id), member: TokenHash.of(token), ttl: lifetimes.refresh)
             refresh = token
         }
@@ -190,7 +187,7 @@ public struct GrantLedger: Sendable {
     /// copied: the whole grant ends (RFC 9700 4.14.2).
     public func refresh(_ token: String, clientID: String) async throws -> IssuedTokens {
         let hash = TokenHash.of(token)
-        guard let bytes = try await refreshTokens.take(hash), let record = Self.decode(RefreshRecord.self, bytes) else {
+        guard let bytes = try await refreshTokens.take(hash), let record = RecordCoding.decode(RefreshRecord.self, bytes) else {
             if let grantID = try await refreshTokens.get(Self.rotatedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
                 let grant = try await grant(id: grantID)
             {
@@ -208,9 +205,14 @@ public struct GrantLedger: Sendable {
         try await audit.append(AuditRecord(
             event: "refresh", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
             tokenID: Redaction.shortened(token)))
-        for old in try await tokens.members(ofIndex: Self.grantIndex(grant.id)) { try await tokens.delete(old) }
-        try await tokens.deleteIndex(Self.grantIndex(grant.id))
+        try await deleteIssued(in: tokens, for: grant.id)
         return try await issueTokens(for: grant, withRefreshToken: true)
+    }
+
+    /// Deletes every token `store` holds for the grant, and the grant's index there.
+    private func deleteIssued(in store: any RecordStore, for grantID: String) async throws {
+        for hash in try await store.members(ofIndex: Self.grantIndex(grantID)) { try await store.delete(hash) }
+        try await store.deleteIndex(Self.grantIndex(grantID))
     }
 
     // MARK: - Keys
@@ -220,16 +222,4 @@ public struct GrantLedger: Sendable {
     static func grantIndex(_ grantID: String) -> String { "issued-for:\(grantID)" }
     static func redeemedKey(_ hash: String) -> String { "redeemed:\(hash)" }
     static func rotatedKey(_ hash: String) -> String { "rotated:\(hash)" }
-
-    static func encode(_ value: some Encodable) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return Array(try encoder.encode(value))
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> T? {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try? decoder.decode(type, from: Data(bytes))
-    }
 }

@@ -46,12 +46,15 @@ struct PageRenderer: Sendable {
         return render("error", title: heading, status: status, values: values)
     }
 
+    private static let frameOptions = HTTPField.Name("X-Frame-Options")!
+    private static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+
     /// Clickjacking, referrer and caching protection for pages that show or take credentials.
     static func protect(_ response: inout Response) {
-        response.headers[.init("X-Frame-Options")!] = "DENY"
+        response.headers[frameOptions] = "DENY"
         response.headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        response.headers[referrerPolicy] = "no-referrer"
         response.headers[.cacheControl] = "no-store"
     }
 }

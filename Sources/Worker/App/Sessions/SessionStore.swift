@@ -33,7 +33,7 @@ struct SessionStore: Sendable {
     func load(_ request: Request) async throws -> (id: String, session: Session)? {
         guard let value = request.cookies[Self.cookieName]?.value, let id = verifiedID(value),
             let bytes = try await store.get(TokenHash.of(id)),
-            let session = try? JSONDecoder().decode(Session.self, from: Data(bytes))
+            let session = RecordCoding.decode(Session.self, bytes)
         else { return nil }
         return (id, session)
     }
@@ -48,7 +48,7 @@ struct SessionStore: Sendable {
     }
 
     func save(_ id: String, _ session: Session) async throws {
-        try await store.put(TokenHash.of(id), Array(try JSONEncoder().encode(session)))
+        try await store.put(TokenHash.of(id), try RecordCoding.encode(session))
     }
 
     func destroy(_ id: String) async throws {

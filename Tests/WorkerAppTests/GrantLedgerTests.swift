@@ -68,17 +68,27 @@ struct GrantLedgerTests {
     }
 
     @Test(arguments: TestBackend.allCases)
-    func concurrentRedemptionsOfOneCodeHaveOneWinner(_ backend: TestBackend) async throws {
-        try await withLedger(backend) { ledger, _, _ in
+    func concurrentRedemptionsOfOneCodeNeverLeaveTwoLiveTokens(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, _ in
             let grant = try await ledger.grant(userID: "carol", clientID: "test", scope: ["read-only"])
             let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
-            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+            // Each attempt redeems and, if it wins, asks for tokens, as the token endpoint will.
+            let issued = try await withThrowingTaskGroup(of: String?.self) { group in
                 for _ in 0..<20 {
-                    group.addTask { (try? await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")) != nil }
+                    group.addTask {
+                        guard let won = try? await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")
+                        else { return nil }
+                        return try? await ledger.issueTokens(for: won, withRefreshToken: true).accessToken
+                    }
                 }
-                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                return try await group.reduce(into: [String]()) { if let token = $1 { $0.append(token) } }
             }
-            #expect(winners == 1)
+            // The others count as replays (RFC 6749 4.1.2), which may end the grant even for the
+            // one that took the code first: at most one token, and none that outlives the grant.
+            #expect(issued.count <= 1)
+            let live = try await issued.asyncFilter { try await accessRecord($0, in: stores) != nil }
+            let grantAlive = try await ledger.grant(id: grant.id) != nil
+            #expect(live.count == (grantAlive ? issued.count : 0))
         }
     }
 
@@ -113,5 +123,13 @@ struct GrantLedgerTests {
             try await ledger.revoke(other, reason: "review page")
             #expect(try await ledger.grants(ofUser: "erin").map(\.id) == [new.id])
         }
+    }
+}
+
+extension Array where Element: Sendable {
+    func asyncFilter(_ keep: (Element) async throws -> Bool) async rethrows -> [Element] {
+        var kept: [Element] = []
+        for element in self where try await keep(element) { kept.append(element) }
+        return kept
     }
 }

@@ -106,9 +106,11 @@ public struct GrantLedger: Sendable {
     public func revoke(_ grant: Grant, reason: String) async throws {
         try await audit.append(AuditRecord(
             event: "revoke", userID: grant.userID, clientID: grant.clientID, scope: grant.scope.joined(separator: " "), detail: reason))
+        // The grant first: a token issued concurrently is either already in the index read
+        // below, or its issuer finds the grant gone and takes it back (see issueTokens).
+        try await grants.delete(Self.grantKey(grant.id))
         try await deleteIssued(in: tokens, for: grant.id)
         try await deleteIssued(in: refreshTokens, for: grant.id)
-        try await grants.delete(Self.grantKey(grant.id))
         if let userID = grant.userID { try await grants.removeFromIndex(Self.userIndex(userID), member: grant.id) }
     }
 
@@ -178,6 +180,14 @@ public struct GrantLedger: Sendable {
                 TokenHash.of(token), RecordCoding.encode(RefreshRecord(grantID: grant.id, clientID: grant.clientID)), ttl: lifetimes.refresh)
             try await refreshTokens.addToIndex(Self.grantIndex(grant.id), member: TokenHash.of(token), ttl: lifetimes.refresh)
             refresh = token
+        }
+        // The grant may have been revoked meanwhile (a replayed code racing this exchange). Checking
+        // after the tokens are indexed closes the gap: a revocation either found them in the index
+        // or ran before this check, which then takes them back.
+        guard try await self.grant(id: grant.id) != nil else {
+            try await deleteIssued(in: tokens, for: grant.id)
+            try await deleteIssued(in: refreshTokens, for: grant.id)
+            throw OAuthError.invalidGrant("the grant has been revoked")
         }
         return IssuedTokens(accessToken: access, expiresIn: lifetimes.access, refreshToken: refresh, scope: grant.scope)
     }

@@ -84,6 +84,19 @@ private struct EntryParser {
                 return fallback
             }
         }
+        func scopes(_ key: String) -> [String]? {
+            switch fields[key] {
+            case nil, .null?: return nil
+            case .string(let text)?: return text.split(separator: " ").map(String.init)
+            case .array(let items)?:
+                let names = items.compactMap { item -> String? in if case .string(let name) = item { name } else { nil } }
+                if names.count != items.count { fail(index, key, "must list scope names as strings") }
+                return names
+            case let other?:
+                fail(index, key, "must be an array of scope names, not \(other.typeName)")
+                return nil
+            }
+        }
         guard let clientID = string("client_id"), !clientID.isEmpty else {
             fail(index, "client_id", "is required")
             return nil
@@ -122,6 +135,9 @@ private struct EntryParser {
             allowRefreshTokens: flag("allow_refresh_tokens", default: !isPublic),
             // A public client cannot prove who it is at the token endpoint; PKCE is its proof.
             requirePKCE: isPublic || flag("require_pkce", default: false),
+            allowPlainPKCE: flag("allow_plain_pkce", default: false),
+            allowedScopes: scopes("allowed_scopes"),
+            allowIntrospection: flag("allow_introspection", default: false),
             validRedirects: redirects)
         if (client.allowCodeGrant || client.allowImplicitGrant) && redirects.isEmpty {
             fail(index, "valid_redirects", "must list at least one redirect URI for the code or implicit grant")

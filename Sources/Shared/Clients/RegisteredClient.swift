@@ -14,6 +14,13 @@ public struct RegisteredClient: Sendable, Equatable {
     public let allowClientCredentialsGrant: Bool
     public let allowRefreshTokens: Bool
     public let requirePKCE: Bool
+    /// Whether PKCE's "plain" method is accepted (RFC 7636 allows it only where S256 cannot be used).
+    public let allowPlainPKCE: Bool
+    /// Scopes this client may ask for on its own behalf (client credentials grant); nil means
+    /// only the site's lowest scope.
+    public let allowedScopes: [String]?
+    /// Whether this client (typically a resource server) may introspect tokens issued to other clients.
+    public let allowIntrospection: Bool
     public let validRedirects: [String]
 
     public var isPublic: Bool { secret == nil }

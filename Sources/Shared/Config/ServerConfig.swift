@@ -49,6 +49,9 @@ public struct AuthServerConfig: Sendable, Equatable {
     /// Take the client address for logs from X-Real-IP / X-Forwarded-For (only behind a proxy you run).
     public var behindProxy: Bool
     public var backlog: Int
+    /// Seconds during which a just-rotated refresh token presented again (a retry, two instances
+    /// refreshing at once) gets the pair it was rotated into instead of ending its grant; 0: never.
+    public var refreshTokenGraceSeconds: Int
     /// The folder of the page templates, and which template each page uses.
     public var viewsDirectory: String
     public var views: [String: String]
@@ -76,6 +79,7 @@ public struct AuthServerConfig: Sendable, Equatable {
         workerTimeout = reader.seconds("auth_server.worker_timeout", default: 30, minimum: 1)
         shutdownTimeout = reader.seconds("auth_server.shutdown_timeout", default: 30, minimum: 0)
         behindProxy = reader.bool("auth_server.behind_proxy", default: false)
+        refreshTokenGraceSeconds = reader.integer("auth_server.refresh_token_grace_seconds", default: 0, in: 0...300)
         backlog = reader.integer("auth_server.backlog", default: 1024, in: 1...65535)
         viewsDirectory = reader.document.location.resolve(reader.string("auth_server.views_dir", default: "views"))
         views = ["layout": "layout", "login": "login", "dialog": "dialog", "review": "review", "error": "error"]

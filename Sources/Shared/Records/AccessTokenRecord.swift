@@ -34,17 +34,21 @@ public struct SiteUser: Codable, Sendable, Equatable {
     public var siteToken: String
     /// Display fields for pages (firstName, …), as the site returned them.
     public var profile: [String: String]
+    /// The name the user signed in with, for introspection's `username`.
+    public var username: String?
 
-    public init(id: String, siteToken: String, profile: [String: String] = [:]) {
+    public init(id: String, siteToken: String, profile: [String: String] = [:], username: String? = nil) {
         self.id = id
         self.siteToken = siteToken
         self.profile = profile
+        self.username = username
     }
 
     enum CodingKeys: String, CodingKey {
         case id
         case siteToken = "site_token"
         case profile
+        case username
     }
 
     public func encoded() -> [UInt8] { (try? RecordCoding.encode(self)) ?? [] }

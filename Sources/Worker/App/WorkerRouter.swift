@@ -11,11 +11,36 @@ enum WorkerRouter {
         router.add(middleware: AccessLogMiddleware(logger: logger, behindProxy: runtime.config.authServer.behindProxy))
         HealthcheckRoutes.add(to: router, storage: storage)
         APIRoutes(site: site, storage: storage, logger: logger).add(to: router)
+
         let config = runtime.config
-        LoginRoutes(
-            sessions: SessionStore(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: config.authServer.url),
-            pages: pages, site: site, users: storage.store("users"), clients: { runtime.clients }, logger: logger
+        let issuer = config.authServer.url
+        let clients: @Sendable () -> ClientRegistry = { runtime.clients }
+        let sessions = SessionStore(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer)
+        let transactions = TransactionStore(store: storage.store("session"))
+        let ledger = GrantLedger(storage: storage, lifetimes: TokenLifetimes(storage: config.storage))
+        let scopes = ScopePolicy(siteScopes: site.scopes)
+        let users = storage.store("users")
+
+        LoginRoutes(sessions: sessions, pages: pages, site: site, users: users, clients: clients, logger: logger).add(to: router)
+        AuthorizeRoutes(
+            sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes,
+            clients: clients, issuer: issuer, logger: logger
         ).add(to: router)
+        ReviewRoutes(
+            sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, clients: clients, issuer: issuer
+        ).add(to: router)
+        TokenRoutes(
+            clients: clients,
+            handlers: [
+                AuthorizationCodeGrant(ledger: ledger),
+                RefreshTokenGrant(ledger: ledger, graceSeconds: config.authServer.refreshTokenGraceSeconds),
+                ClientCredentialsGrant(ledger: ledger, scopes: scopes),
+            ],
+            logger: logger
+        ).add(to: router)
+        RevocationRoutes(clients: clients, ledger: ledger).add(to: router)
+        IntrospectionRoutes(clients: clients, ledger: ledger, users: users, issuer: issuer).add(to: router)
+        MetadataRoutes(issuer: issuer, scopes: site.scopes).add(to: router)
         return router
     }
 }

@@ -21,6 +21,7 @@ final class ServerProcess: @unchecked Sendable {
         workers: Int = 2,
         logLevel: String = "notice",
         overrides: [String: Any] = [:],
+        clients: String = TestConfig.clientsFile,
         environment: [String: String] = [:],
         arguments: [String] = [],
         useNodeVariables: Bool = false,
@@ -32,7 +33,7 @@ final class ServerProcess: @unchecked Sendable {
         let config = TestConfig.defaults(port: port, workers: workers, logLevel: logLevel, directory: directory)
             .merging(overrides)
         try TestConfig.write(config, to: "\(directory)/default.json")
-        try TestConfig.clientsFile.write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
+        try clients.write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
         let ssl = ((config["auth_server"] as? [String: Any])?["ssl"] as? Bool) ?? false
         let sitePort = ((config["resource_server"] as? [String: Any])?["port"] as? Int) ?? 0
         let server = try ServerProcess(

@@ -79,9 +79,7 @@ public struct GrantLedger: Sendable {
         let grant = Grant(
             id: Base64URL.random(bytes: 16), userID: userID, clientID: clientID, scope: scope, createdAt: Date().storagePrecision)
         try await audit.append(AuditRecord(event: "grant", userID: userID, clientID: clientID, scope: scope.joined(separator: " ")))
-        for earlier in try await self.grants(ofUser: userID) where earlier.clientID == clientID {
-            try await revoke(earlier, reason: "replaced by a new grant")
-        }
+        try await revokeGrants(ofUser: userID, toClient: clientID, reason: "replaced by a new grant")
         try await grants.put(Self.grantKey(grant.id), RecordCoding.encode(grant), ttl: lifetimes.refresh)
         try await grants.addToIndex(Self.userIndex(userID), member: grant.id, ttl: lifetimes.refresh)
         return grant
@@ -114,26 +112,46 @@ public struct GrantLedger: Sendable {
         if let userID = grant.userID { try await grants.removeFromIndex(Self.userIndex(userID), member: grant.id) }
     }
 
+    /// Ends every grant the user gave the client.
+    public func revokeGrants(ofUser userID: String, toClient clientID: String, reason: String) async throws {
+        for grant in try await grants(ofUser: userID) where grant.clientID == clientID {
+            try await revoke(grant, reason: reason)
+        }
+    }
+
+    /// The user said no on the consent page. As in the seed, what the client already held ends too.
+    public func deny(userID: String, clientID: String) async throws {
+        try await audit.append(AuditRecord(event: "deny", userID: userID, clientID: clientID))
+        try await revokeGrants(ofUser: userID, toClient: clientID, reason: "the user denied access")
+    }
+
     // MARK: - Codes
 
     struct CodeRecord: Codable {
         let grantID: String
         let clientID: String
         let redirectURI: String
+        /// False when the authorization request left redirect_uri out (the client's only
+        /// registered one was used); the token request may then leave it out too (RFC 6749 4.1.3).
+        let redirectURIGiven: Bool?
+        let pkce: PKCEChallenge?
     }
 
-    /// A one-time code for `grant`, bound to its client and redirect URI.
-    public func issueCode(for grant: Grant, redirectURI: String) async throws -> String {
+    /// A one-time code for `grant`, bound to its client, redirect URI and PKCE challenge.
+    public func issueCode(
+        for grant: Grant, redirectURI: String, redirectURIGiven: Bool = true, pkce: PKCEChallenge? = nil
+    ) async throws -> String {
         let code = Base64URL.random(bytes: 32)
-        try await codes.put(
-            TokenHash.of(code), RecordCoding.encode(CodeRecord(grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI)),
-            ttl: lifetimes.code)
+        let record = CodeRecord(
+            grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI, redirectURIGiven: redirectURIGiven, pkce: pkce)
+        try await codes.put(TokenHash.of(code), RecordCoding.encode(record), ttl: lifetimes.code)
         return code
     }
 
-    /// Exchanges a code for its grant, once. A code presented by another client or with another
-    /// redirect URI is burnt; a code presented again ends the grant it came from (RFC 6749 4.1.2).
-    public func redeemCode(_ code: String, clientID: String, redirectURI: String) async throws -> Grant {
+    /// Exchanges a code for its grant, once. A code presented by another client, with another
+    /// redirect URI or without its PKCE verifier is burnt; a code presented again ends the grant
+    /// it came from (RFC 6749 4.1.2).
+    public func redeemCode(_ code: String, clientID: String, redirectURI: String?, codeVerifier: String? = nil) async throws -> Grant {
         let hash = TokenHash.of(code)
         guard let bytes = try await codes.take(hash), let record = RecordCoding.decode(CodeRecord.self, bytes) else {
             if let grantID = try await codes.get(Self.redeemedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
@@ -147,8 +165,24 @@ public struct GrantLedger: Sendable {
         // Remember the redemption for a while, to recognise a replay.
         try await codes.put(Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, lifetimes.code * 10))
         guard record.clientID == clientID else { throw OAuthError.invalidGrant("the authorization code was issued to another client") }
-        guard record.redirectURI == redirectURI else {
-            throw OAuthError.invalidGrant("redirect_uri differs from the one the code was issued for")
+        if let redirectURI {
+            guard record.redirectURI == redirectURI else {
+                throw OAuthError.invalidGrant("redirect_uri differs from the one the code was issued for")
+            }
+        } else if record.redirectURIGiven ?? true {
+            throw OAuthError.invalidGrant("redirect_uri is required: the authorization request named one")
+        }
+        switch (record.pkce, codeVerifier) {
+        case (let challenge?, let verifier?):
+            guard challenge.isSatisfied(by: verifier) else { throw OAuthError.invalidGrant("code_verifier does not match the code_challenge") }
+        case (.some, nil):
+            throw OAuthError.invalidGrant("code_verifier is required: the authorization request sent a code_challenge")
+        case (nil, .some):
+            // A verifier for a code issued without a challenge: someone stripped the challenge
+            // from the authorization request (a PKCE downgrade, RFC 9700 4.8.2).
+            throw OAuthError.invalidGrant("code_verifier sent for a code issued without a code_challenge")
+        case (nil, nil):
+            break
         }
         guard let grant = try await grant(id: record.grantID) else { throw OAuthError.invalidGrant("the grant has been revoked") }
         try await audit.append(AuditRecord(
@@ -159,25 +193,38 @@ public struct GrantLedger: Sendable {
 
     // MARK: - Tokens
 
-    struct RefreshRecord: Codable {
-        let grantID: String
-        let clientID: String
+    public struct RefreshRecord: Codable, Sendable {
+        public let grantID: String
+        public let clientID: String
+        public let issuedAt: Date?
+        public let expiresAt: Date?
     }
 
-    /// A new access token (and refresh token, when `withRefreshToken`) for `grant`.
-    public func issueTokens(for grant: Grant, withRefreshToken: Bool) async throws -> IssuedTokens {
+    /// What a rotated-out refresh token left behind: which grant it belonged to (to end the grant
+    /// if it comes back) and when it was rotated (for the grace window).
+    struct RotationRecord: Codable {
+        let grantID: String
+        let clientID: String
+        let rotatedAt: Date
+    }
+
+    /// A new access token (and refresh token, when `withRefreshToken`) for `grant`. The access
+    /// token carries `scope` when given (a narrower scope asked for at refresh), else the grant's.
+    public func issueTokens(for grant: Grant, withRefreshToken: Bool, scope: [String]? = nil) async throws -> IssuedTokens {
         let access = Base64URL.random(bytes: 32)
         let now = Date()
+        let scope = scope ?? grant.scope
         let record = AccessTokenRecord(
-            grantID: grant.id, clientID: grant.clientID, userID: grant.userID, scope: grant.scope,
+            grantID: grant.id, clientID: grant.clientID, userID: grant.userID, scope: scope,
             issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.access)))
         try await tokens.put(TokenHash.of(access), record.encoded(), ttl: lifetimes.access)
         try await tokens.addToIndex(Self.grantIndex(grant.id), member: TokenHash.of(access), ttl: lifetimes.access)
         var refresh: String?
         if withRefreshToken {
             let token = Base64URL.random(bytes: 32)
-            try await refreshTokens.put(
-                TokenHash.of(token), RecordCoding.encode(RefreshRecord(grantID: grant.id, clientID: grant.clientID)), ttl: lifetimes.refresh)
+            let refreshRecord = RefreshRecord(
+                grantID: grant.id, clientID: grant.clientID, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refresh)))
+            try await refreshTokens.put(TokenHash.of(token), RecordCoding.encode(refreshRecord), ttl: lifetimes.refresh)
             try await refreshTokens.addToIndex(Self.grantIndex(grant.id), member: TokenHash.of(token), ttl: lifetimes.refresh)
             refresh = token
         }
@@ -189,34 +236,133 @@ public struct GrantLedger: Sendable {
             try await deleteIssued(in: refreshTokens, for: grant.id)
             throw OAuthError.invalidGrant("the grant has been revoked")
         }
-        return IssuedTokens(accessToken: access, expiresIn: lifetimes.access, refreshToken: refresh, scope: grant.scope)
+        return IssuedTokens(accessToken: access, expiresIn: lifetimes.access, refreshToken: refresh, scope: scope)
     }
 
     /// Rotates a refresh token: the presented one is taken (once), the grant's current access
     /// tokens end, and a new pair is issued. A rotated-out token presented again means it was
-    /// copied: the whole grant ends (RFC 9700 4.14.2).
-    public func refresh(_ token: String, clientID: String) async throws -> IssuedTokens {
+    /// copied: the whole grant ends (RFC 9700 4.14.2) — unless it comes back within
+    /// `graceSeconds` from the same client (a retry after a timeout, two instances refreshing at
+    /// once), which gets the pair it was already rotated into.
+    public func refresh(_ token: String, clientID: String, scope: [String]? = nil, graceSeconds: Int = 0) async throws -> IssuedTokens {
         let hash = TokenHash.of(token)
         guard let bytes = try await refreshTokens.take(hash), let record = RecordCoding.decode(RefreshRecord.self, bytes) else {
-            if let grantID = try await refreshTokens.get(Self.rotatedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
-                let grant = try await grant(id: grantID)
-            {
-                try await audit.append(AuditRecord(
-                    event: "refresh_reuse", userID: grant.userID, clientID: clientID, tokenID: Redaction.shortened(token),
-                    detail: "a rotated refresh token was presented again: suspected theft"))
-                try await revoke(grant, reason: "refresh token reused")
-            }
+            if let again = try await presentedAgain(token, hash: hash, clientID: clientID, graceSeconds: graceSeconds) { return again }
             throw OAuthError.invalidGrant("the refresh token is invalid, expired or already used")
         }
-        try await refreshTokens.put(Self.rotatedKey(hash), Array(record.grantID.utf8), ttl: lifetimes.refresh)
+        try await refreshTokens.put(
+            Self.rotatedKey(hash), RecordCoding.encode(RotationRecord(grantID: record.grantID, clientID: record.clientID, rotatedAt: Date())),
+            ttl: lifetimes.refresh)
         try await refreshTokens.removeFromIndex(Self.grantIndex(record.grantID), member: hash)
         guard record.clientID == clientID else { throw OAuthError.invalidGrant("the refresh token was issued to another client") }
         guard let grant = try await grant(id: record.grantID) else { throw OAuthError.invalidGrant("the grant has been revoked") }
+        if let scope, !scope.allSatisfy(grant.scope.contains) {
+            throw OAuthError.invalidScope("the requested scope exceeds what the user granted")
+        }
         try await audit.append(AuditRecord(
             event: "refresh", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
             tokenID: Redaction.shortened(token)))
         try await deleteIssued(in: tokens, for: grant.id)
-        return try await issueTokens(for: grant, withRefreshToken: true)
+        let issued = try await issueTokens(for: grant, withRefreshToken: true, scope: scope)
+        if graceSeconds > 0 {
+            // Sealed under a key only the old refresh token yields: what the store keeps is
+            // useless without the token, which the store never had in clear.
+            try await refreshTokens.put(Self.rotatedIntoKey(hash), RotatedPair(issued).sealed(with: token), ttl: graceSeconds + 5)
+        }
+        return issued
+    }
+
+    /// A refresh token that is no longer live came back. Within the grace window, from the
+    /// client it was issued to, the pair it was rotated into is handed out again (waiting a
+    /// moment for a rotation still in progress); otherwise the grant it belonged to ends.
+    private func presentedAgain(_ token: String, hash: String, clientID: String, graceSeconds: Int) async throws -> IssuedTokens? {
+        let deadline = Date().addingTimeInterval(graceSeconds > 0 ? 2 : 0)
+        while true {
+            let rotation = try await refreshTokens.get(Self.rotatedKey(hash)).flatMap { RecordCoding.decode(RotationRecord.self, $0) }
+            if let rotation, graceSeconds > 0, rotation.clientID == clientID,
+                Date().timeIntervalSince(rotation.rotatedAt) <= TimeInterval(graceSeconds)
+            {
+                if let sealed = try await refreshTokens.get(Self.rotatedIntoKey(hash)), let pair = RotatedPair.open(sealed, with: token) {
+                    // Only while the pair it was rotated into is itself still unused.
+                    if let refresh = pair.refreshToken, try await refreshTokens.get(TokenHash.of(refresh)) != nil {
+                        try await audit.append(AuditRecord(
+                            event: "refresh_retry", clientID: clientID, tokenID: Redaction.shortened(token),
+                            detail: "a just-rotated refresh token was presented again within the grace window"))
+                        return pair.issuedTokens
+                    }
+                } else if Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(50))  // the rotation is still being written
+                    continue
+                }
+            } else if rotation == nil, Date() < deadline {
+                try await Task.sleep(for: .milliseconds(50))  // taken, but the rotation record is not written yet
+                continue
+            }
+            guard let rotation, let grant = try await grant(id: rotation.grantID) else { return nil }
+            try await audit.append(AuditRecord(
+                event: "refresh_reuse", userID: grant.userID, clientID: clientID, tokenID: Redaction.shortened(token),
+                detail: "a rotated refresh token was presented again: suspected theft"))
+            try await revoke(grant, reason: "refresh token reused")
+            return nil
+        }
+    }
+
+    // MARK: - Clients on their own behalf
+
+    /// A grant with no user (RFC 6749 4.4): the client acts for itself. It lives as long as its
+    /// access token; there is nothing to refresh.
+    public func clientGrant(clientID: String, scope: [String]) async throws -> Grant {
+        let grant = Grant(id: Base64URL.random(bytes: 16), userID: nil, clientID: clientID, scope: scope, createdAt: Date().storagePrecision)
+        try await audit.append(AuditRecord(event: "client_credentials", clientID: clientID, scope: scope.joined(separator: " ")))
+        try await grants.put(Self.grantKey(grant.id), RecordCoding.encode(grant), ttl: lifetimes.access)
+        return grant
+    }
+
+    // MARK: - Looking tokens up and revoking them one by one
+
+    /// A live token, by its value.
+    public enum LiveToken: Sendable {
+        case access(AccessTokenRecord)
+        case refresh(RefreshRecord, Grant)
+    }
+
+    /// The live access or refresh token `token` is, if any; `refreshFirst` follows a token_type_hint.
+    public func lookUp(_ token: String, refreshFirst: Bool = false) async throws -> LiveToken? {
+        let hash = TokenHash.of(token)
+        func access() async throws -> LiveToken? {
+            guard let record = try await tokens.get(hash).flatMap(AccessTokenRecord.decode), record.expiresAt > Date() else { return nil }
+            return .access(record)
+        }
+        func refresh() async throws -> LiveToken? {
+            guard let record = try await refreshTokens.get(hash).flatMap({ RecordCoding.decode(RefreshRecord.self, $0) }),
+                (record.expiresAt ?? .distantFuture) > Date(), let grant = try await grant(id: record.grantID)
+            else { return nil }
+            return .refresh(record, grant)
+        }
+        if refreshFirst {
+            if let found = try await refresh() { return found }
+            return try await access()
+        }
+        if let found = try await access() { return found }
+        return try await refresh()
+    }
+
+    /// RFC 7009: a client revokes one of its own tokens. An access token ends alone; a refresh
+    /// token ends its whole grant. Unknown tokens are no error.
+    public func revokeToken(_ token: String, byClient clientID: String, refreshFirst: Bool = false) async throws {
+        switch try await lookUp(token, refreshFirst: refreshFirst) {
+        case nil:
+            return
+        case .access(let record):
+            guard record.clientID == clientID else { throw OAuthError.unauthorizedClient("the token was issued to another client") }
+            try await audit.append(AuditRecord(
+                event: "revoke_token", userID: record.userID, clientID: clientID, tokenID: Redaction.shortened(token)))
+            try await tokens.delete(TokenHash.of(token))
+            try await tokens.removeFromIndex(Self.grantIndex(record.grantID), member: TokenHash.of(token))
+        case .refresh(let record, let grant):
+            guard record.clientID == clientID else { throw OAuthError.unauthorizedClient("the token was issued to another client") }
+            try await revoke(grant, reason: "refresh token revoked by the client")
+        }
     }
 
     /// Deletes every token `store` holds for the grant, and the grant's index there.
@@ -232,4 +378,5 @@ public struct GrantLedger: Sendable {
     static func grantIndex(_ grantID: String) -> String { "issued-for:\(grantID)" }
     static func redeemedKey(_ hash: String) -> String { "redeemed:\(hash)" }
     static func rotatedKey(_ hash: String) -> String { "rotated:\(hash)" }
+    static func rotatedIntoKey(_ hash: String) -> String { "rotated-into:\(hash)" }
 }

@@ -22,21 +22,26 @@ struct PageRenderer: Sendable {
             throw WorkerBoot.CannotBoot(description: "template \(error.filename) in \(directory) does not parse: \(error.error)")
         }
         for (page, name) in config.authServer.views.sorted(by: { $0.key < $1.key })
-        where ["layout", "login", "error"].contains(page) && library.getTemplate(named: name) == nil {
+        where ["layout", "login", "dialog", "review", "error"].contains(page) && library.getTemplate(named: name) == nil {
             throw WorkerBoot.CannotBoot(description: "auth_server.views.\(page): no template \(name).mustache in \(directory)")
         }
         return PageRenderer(library: library, views: config.authServer.views, site: site)
     }
 
     /// Renders `page` inside the layout.
-    func render(_ page: String, title: String, status: HTTPResponse.Status = .ok, values: [String: Any], user: SiteUser? = nil) -> Response {
+    /// `redirectsTo` is where a form on the page may end up after its POST (the consent page's
+    /// answer redirects to the client): browsers apply CSP form-action to that redirect too.
+    func render(
+        _ page: String, title: String, status: HTTPResponse.Status = .ok, values: [String: Any], user: SiteUser? = nil,
+        redirectsTo: String? = nil
+    ) -> Response {
         var context = values
         for (key, value) in site.viewContext(page: page, user: user) where context[key] == nil { context[key] = value }
         let body = library.render(context, withTemplate: views[page] ?? page) ?? ""
         let html = library.render(["title": title, "body": body], withTemplate: views["layout"] ?? "layout") ?? body
         var response = Response(status: status, body: .init(byteBuffer: .init(string: html)))
         response.headers[.contentType] = "text/html; charset=utf-8"
-        Self.protect(&response)
+        Self.protect(&response, formActionSource: redirectsTo.flatMap(Self.cspSource))
         return response
     }
 
@@ -46,14 +51,53 @@ struct PageRenderer: Sendable {
         return render("error", title: heading, status: status, values: values)
     }
 
+    /// A CSP source for a redirect URI: its origin, or its scheme for a native app's custom scheme.
+    static func cspSource(_ uri: String) -> String? {
+        guard let components = URLComponents(string: uri), let scheme = components.scheme?.lowercased() else { return nil }
+        guard scheme == "http" || scheme == "https" else { return "\(scheme):" }
+        guard let host = components.host, !host.isEmpty, host.allSatisfy({ $0.isLetter || $0.isNumber || "-.:[]".contains($0) }) else {
+            return nil
+        }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+
+    /// Runs a page route: a storage outage on a page is a page, not JSON.
+    func answering(_ operation: () async throws -> Response) async throws -> Response {
+        do {
+            return try await operation()
+        } catch is StorageUnavailable {
+            var response = error(.serviceUnavailable, heading: "Temporarily unavailable", message: "Please try again in a moment.")
+            response.headers[.retryAfter] = "5"
+            return response
+        }
+    }
+
+    /// Sends a browser that is not signed in to the login page, to come back to `returnTo` (a
+    /// path on this server) afterwards.
+    static func loginRedirect(publicURL: String, returnTo: String) -> Response {
+        var response = Response(status: .found)
+        response.headers[.location] = "\(publicURL)/login?return_to=\(AuthorizationRedirect.encode(returnTo))"
+        protect(&response)
+        return response
+    }
+
+    /// A redirect answering a page's POST or an authorization request.
+    static func redirect(_ status: HTTPResponse.Status = .found, to location: String) -> Response {
+        var response = Response(status: status)
+        response.headers[.location] = location
+        protect(&response)
+        return response
+    }
+
     private static let frameOptions = HTTPField.Name("X-Frame-Options")!
     private static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 
     /// Clickjacking, referrer and caching protection for pages that show or take credentials.
-    static func protect(_ response: inout Response) {
+    static func protect(_ response: inout Response, formActionSource: String? = nil) {
         response.headers[frameOptions] = "DENY"
+        let formAction = ["'self'", formActionSource].compactMap { $0 }.joined(separator: " ")
         response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action \(formAction); frame-ancestors 'none'; base-uri 'none'"
         response.headers[referrerPolicy] = "no-referrer"
         response.headers[.cacheControl] = "no-store"
     }

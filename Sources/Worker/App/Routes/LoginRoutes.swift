@@ -21,9 +21,9 @@ struct LoginRoutes: Sendable {
     }
 
     func add(to router: Router<WorkerRequestContext>) {
-        router.get("/login") { request, _ in try await pagesOnStorageFailure { try await showLogin(request) } }
-        router.post("/login") { request, context in try await pagesOnStorageFailure { try await login(request, context: context) } }
-        router.get("/logout") { request, _ in try await pagesOnStorageFailure { try await logout(request) } }
+        router.get("/login") { request, _ in try await pages.answering { try await showLogin(request) } }
+        router.post("/login") { request, context in try await pages.answering { try await login(request, context: context) } }
+        router.get("/logout") { request, _ in try await pages.answering { try await logout(request) } }
     }
 
     private func showLogin(_ request: Request) async throws -> Response {
@@ -73,7 +73,8 @@ struct LoginRoutes: Sendable {
         case .rejected(let message):
             logger.info("login rejected for a user of the site")
             return loginPage(status: .unauthorized, csrf: session.csrf, returnTo: returnTo, username: username, message: message)
-        case .success(let user):
+        case .success(var user):
+            user.username = username
             try await users.put(user.id, user.encoded())
             let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24))
             let (_, cookie) = try await sessions.create(signedIn, replacing: sessionID)
@@ -120,18 +121,6 @@ struct LoginRoutes: Sendable {
             !candidate.contains(where: { $0.isNewline || $0 == "\0" })
         else { return nil }
         return candidate
-    }
-
-    /// A storage outage on a page is a page, not JSON.
-    private func pagesOnStorageFailure(_ operation: () async throws -> Response) async throws -> Response {
-        do {
-            return try await operation()
-        } catch is StorageUnavailable {
-            var response = pages.error(
-                .serviceUnavailable, heading: "Temporarily unavailable", message: "Please try again in a moment.")
-            response.headers[.retryAfter] = "5"
-            return response
-        }
     }
 }
 

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import OAuth2Shared
+
+/// Reads client credentials from HTTP Basic (RFC 6749 2.3.1: each part form-urlencoded, then
+/// base64) or from `client_id`/`client_secret` in the body. Using both is refused, as the RFC asks.
+enum ClientCredentialsReader {
+    static func read(_ request: Request, parameters: OAuthParameters) throws(OAuthError) -> PresentedClientCredentials? {
+        let basic = try basicCredentials(request)
+        if let basic {
+            if parameters["client_secret"] != nil {
+                throw .invalidRequest("send the client's credentials one way: HTTP Basic or the request body, not both")
+            }
+            if let bodyID = parameters["client_id"], bodyID != basic.clientID {
+                throw .invalidRequest("client_id in the body differs from the one in the Authorization header")
+            }
+            return basic
+        }
+        guard let clientID = parameters["client_id"] else { return nil }
+        return PresentedClientCredentials(clientID: clientID, secret: parameters["client_secret"])
+    }
+
+    private static func basicCredentials(_ request: Request) throws(OAuthError) -> PresentedClientCredentials? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
+        guard let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+            throw .invalidRequest("the Authorization header is not valid Base64")
+        }
+        guard let text = String(data: decoded, encoding: .utf8) else {
+            throw .invalidRequest("the Authorization header is not valid UTF-8")
+        }
+        guard let colon = text.firstIndex(of: ":") else { throw .invalidRequest("the Authorization header needs client_id:client_secret") }
+        guard let clientID = formDecoded(text[..<colon]), let secret = formDecoded(text[text.index(after: colon)...]), !clientID.isEmpty
+        else { throw .invalidRequest("the Authorization header's credentials are not form-encoded correctly") }
+        return PresentedClientCredentials(clientID: clientID, secret: secret.isEmpty ? nil : secret)
+    }
+
+    private static func formDecoded(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}

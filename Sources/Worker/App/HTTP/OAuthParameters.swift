@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OAuth2Shared
+
+/// The parameters of a back-channel request, from an `application/x-www-form-urlencoded` body
+/// (RFC 6749) or, because the seed's documented clients post JSON, an `application/json` one.
+/// A parameter may appear once (RFC 6749 3.2); anything unreadable is `invalid_request`.
+struct OAuthParameters: Sendable {
+    private let values: [String: String]
+
+    /// The body is over the limit: 413, before anything is decoded.
+    struct BodyTooLarge: Error { let limit: Int }
+
+    init(_ values: [String: String]) { self.values = values }
+
+    subscript(_ name: String) -> String? {
+        guard let value = values[name], !value.isEmpty else { return nil }  // RFC 6749 3.1: empty means absent
+        return value
+    }
+
+    static func read(_ request: Request, context: WorkerRequestContext) async throws -> OAuthParameters {
+        let limit = context.maxUploadSize
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw BodyTooLarge(limit: limit)
+        }
+        let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
+            throw OAuthError.invalidRequest("the request body is not valid UTF-8")
+        }
+        switch mediaType {
+        case "application/json":
+            return try fromJSON(text)
+        case "application/x-www-form-urlencoded", nil, "":
+            return try fromForm(text)
+        default:
+            throw OAuthError.invalidRequest("send the parameters as application/x-www-form-urlencoded (or application/json)")
+        }
+    }
+
+    static func fromForm(_ text: String) throws -> OAuthParameters {
+        if text.isEmpty { return OAuthParameters([:]) }
+        do {
+            return OAuthParameters(try URLEncodedFormDecoder().decode([String: String].self, from: text))
+        } catch let error as URLEncodedFormError where error.code == .duplicateKeys {
+            throw OAuthError.invalidRequest("a parameter was sent more than once")
+        } catch {
+            throw OAuthError.invalidRequest("the form body cannot be read")
+        }
+    }
+
+    static func fromJSON(_ text: String) throws -> OAuthParameters {
+        guard case .object(let fields) = try? JSONValue.parse(Data(text.utf8)) else {
+            throw OAuthError.invalidRequest("the JSON body must be an object")
+        }
+        var values: [String: String] = [:]
+        for (name, value) in fields {
+            switch value {
+            case .string(let text): values[name] = text
+            case .null: continue
+            case .number(let number) where number.rounded() == number && abs(number) < 1e15: values[name] = String(Int64(number))
+            default: throw OAuthError.invalidRequest("parameter \(name) must be a string")
+            }
+        }
+        return OAuthParameters(values)
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import OAuth2Shared
+
+/// The JSON answers of the back-channel endpoints (/token, /revoke, /introspect): RFC 6749 5.1
+/// and 5.2, never cached. Every `OAuthError` becomes a response here and nowhere else.
+enum OAuthResponses {
+    private static let pragma = HTTPField.Name("Pragma")!
+
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+        var response = Response(status: status, body: .init(byteBuffer: .init(bytes: data)))
+        response.headers[.contentType] = "application/json; charset=utf-8"
+        response.headers[.cacheControl] = "no-store"
+        response.headers[pragma] = "no-cache"
+        return response
+    }
+
+    /// RFC 6749 5.2: 401 with a Basic challenge for a client that failed to authenticate, 400
+    /// for everything else.
+    static func error(_ error: OAuthError) -> Response {
+        let status: HTTPResponse.Status = error.code == "invalid_client" ? .unauthorized : .badRequest
+        var response = json(status, ["error": error.code, "error_description": error.message])
+        if status == .unauthorized { response.headers[.wwwAuthenticate] = "Basic realm=\"oauth2-server\", charset=\"UTF-8\"" }
+        return response
+    }
+
+    static func payloadTooLarge(limit: Int) -> Response {
+        json(.contentTooLarge, ["error": "invalid_request", "error_description": "the request body is larger than \(limit) bytes"])
+    }
+
+    /// RFC 6749 5.1.
+    static func tokens(_ issued: IssuedTokens) -> Response {
+        var body: [String: Any] = [
+            "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": issued.expiresIn,
+            "scope": issued.scope.joined(separator: " "),
+        ]
+        if let refresh = issued.refreshToken { body["refresh_token"] = refresh }
+        return json(.ok, body)
+    }
+
+    /// Runs a back-channel endpoint: client errors become RFC 6749 JSON, a storage outage a 503.
+    static func answering(
+        _ request: Request, context: WorkerRequestContext, _ operation: () async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await operation()
+        } catch let error as OAuthError {
+            return Self.error(error)
+        } catch let error as OAuthParameters.BodyTooLarge {
+            return payloadTooLarge(limit: error.limit)
+        } catch let error as StorageUnavailable {
+            return try error.response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+/// The redirect that answers an authorization request: parameters added to the client's
+/// registered URI (keeping its own query), in the query for codes and the fragment for
+/// implicit tokens, always with `state` as sent and `iss` (RFC 9207), for errors too.
+public struct AuthorizationRedirect: Sendable, Equatable {
+    public let uri: String
+    public let inFragment: Bool
+    public let state: String?
+
+    public func location(_ parameters: [(String, String)], issuer: String) -> String {
+        var all = parameters
+        if let state { all.append(("state", state)) }
+        all.append(("iss", issuer))
+        let encoded = all.map { "\($0)=\(Self.encode($1))" }.joined(separator: "&")
+        if inFragment { return "\(uri)#\(encoded)" }
+        return uri.contains("?") ? "\(uri)&\(encoded)" : "\(uri)?\(encoded)"
+    }
+
+    public func location(_ error: OAuthError, issuer: String) -> String {
+        location([("error", error.code), ("error_description", error.message)], issuer: issuer)
+    }
+
+    private static let unreserved: CharacterSet = {
+        var set = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+
+    static func encode(_ value: String) -> String { value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "" }
+}

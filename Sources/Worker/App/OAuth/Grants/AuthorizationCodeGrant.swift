@@ -1,0 +1,16 @@
+import OAuth2Shared
+
+/// `authorization_code` (RFC 6749 4.1.3, RFC 7636 4.5): a code, once, for the client it was
+/// issued to, with the same redirect URI and the PKCE verifier of its challenge.
+struct AuthorizationCodeGrant: TokenGrantHandler {
+    let ledger: GrantLedger
+    var grantType: String { "authorization_code" }
+
+    func issue(for client: RegisteredClient, parameters: OAuthParameters) async throws -> IssuedTokens {
+        guard client.allowCodeGrant else { throw OAuthError.unauthorizedClient("this client may not use the authorization code grant") }
+        guard let code = parameters["code"] else { throw OAuthError.invalidRequest("code is required") }
+        let grant = try await ledger.redeemCode(
+            code, clientID: client.clientID, redirectURI: parameters["redirect_uri"], codeVerifier: parameters["code_verifier"])
+        return try await ledger.issueTokens(for: grant, withRefreshToken: client.allowRefreshTokens)
+    }
+}

@@ -1,0 +1,17 @@
+import OAuth2Shared
+
+/// `refresh_token` (RFC 6749 6): one use, rotated into a new pair; an optional `scope` may only
+/// narrow what the user granted.
+struct RefreshTokenGrant: TokenGrantHandler {
+    let ledger: GrantLedger
+    /// `auth_server.refresh_token_grace_seconds`.
+    let graceSeconds: Int
+    var grantType: String { "refresh_token" }
+
+    func issue(for client: RegisteredClient, parameters: OAuthParameters) async throws -> IssuedTokens {
+        guard client.allowRefreshTokens else { throw OAuthError.unauthorizedClient("this client may not use refresh tokens") }
+        guard let token = parameters["refresh_token"] else { throw OAuthError.invalidRequest("refresh_token is required") }
+        let scope = parameters["scope"].map { ScopePolicy.parse($0) }
+        return try await ledger.refresh(token, clientID: client.clientID, scope: scope, graceSeconds: graceSeconds)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import OAuth2Shared
+
+/// POST /introspect (RFC 7662): what a live token is. Any client may ask about its own tokens;
+/// a client with `allow_introspection` (a resource server) about every token. Anything else,
+/// and every token that is not live, is exactly `{"active": false}`.
+struct IntrospectionRoutes: Sendable {
+    let clients: @Sendable () -> ClientRegistry
+    let ledger: GrantLedger
+    let users: any RecordStore
+    let issuer: String
+
+    func add(to router: Router<WorkerRequestContext>) {
+        router.post("/introspect") { request, context in
+            try await OAuthResponses.answering(request, context: context) {
+                let parameters = try await OAuthParameters.read(request, context: context)
+                let client = try ClientAuthenticator(clients: clients()).authenticate(
+                    ClientCredentialsReader.read(request, parameters: parameters))
+                guard let token = parameters["token"] else { throw OAuthError.invalidRequest("token is required") }
+                let live = try await ledger.lookUp(token, refreshFirst: parameters["token_type_hint"] == "refresh_token")
+                return try await OAuthResponses.json(.ok, describe(live, to: client) ?? ["active": false])
+            }
+        }
+    }
+
+    private func describe(_ live: GrantLedger.LiveToken?, to client: RegisteredClient) async throws -> [String: Any]? {
+        let clientID: String, userID: String?, scope: [String], issuedAt: Date?, expiresAt: Date?, type: String
+        switch live {
+        case nil:
+            return nil
+        case .access(let record):
+            (clientID, userID, scope, issuedAt, expiresAt, type) =
+                (record.clientID, record.userID, record.scope, record.issuedAt, record.expiresAt, "access_token")
+        case .refresh(let record, let grant):
+            (clientID, userID, scope, issuedAt, expiresAt, type) =
+                (record.clientID, grant.userID, grant.scope, record.issuedAt, record.expiresAt, "refresh_token")
+        }
+        guard client.allowIntrospection || client.clientID == clientID else { return nil }
+        var answer: [String: Any] = [
+            "active": true, "scope": scope.joined(separator: " "), "client_id": clientID, "token_type": type, "iss": issuer,
+        ]
+        if type == "access_token" { answer["token_type"] = "Bearer" }
+        if let issuedAt { answer["iat"] = Int(issuedAt.timeIntervalSince1970) }
+        if let expiresAt { answer["exp"] = Int(expiresAt.timeIntervalSince1970) }
+        if let userID {
+            answer["sub"] = userID
+            let user = try await users.get(userID).flatMap(SiteUser.decode)
+            answer["username"] = user?.username ?? userID
+        }
+        return answer
+    }
+}

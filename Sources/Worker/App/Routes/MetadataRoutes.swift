@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import OAuth2Shared
+
+/// GET /.well-known/oauth-authorization-server (RFC 8414): what standard client libraries read
+/// to find the endpoints and what this server supports. Built once; it changes only with config.
+struct MetadataRoutes: Sendable {
+    let document: [String: any Sendable]
+
+    init(issuer: String, scopes: [String]) {
+        document = [
+            "issuer": issuer,
+            "authorization_endpoint": "\(issuer)/authorize",
+            "token_endpoint": "\(issuer)/token",
+            "revocation_endpoint": "\(issuer)/revoke",
+            "introspection_endpoint": "\(issuer)/introspect",
+            "response_types_supported": ["code", "token"],
+            "response_modes_supported": ["query", "fragment"],
+            "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],
+            "scopes_supported": scopes,
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "code_challenge_methods_supported": ["S256", "plain"],
+            "authorization_response_iss_parameter_supported": true,
+        ]
+    }
+
+    func add(to router: Router<WorkerRequestContext>) {
+        let body = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        router.get("/.well-known/oauth-authorization-server") { _, _ -> Response in
+            var response = Response(status: .ok, body: .init(byteBuffer: .init(bytes: body)))
+            response.headers[.contentType] = "application/json"
+            response.headers[.cacheControl] = "public, max-age=3600"
+            response.headers[.accessControlAllowOrigin] = "*"
+            return response
+        }
+    }
+}

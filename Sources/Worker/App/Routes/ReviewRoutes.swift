@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import Logging
+import OAuth2Shared
+
+/// GET and POST /review (seed section 5.0): a signed-in user sees every application they have
+/// let in, and takes access back by unticking it. A client links here with its client_id and a
+/// registered redirect_uri, where the user returns afterwards.
+struct ReviewRoutes: Sendable {
+    let sessions: SessionStore
+    let transactions: TransactionStore
+    let pages: PageRenderer
+    let ledger: GrantLedger
+    let users: any RecordStore
+    let clients: @Sendable () -> ClientRegistry
+    let issuer: String
+
+    static let transactionKind = "review"
+
+    /// What the review page listed, to apply the answer to.
+    struct Listed: Codable {
+        /// Checkbox name (the client's internal id, as in the seed) → client_id.
+        let clients: [String: String]
+        let redirectURI: String
+    }
+
+    func add(to router: Router<WorkerRequestContext>) {
+        router.get("/review") { request, _ in try await pages.answering { try await show(request) } }
+        router.post("/review") { request, context in try await pages.answering { try await apply(request, context: context) } }
+    }
+
+    private func show(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let registry = clients()
+        guard let clientID = query["client_id"].map(String.init), let client = registry.client(clientID),
+            let redirectURI = query["redirect_uri"].map(String.init), client.allowsRedirect(redirectURI), !redirectURI.contains("#")
+        else {
+            return pages.error(
+                .badRequest, heading: "This link is not valid",
+                message: "The link must name a registered application (client_id) and one of its registered addresses (redirect_uri).")
+        }
+        guard let (sessionID, session) = try await sessions.load(request), let userID = session.userID,
+            let user = try await users.get(userID).flatMap(SiteUser.decode)
+        else {
+            return PageRenderer.loginRedirect(publicURL: issuer, returnTo: request.uri.description)
+        }
+        // One row per application, whatever number of grants it holds.
+        var rows: [(id: String, clientID: String, name: String, scope: [String])] = []
+        for grant in try await ledger.grants(ofUser: userID) {
+            let holder = registry.client(grant.clientID)
+            let id = holder?.id ?? grant.clientID
+            if let index = rows.firstIndex(where: { $0.id == id }) {
+                rows[index].scope += grant.scope.filter { !rows[index].scope.contains($0) }
+            } else {
+                rows.append((id, grant.clientID, holder?.name ?? grant.clientID, grant.scope))
+            }
+        }
+        let listed = Listed(clients: Dictionary(rows.map { ($0.id, $0.clientID) }, uniquingKeysWith: { first, _ in first }), redirectURI: redirectURI)
+        let transaction = try await transactions.begin(Self.transactionKind, listed, session: sessionID)
+        let values: [String: Any] = [
+            "transaction_id": transaction,
+            "client": ["name": client.name],
+            "grants": rows.map { ["id": $0.id, "name": $0.name, "scope": $0.scope.joined(separator: ", ")] },
+            "none": rows.isEmpty,
+            "user": ["name": user.profile["firstName"] ?? user.username ?? user.id],
+        ]
+        return pages.render("review", title: "Applications with access", values: values, user: user, redirectsTo: redirectURI)
+    }
+
+    private func apply(_ request: Request, context: WorkerRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        guard let form = try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body)),
+            let transactionID = form["transaction_id"]
+        else {
+            return pages.error(.badRequest, heading: "Something went wrong", message: "The form could not be read.")
+        }
+        guard let (sessionID, session) = try await sessions.load(request), let userID = session.userID,
+            let listed = try await transactions.finish(Self.transactionKind, id: transactionID, session: sessionID, as: Listed.self)
+        else {
+            return pages.error(
+                .badRequest, heading: "This page has expired",
+                message: "This review was already saved, has expired, or belongs to another session. Please open it again.")
+        }
+        // A ticked box stays; every listed application left unticked loses its access.
+        for (box, clientID) in listed.clients.sorted(by: { $0.key < $1.key }) where form[box] == nil {
+            try await ledger.revokeGrants(ofUser: userID, toClient: clientID, reason: "revoked by the user on the review page")
+        }
+        return PageRenderer.redirect(.seeOther, to: listed.redirectURI)
+    }
+}

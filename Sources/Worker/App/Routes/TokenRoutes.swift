@@ -1,0 +1,39 @@
+import Hummingbird
+import Logging
+import OAuth2Shared
+
+/// POST /token (RFC 6749 3.2): authenticates the client, then lets the handler of the request's
+/// `grant_type` issue the tokens.
+struct TokenRoutes: Sendable {
+    let clients: @Sendable () -> ClientRegistry
+    let handlers: [String: any TokenGrantHandler]
+    let logger: Logger
+
+    init(clients: @escaping @Sendable () -> ClientRegistry, handlers: [any TokenGrantHandler], logger: Logger) {
+        self.clients = clients
+        self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
+        self.logger = logger
+    }
+
+    func add(to router: Router<WorkerRequestContext>) {
+        router.post("/token") { request, context in
+            try await OAuthResponses.answering(request, context: context) { try await token(request, context: context) }
+        }
+    }
+
+    private func token(_ request: Request, context: WorkerRequestContext) async throws -> Response {
+        let parameters = try await OAuthParameters.read(request, context: context)
+        let client = try ClientAuthenticator(clients: clients()).authenticate(ClientCredentialsReader.read(request, parameters: parameters))
+        guard let grantType = parameters["grant_type"] else { throw OAuthError.invalidRequest("grant_type is required") }
+        guard let handler = handlers[grantType] else {
+            throw OAuthError.unsupportedGrantType("grant_type \(grantType) is not supported")
+        }
+        do {
+            let issued = try await handler.issue(for: client, parameters: parameters)
+            return OAuthResponses.tokens(issued)
+        } catch let error as OAuthError {
+            logger.info("token: \(grantType) refused for client \(client.clientID): \(error)")
+            throw error
+        }
+    }
+}

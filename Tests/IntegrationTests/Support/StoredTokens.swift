@@ -27,5 +27,10 @@ struct StoredTokens {
         try await SQLiteRecordStore(group: "users", defaultTTL: 0, database: database).put(user.id, user.encoded())
     }
 
+    /// The server's audit trail, newest first.
+    func auditEvents(limit: Int = 200) async throws -> [AuditRecord] {
+        try await SQLiteAuditLog(group: "audit", database: database).recent(limit: limit)
+    }
+
     func close() async { await database.close() }
 }

@@ -1,0 +1,144 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+extension IntegrationTests {
+    /// The attacks an authorization server must not fall for (RFC 6749 section 10, RFC 9700).
+    @Suite(.serialized)
+    struct OAuthSecurityTests {
+        @Test func onlyAnExactlyRegisteredRedirectURIIsEverRedirectedTo() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 1)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            try await driver.signIn(OAuthDriver.newUser())
+            let registered = FlowClients.redirect  // http://localhost:8080/
+            let lookalikes = [
+                "http://localhost:8080",  // trailing slash missing
+                "http://localhost:8080/callback",  // trailing path
+                "http://localhost:8080/?next=https://evil.example/",  // extra query
+                "http://localhost:8080/#fragment",
+                "HTTP://LOCALHOST:8080/",  // case
+                "http://localhost:8080@evil.example/",  // userinfo trick
+                "http://user@localhost:8080/",
+                "http://localhost:8080/%2e%2e/evil",
+                "http://localhost.evil.example:8080/",
+                "https://localhost:8080/",
+                "http://localhost:8080/ ",
+            ]
+            for uri in lookalikes {
+                for type in ["code", "token"] {
+                    let response = try await driver.authorize(OAuthDriver.codeRequest(redirect: uri, responseType: type))
+                    #expect(response.status == 400, "\(uri) must not be accepted")
+                    #expect(response.header("Location") == nil, "\(uri) must never be redirected to")
+                }
+            }
+            // A repeated redirect_uri, or none when the client registered exactly one, is handled too.
+            let twice = try await driver.authorize([
+                ("response_type", "code"), ("client_id", "test"), ("redirect_uri", registered), ("redirect_uri", "https://evil.example/"),
+            ])
+            #expect(twice.status == 400 && twice.header("Location") == nil)
+            #expect(try await driver.authorize([("response_type", "code"), ("client_id", "test")]).status == 200)
+            // The exact URI works, and its answer goes there and nowhere else.
+            let decision = try await driver.answer(try await driver.authorize(OAuthDriver.codeRequest(redirect: registered)), allow: true)
+            #expect(decision.header("Location")?.hasPrefix(registered + "?code=") == true)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func errorsTheClientMustHearAreRedirectedWithStateAndIssuer() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 1)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)  // not signed in: errors come before the login
+            let cases: [([(String, String)], String)] = [
+                (OAuthDriver.codeRequest(responseType: "id_token"), "unsupported_response_type"),
+                ([("client_id", "test"), ("redirect_uri", FlowClients.redirect), ("state", "s")], "invalid_request"),
+                (OAuthDriver.codeRequest(client: "codeonly", redirect: "http://localhost:8080/codeonly", responseType: "token"), "unauthorized_client"),
+                (OAuthDriver.codeRequest(extra: [("state", "again")]), "invalid_request"),
+            ]
+            for (parameters, error) in cases {
+                let response = try await driver.authorize(parameters)
+                #expect(response.status == 302)
+                let location = try #require(response.header("Location"))
+                let answer = location.contains("#") ? OAuthDriver.fragment(of: location) : OAuthDriver.query(of: location)
+                #expect(answer["error"] == error, "\(parameters)")
+                #expect(answer["iss"] == server.baseURL)
+                #expect(!location.contains("/login"))
+            }
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func aTransactionIsAnsweredOnlyByTheSessionItWasShownTo() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 2)
+            defer { server.kill() }
+            var victim = OAuthDriver(server: server)
+            try await victim.signIn(OAuthDriver.newUser("victim"))
+            let page = try await victim.authorize(OAuthDriver.codeRequest())
+            let transaction = try #require(OAuthDriver.hidden("transaction_id", in: page))
+
+            // Another signed-in user (a cross-site form, a leaked id) cannot answer it.
+            var attacker = OAuthDriver(server: server)
+            try await attacker.signIn(OAuthDriver.newUser("mallory"))
+            let forged = try await attacker.browser.post("/authorize", form: [("transaction_id", transaction), ("scope", "read-only")])
+            #expect(forged.status == 400)
+            #expect(forged.header("Location") == nil)
+            // Nor can a browser with no session at all.
+            let stranger = try await TestHTTP.send(
+                server.baseURL + "/authorize", method: .POST, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: "transaction_id=\(transaction)&scope=read-only")
+            #expect(stranger.status == 400 && stranger.header("Location") == nil)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func reflectedInputIsEscapedOnEveryPage() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 1)
+            defer { server.kill() }
+            let hostile = "<script>alert(1)</script>\"'"
+            var driver = OAuthDriver(server: server)
+
+            // The error page names the unknown client.
+            let unknown = try await driver.authorize(OAuthDriver.codeRequest(client: hostile))
+            #expect(unknown.status == 400)
+            #expect(!unknown.body.contains("<script>alert(1)"))
+            #expect(unknown.body.contains("&lt;script&gt;"))
+
+            // The consent page shows the user's name.
+            try await driver.signIn("<b>bold</b>\(UUID().uuidString.prefix(6))")
+            let state = "a b&c=d#e<\"'>"
+            let page = try await driver.authorize(OAuthDriver.codeRequest(state: state))
+            #expect(page.status == 200)
+            #expect(!page.body.contains("<b>bold</b>"))
+            #expect(!page.body.contains(state))
+            // The state travels back exactly, encoded.
+            let decision = try await driver.answer(page, allow: true)
+            let location = try #require(decision.header("Location"))
+            #expect(!location.contains(" ") && !location.contains("<") && !location.contains("\""))
+            #expect(OAuthDriver.query(of: location)["state"] == state)
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func noSecretReachesTheLog() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 1, overrides: ["logging": ["level": "debug"]])
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            let password = "password"
+            try await driver.signIn(OAuthDriver.newUser(), password: password)
+            let code = try await driver.code()
+            let tokens = try await driver.exchange(code)
+            let access = try #require(tokens["access_token"] as? String)
+            let refresh = try #require(tokens["refresh_token"] as? String)
+            _ = try await driver.api("profile", token: access)
+            let refreshed = try OAuthDriver.json(try await driver.post(
+                [("grant_type", "refresh_token"), ("refresh_token", refresh)], basic: ("test", "hunter2")))
+            _ = try await driver.post([("grant_type", "authorization_code"), ("code", code)], basic: ("test", "wrong-secret"))
+            _ = try await driver.api("profile", token: "a-bad-token-value-that-must-not-be-logged-either")
+            #expect(await server.stop() == 0)
+
+            let log = server.log()
+            #expect(log.contains("POST /token"), "the requests were logged")
+            let sid = try #require(driver.browser.sid)
+            for secret in [code, access, refresh, refreshed["access_token"] as? String ?? "", refreshed["refresh_token"] as? String ?? "",
+                           "hunter2", "wrong-secret", "a-bad-token-value-that-must-not-be-logged-either", sid, "password="] {
+                #expect(!log.contains(secret), "a secret reached the log")
+            }
+        }
+    }
+}

@@ -192,6 +192,14 @@ extension IntegrationTests {
             #expect(Set(metadata["token_endpoint_auth_methods_supported"] as? [String] ?? []) == ["client_secret_basic", "client_secret_post", "none"])
             #expect((metadata["code_challenge_methods_supported"] as? [String])?.contains("S256") == true)
             #expect(metadata["authorization_response_iss_parameter_supported"] as? Bool == true)
+
+            // The back-channel endpoints answer POST only, in JSON.
+            for path in ["/token", "/revoke", "/introspect"] {
+                let get = try await TestHTTP.get(server.baseURL + path + "?grant_type=client_credentials")
+                #expect(get.status == 405)
+                #expect(get.header("Allow") == "POST")
+                #expect(try OAuthDriver.json(get)["error"] as? String == "invalid_request")
+            }
             #expect(await server.stop() == 0)
         }
 

@@ -30,6 +30,17 @@ enum OAuthResponses {
         json(.contentTooLarge, ["error": "invalid_request", "error_description": "the request body is larger than \(limit) bytes"])
     }
 
+    /// The back-channel endpoints take POST only (RFC 6749 3.2): parameters in a URL end up in logs.
+    static func postOnly(_ router: Router<WorkerRequestContext>, _ path: RouterPath) {
+        for method: HTTPRequest.Method in [.get, .put, .patch, .delete] {
+            router.on(path, method: method) { _, _ -> Response in
+                var response = json(.methodNotAllowed, ["error": "invalid_request", "error_description": "use POST"])
+                response.headers[.allow] = "POST"
+                return response
+            }
+        }
+    }
+
     /// RFC 6749 5.1.
     static func tokens(_ issued: IssuedTokens) -> Response {
         var body: [String: Any] = [

@@ -8,6 +8,12 @@ public struct AuthorizationRedirect: Sendable, Equatable {
     public let inFragment: Bool
     public let state: String?
 
+    public init(uri: String, inFragment: Bool, state: String?) {
+        self.uri = uri
+        self.inFragment = inFragment
+        self.state = state
+    }
+
     public func location(_ parameters: [(String, String)], issuer: String) -> String {
         var all = parameters
         if let state { all.append(("state", state)) }

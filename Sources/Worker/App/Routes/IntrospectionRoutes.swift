@@ -12,6 +12,7 @@ struct IntrospectionRoutes: Sendable {
     let issuer: String
 
     func add(to router: Router<WorkerRequestContext>) {
+        OAuthResponses.postOnly(router, "/introspect")
         router.post("/introspect") { request, context in
             try await OAuthResponses.answering(request, context: context) {
                 let parameters = try await OAuthParameters.read(request, context: context)

@@ -8,6 +8,7 @@ struct RevocationRoutes: Sendable {
     let ledger: GrantLedger
 
     func add(to router: Router<WorkerRequestContext>) {
+        OAuthResponses.postOnly(router, "/revoke")
         router.post("/revoke") { request, context in
             try await OAuthResponses.answering(request, context: context) {
                 let parameters = try await OAuthParameters.read(request, context: context)

@@ -16,6 +16,7 @@ struct TokenRoutes: Sendable {
     }
 
     func add(to router: Router<WorkerRequestContext>) {
+        OAuthResponses.postOnly(router, "/token")
         router.post("/token") { request, context in
             try await OAuthResponses.answering(request, context: context) { try await token(request, context: context) }
         }

@@ -170,6 +170,13 @@ extension IntegrationTests {
             #expect(try await driver.api("profile", token: bothToken).status == 200)
             #expect(try await driver.api("update_avatar", token: bothToken).status == 200)
 
+            // Form-style encoding, as Python's urlencode and HTML GET forms write it: + is a space.
+            let plus = try await driver.browser.get(
+                "/authorize?response_type=code&client_id=test&redirect_uri=http%3A%2F%2Flocalhost%3A8080%2F&scope=read-only+read-write&state=a+b")
+            #expect(OAuthDriver.hidden("scope", in: plus) == "read-only read-write")
+            let plusAnswer = try await driver.answer(plus, allow: true)
+            #expect(OAuthDriver.query(of: plusAnswer.header("Location") ?? "")["state"] == "a b")
+
             // A tampered form cannot widen what the page offered.
             let narrow = try await driver.authorize(OAuthDriver.codeRequest(scope: "read-only"))
             let widened = try await driver.answer(narrow, allow: true, scope: "read-only read-write")

@@ -32,10 +32,10 @@ struct AuthorizeRoutes: Sendable {
     }
 
     private func ask(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = QueryParameters(request)
         let checked: AuthorizationRequest
         do throws(AuthorizationRequest.Problem) {
-            checked = try AuthorizationRequest.check({ query.getAll($0) }, clients: clients(), scopes: scopes)
+            checked = try AuthorizationRequest.check(query.all, clients: clients(), scopes: scopes)
         } catch {
             switch error {
             case .cannotRedirect(let reason):

@@ -30,10 +30,10 @@ struct ReviewRoutes: Sendable {
     }
 
     private func show(_ request: Request) async throws -> Response {
-        let query = request.uri.queryParameters
+        let query = QueryParameters(request)
         let registry = clients()
-        guard let clientID = query["client_id"].map(String.init), let client = registry.client(clientID),
-            let redirectURI = query["redirect_uri"].map(String.init), client.allowsRedirect(redirectURI), !redirectURI.contains("#")
+        guard let clientID = query["client_id"], let client = registry.client(clientID),
+            let redirectURI = query["redirect_uri"], client.allowsRedirect(redirectURI), !redirectURI.contains("#")
         else {
             return pages.error(
                 .badRequest, heading: "This link is not valid",

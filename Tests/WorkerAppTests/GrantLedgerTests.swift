@@ -124,6 +124,84 @@ struct GrantLedgerTests {
             #expect(try await ledger.grants(ofUser: "erin").map(\.id) == [new.id])
         }
     }
+    @Test(arguments: TestBackend.allCases)
+    func aCodeWithAChallengeNeedsItsVerifier(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, _, _ in
+            let grant = try await ledger.grant(userID: "fay", clientID: "test", scope: ["read-only"])
+            // RFC 7636 appendix B.
+            let pkce = try #require(try PKCEChallenge.from(
+                challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", method: "S256", allowPlain: false))
+            let redirect = "http://localhost:8080/"
+            let good = try await ledger.issueCode(for: grant, redirectURI: redirect, pkce: pkce)
+            #expect(try await ledger.redeemCode(good, clientID: "test", redirectURI: redirect, codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == grant)
+            let unverified = try await ledger.issueCode(for: grant, redirectURI: redirect, pkce: pkce)
+            await #expect(throws: OAuthError.self) { try await ledger.redeemCode(unverified, clientID: "test", redirectURI: redirect) }
+            let plain = try await ledger.issueCode(for: grant, redirectURI: redirect)
+            await #expect(throws: OAuthError.self) {
+                try await ledger.redeemCode(plain, clientID: "test", redirectURI: redirect, codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+            }
+            // Leaving redirect_uri out is allowed only when the authorization request did.
+            let implied = try await ledger.issueCode(for: grant, redirectURI: redirect, redirectURIGiven: false)
+            #expect(try await ledger.redeemCode(implied, clientID: "test", redirectURI: nil) == grant)
+            let named = try await ledger.issueCode(for: grant, redirectURI: redirect)
+            await #expect(throws: OAuthError.self) { try await ledger.redeemCode(named, clientID: "test", redirectURI: nil) }
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func withinTheGraceWindowConcurrentRefreshesShareOneRotation(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, audit in
+            let grant = try await ledger.grant(userID: "gus", clientID: "test", scope: ["read-only"])
+            let old = try #require(try await ledger.issueTokens(for: grant, withRefreshToken: true).refreshToken)
+            let results = try await withThrowingTaskGroup(of: IssuedTokens.self) { group in
+                for _ in 0..<8 { group.addTask { try await ledger.refresh(old, clientID: "test", graceSeconds: 30) } }
+                return try await group.reduce(into: [IssuedTokens]()) { $0.append($1) }
+            }
+            #expect(Set(results.map(\.refreshToken)).count == 1, "one rotation, one pair for every caller")
+            #expect(try await accessRecord(results[0].accessToken, in: stores) != nil)
+            #expect(try await audit.recent(limit: 50).filter { $0.event == "refresh" && $0.userID == "gus" }.count == 1)
+            #expect(try await stores["refresh_tokens"]!.get(old) == nil, "nothing stored in clear")
+
+            // Once the new pair has been used, the old token is theft again.
+            let next = try await ledger.refresh(try #require(results[0].refreshToken), clientID: "test", graceSeconds: 30)
+            await #expect(throws: OAuthError.self) { try await ledger.refresh(old, clientID: "test", graceSeconds: 30) }
+            #expect(try await accessRecord(next.accessToken, in: stores) == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aClientRevokesItsOwnTokensOnly(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, _, _ in
+            let grant = try await ledger.grant(userID: "hal", clientID: "test", scope: ["read-only"])
+            let tokens = try await ledger.issueTokens(for: grant, withRefreshToken: true)
+            await #expect(throws: OAuthError.unauthorizedClient("the token was issued to another client")) {
+                try await ledger.revokeToken(tokens.accessToken, byClient: "other")
+            }
+            try await ledger.revokeToken("never-issued", byClient: "test")
+            try await ledger.revokeToken(tokens.accessToken, byClient: "test")
+            #expect(try await ledger.lookUp(tokens.accessToken) == nil)
+            guard case .refresh(_, let owner)? = try await ledger.lookUp(tokens.refreshToken!) else {
+                Issue.record("the refresh token outlives its access token")
+                return
+            }
+            #expect(owner == grant)
+            try await ledger.revokeToken(tokens.refreshToken!, byClient: "test", refreshFirst: true)
+            #expect(try await ledger.grant(id: grant.id) == nil, "a revoked refresh token ends its grant")
+            #expect(try await ledger.lookUp(tokens.refreshToken!) == nil)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aClientGrantHasNoUserAndNoRefreshToken(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, _ in
+            let grant = try await ledger.clientGrant(clientID: "service", scope: ["read-only"])
+            let tokens = try await ledger.issueTokens(for: grant, withRefreshToken: false)
+            #expect(tokens.refreshToken == nil)
+            let record = try #require(try await accessRecord(tokens.accessToken, in: stores))
+            #expect(record.userID == nil && record.clientID == "service")
+        }
+    }
+
 }
 
 extension Array where Element: Sendable {

@@ -19,6 +19,12 @@ struct OAuthParameters: Sendable {
         return value
     }
 
+    /// A parameter the request cannot do without.
+    func required(_ name: String) throws(OAuthError) -> String {
+        guard let value = self[name] else { throw .invalidRequest("\(name) is required") }
+        return value
+    }
+
     static func read(_ request: Request, context: WorkerRequestContext) async throws -> OAuthParameters {
         let limit = context.maxUploadSize
         let body: ByteBuffer

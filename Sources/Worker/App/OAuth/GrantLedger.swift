@@ -1,44 +1,6 @@
 import Foundation
 import OAuth2Shared
 
-/// What a user gave a client: the thing the review page lists and revokes (DESIGN section 4).
-public struct Grant: Codable, Sendable, Equatable {
-    public let id: String
-    public let userID: String?
-    public let clientID: String
-    public let scope: [String]
-    public let createdAt: Date
-}
-
-/// Tokens handed to a client for a grant.
-public struct IssuedTokens: Sendable, Equatable {
-    public let accessToken: String
-    public let expiresIn: Int
-    public let refreshToken: String?
-    public let scope: [String]
-}
-
-/// How long codes and tokens live: each group's `ttl`, or the seed's defaults when it is 0.
-public struct TokenLifetimes: Sendable {
-    public var code = 60
-    public var access = 7200
-    public var refresh = 7_776_000
-
-    public init(code: Int = 60, access: Int = 7200, refresh: Int = 7_776_000) {
-        self.code = code
-        self.access = access
-        self.refresh = refresh
-    }
-
-    public init(storage: StorageConfig) {
-        func ttl(_ group: String, _ fallback: Int) -> Int {
-            let configured = storage.backend(for: group).ttl
-            return configured > 0 ? configured : fallback
-        }
-        self.init(code: ttl("codes", 60), access: ttl("tokens", 7200), refresh: ttl("refresh_tokens", 7_776_000))
-    }
-}
-
 /// Grants and everything issued from them. Codes and tokens are stored under their SHA-256
 /// and carry their grant's id; a grant's tokens are indexed by grant, a user's grants by user,
 /// so revoking a grant (from the review page, a deny, a replayed code, a reused refresh token,

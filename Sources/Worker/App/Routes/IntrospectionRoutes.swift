@@ -15,12 +15,10 @@ struct IntrospectionRoutes: Sendable {
         OAuthResponses.postOnly(router, "/introspect")
         router.post("/introspect") { request, context in
             try await OAuthResponses.answering(request, context: context) {
-                let parameters = try await OAuthParameters.read(request, context: context)
-                let client = try ClientAuthenticator(clients: clients()).authenticate(
-                    ClientCredentialsReader.read(request, parameters: parameters))
-                guard let token = parameters["token"] else { throw OAuthError.invalidRequest("token is required") }
-                let live = try await ledger.lookUp(token, refreshFirst: parameters["token_type_hint"] == "refresh_token")
-                return try await OAuthResponses.json(.ok, describe(live, to: client) ?? ["active": false])
+                let asked = try await AuthenticatedClientRequest.read(request, context: context, clients: clients())
+                let live = try await ledger.lookUp(
+                    asked.parameters.required("token"), refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
+                return try await OAuthResponses.json(.ok, describe(live, to: asked.client) ?? ["active": false])
             }
         }
     }

@@ -11,12 +11,10 @@ struct RevocationRoutes: Sendable {
         OAuthResponses.postOnly(router, "/revoke")
         router.post("/revoke") { request, context in
             try await OAuthResponses.answering(request, context: context) {
-                let parameters = try await OAuthParameters.read(request, context: context)
-                let client = try ClientAuthenticator(clients: clients()).authenticate(
-                    ClientCredentialsReader.read(request, parameters: parameters))
-                guard let token = parameters["token"] else { throw OAuthError.invalidRequest("token is required") }
+                let asked = try await AuthenticatedClientRequest.read(request, context: context, clients: clients())
                 try await ledger.revokeToken(
-                    token, byClient: client.clientID, refreshFirst: parameters["token_type_hint"] == "refresh_token")
+                    asked.parameters.required("token"), byClient: asked.client.clientID,
+                    refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
                 return OAuthResponses.json(.ok, [:])
             }
         }

@@ -23,9 +23,9 @@ struct TokenRoutes: Sendable {
     }
 
     private func token(_ request: Request, context: WorkerRequestContext) async throws -> Response {
-        let parameters = try await OAuthParameters.read(request, context: context)
-        let client = try ClientAuthenticator(clients: clients()).authenticate(ClientCredentialsReader.read(request, parameters: parameters))
-        guard let grantType = parameters["grant_type"] else { throw OAuthError.invalidRequest("grant_type is required") }
+        let asked = try await AuthenticatedClientRequest.read(request, context: context, clients: clients())
+        let (client, parameters) = (asked.client, asked.parameters)
+        let grantType = try parameters.required("grant_type")
         guard let handler = handlers[grantType] else {
             throw OAuthError.unsupportedGrantType("grant_type \(grantType) is not supported")
         }

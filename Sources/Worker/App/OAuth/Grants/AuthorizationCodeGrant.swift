@@ -8,9 +8,8 @@ struct AuthorizationCodeGrant: TokenGrantHandler {
 
     func issue(for client: RegisteredClient, parameters: OAuthParameters) async throws -> IssuedTokens {
         guard client.allowCodeGrant else { throw OAuthError.unauthorizedClient("this client may not use the authorization code grant") }
-        guard let code = parameters["code"] else { throw OAuthError.invalidRequest("code is required") }
         let grant = try await ledger.redeemCode(
-            code, clientID: client.clientID, redirectURI: parameters["redirect_uri"], codeVerifier: parameters["code_verifier"])
+            parameters.required("code"), clientID: client.clientID, redirectURI: parameters["redirect_uri"], codeVerifier: parameters["code_verifier"])
         return try await ledger.issueTokens(for: grant, withRefreshToken: client.allowRefreshTokens)
     }
 }

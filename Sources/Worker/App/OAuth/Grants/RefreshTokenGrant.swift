@@ -10,8 +10,7 @@ struct RefreshTokenGrant: TokenGrantHandler {
 
     func issue(for client: RegisteredClient, parameters: OAuthParameters) async throws -> IssuedTokens {
         guard client.allowRefreshTokens else { throw OAuthError.unauthorizedClient("this client may not use refresh tokens") }
-        guard let token = parameters["refresh_token"] else { throw OAuthError.invalidRequest("refresh_token is required") }
         let scope = parameters["scope"].map { ScopePolicy.parse($0) }
-        return try await ledger.refresh(token, clientID: client.clientID, scope: scope, graceSeconds: graceSeconds)
+        return try await ledger.refresh(parameters.required("refresh_token"), clientID: client.clientID, scope: scope, graceSeconds: graceSeconds)
     }
 }

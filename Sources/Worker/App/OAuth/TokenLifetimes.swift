@@ -1,0 +1,22 @@
+import OAuth2Shared
+
+/// How long codes and tokens live: each group's `ttl`, or the seed's defaults when it is 0.
+public struct TokenLifetimes: Sendable {
+    public var code = 60
+    public var access = 7200
+    public var refresh = 7_776_000
+
+    public init(code: Int = 60, access: Int = 7200, refresh: Int = 7_776_000) {
+        self.code = code
+        self.access = access
+        self.refresh = refresh
+    }
+
+    public init(storage: StorageConfig) {
+        func ttl(_ group: String, _ fallback: Int) -> Int {
+            let configured = storage.backend(for: group).ttl
+            return configured > 0 ? configured : fallback
+        }
+        self.init(code: ttl("codes", 60), access: ttl("tokens", 7200), refresh: ttl("refresh_tokens", 7_776_000))
+    }
+}

@@ -71,4 +71,32 @@ struct SQLiteSharingTests {
         #expect(try await store.get("from-python") == [0x01, 0xFF], "a write of the other process is visible here")
         await database.close()
     }
+    @Test func concurrentReadsAndWritesOfTwoProcessesNeverFail() async throws {
+        // Two workers' connections to one file, each serving many requests at once: reads
+        // interleaved with writes must never surface SQLITE_BUSY_SNAPSHOT as an error.
+        let logger = Logger(label: "sqlite-sharing")
+        let path = NSTemporaryDirectory() + "mixed-\(UUID().uuidString).sqlite"
+        let first = try await SQLiteDatabase.open(path: path, logger: logger)
+        try await first.migrate(logger: logger)
+        let second = try await SQLiteDatabase.open(path: path, logger: logger)
+        let stores = [first, second].map { SQLiteRecordStore(group: "tokens", defaultTTL: 0, database: $0) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<16 {
+                let store = stores[lane % 2]
+                group.addTask {
+                    for round in 0..<60 {
+                        let key = "lane\(lane)-\(round)"
+                        try await store.put(key, Array(key.utf8))
+                        #expect(try await store.get(key) == Array(key.utf8))
+                        try await store.addToIndex("grant-\(lane)", member: key)
+                        _ = try await store.members(ofIndex: "grant-\(lane)")
+                        #expect(try await store.take(key) == Array(key.utf8))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        await first.close()
+        await second.close()
+    }
 }

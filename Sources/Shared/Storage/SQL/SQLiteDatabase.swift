@@ -10,6 +10,13 @@ import Synchronization
 public final class SQLiteDatabase: Sendable {
     public let path: String
     private let connection: SQLiteConnection
+    /// One statement at a time on the connection. sqlite-nio runs each query on a pool thread,
+    /// and two queries stepping at once on one connection share its transaction: a write that
+    /// starts while a read holds an older snapshot fails with SQLITE_BUSY_SNAPSHOT, which no busy
+    /// timeout cures (seen as 503s under concurrent token requests), and overlapping reads could
+    /// keep seeing an old snapshot. (A second, reading connection was measured with scripts/bench
+    /// and gained nothing: statements take microseconds.)
+    private let turn = AsyncLock()
 
     private init(path: String, connection: SQLiteConnection) {
         self.path = path
@@ -34,9 +41,11 @@ public final class SQLiteDatabase: Sendable {
     /// Runs one statement and returns its rows.
     @discardableResult
     public func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        let collected = Mutex<[SQLiteRow]>([])
-        try await connection.query(sql, binds) { row in collected.withLock { $0.append(row) } }
-        return collected.withLock { $0 }
+        try await turn.withLock {
+            let collected = Mutex<[SQLiteRow]>([])
+            try await connection.query(sql, binds) { row in collected.withLock { $0.append(row) } }
+            return collected.withLock { $0 }
+        }
     }
 
     public func close() async {

@@ -140,5 +140,27 @@ extension IntegrationTests {
                 #expect(!log.contains(secret), "a secret reached the log")
             }
         }
+        @Test func aClientRemovedFromTheClientsFileLosesItsTokens() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 2)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            try await driver.signIn(OAuthDriver.newUser())
+            let code = try await driver.code(OAuthDriver.codeRequest(client: "other", redirect: FlowClients.otherRedirect))
+            let token = try #require(try await driver.exchange(code, client: "other", redirect: FlowClients.otherRedirect)["access_token"] as? String)
+            let kept = try #require(try await driver.exchange(try await driver.code())["access_token"] as? String)
+            #expect(try await driver.api("profile", token: token).status == 200)
+
+            // The operator removes a compromised client and reloads.
+            var entries = try #require(try JSONSerialization.jsonObject(with: Data(FlowClients.file.utf8)) as? [[String: Any]])
+            entries.removeAll { $0["client_id"] as? String == "other" }
+            try JSONSerialization.data(withJSONObject: entries).write(to: URL(fileURLWithPath: "\(server.configDirectory)/clients.json"))
+            server.signal(SIGHUP)
+            #expect(await server.waitForLog("configuration reloaded in place"))
+            #expect(await eventuallyAsync { (try? await driver.api("profile", token: token))?.status == 401 })
+            let introspected = try await driver.post([("token", token)], to: "/introspect", basic: ("service", "service-secret"))
+            #expect(introspected.body == #"{"active":false}"#)
+            #expect(try await driver.api("profile", token: kept).status == 200, "other clients' tokens are untouched")
+            #expect(await server.stop() == 0)
+        }
     }
 }

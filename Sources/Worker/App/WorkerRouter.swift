@@ -10,11 +10,11 @@ enum WorkerRouter {
         let router = Router(context: WorkerRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, behindProxy: runtime.config.authServer.behindProxy))
         HealthcheckRoutes.add(to: router, storage: storage)
-        APIRoutes(site: site, storage: storage, logger: logger).add(to: router)
+        let clients: @Sendable () -> ClientRegistry = { runtime.clients }
+        APIRoutes(site: site, storage: storage, clients: clients, logger: logger).add(to: router)
 
         let config = runtime.config
         let issuer = config.authServer.url
-        let clients: @Sendable () -> ClientRegistry = { runtime.clients }
         let sessions = SessionStore(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer)
         let transactions = TransactionStore(store: storage.store("session"))
         let ledger = GrantLedger(storage: storage, lifetimes: TokenLifetimes(storage: config.storage))

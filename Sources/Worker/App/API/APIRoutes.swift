@@ -11,12 +11,15 @@ struct APIRoutes: Sendable {
     let functions: [String: APIFunction]
     let site: any ResourceServer
     let storage: StorageRegistry
+    /// The clients file as last read: a token of a client removed from it no longer works.
+    let clients: @Sendable () -> ClientRegistry
     let logger: Logger
 
-    init(site: any ResourceServer, storage: StorageRegistry, logger: Logger) {
+    init(site: any ResourceServer, storage: StorageRegistry, clients: @escaping @Sendable () -> ClientRegistry, logger: Logger) {
         self.site = site
         self.functions = site.functions  // once, not per request
         self.storage = storage
+        self.clients = clients
         self.logger = logger
     }
 
@@ -51,7 +54,7 @@ struct APIRoutes: Sendable {
         case .token(let value): token = value
         }
         guard let record = try await storage.store("tokens").get(TokenHash.of(token)).flatMap(AccessTokenRecord.decode),
-            record.expiresAt > Date()
+            record.expiresAt > Date(), clients().client(record.clientID) != nil
         else {
             return Self.unauthorized(error: "invalid_token", message: "the access token is invalid or has expired")
         }

@@ -36,6 +36,8 @@ struct IntrospectionRoutes: Sendable {
                 (record.clientID, grant.userID, grant.scope, record.issuedAt, record.expiresAt, "refresh_token")
         }
         guard client.allowIntrospection || client.clientID == clientID else { return nil }
+        // A token of a client since removed from the clients file is dead, as /api treats it.
+        guard clients().client(clientID) != nil else { return nil }
         var answer: [String: Any] = [
             "active": true, "scope": scope.joined(separator: " "), "client_id": clientID, "token_type": type, "iss": issuer,
         ]

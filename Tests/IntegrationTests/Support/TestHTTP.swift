@@ -36,13 +36,15 @@ enum TestHTTP {
         _ url: String,
         method: HTTPMethod,
         headers: [(String, String)] = [],
-        body: String? = nil
+        body: String? = nil,
+        bytes: [UInt8]? = nil
     ) async throws -> TestResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Connection", value: "close")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        if let bytes { request.body = .bytes(ByteBuffer(bytes: bytes)) }
         let response = try await client.execute(request, timeout: .seconds(20))
         let bytes = try await response.body.collect(upTo: 4 << 20)
         return TestResponse(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))

@@ -26,57 +26,47 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
         case redirect(OAuthError, to: AuthorizationRedirect)
     }
 
-    /// Checks a request, given each parameter's values (several values of one parameter are an
-    /// error, RFC 6749 3.1).
+    /// One parameter of the request as sent: RFC 6749 3.1 forbids sending one twice, and an
+    /// empty value counts as absent.
+    enum Parameter: Equatable {
+        case absent, repeated, value(String)
+
+        init(_ values: [String]) {
+            switch values.count {
+            case 0: self = .absent
+            case 1: self = values[0].isEmpty ? .absent : .value(values[0])
+            default: self = .repeated
+            }
+        }
+
+        var value: String? { if case .value(let text) = self { text } else { nil } }
+    }
+
+    /// Checks a request, given each parameter's values. Problems with the client or its
+    /// redirect URI come first, since every other problem is reported at that URI.
     public static func check(
         _ values: (String) -> [String], clients: ClientRegistry, scopes: ScopePolicy
     ) throws(Problem) -> AuthorizationRequest {
-        func single(_ name: String) -> String?? {
-            let found = values(name)
-            if found.count > 1 { return .some(nil) }
-            return found.first.flatMap { $0.isEmpty ? nil : $0 }.map { .some($0) } ?? nil
+        func parameter(_ name: String) -> Parameter { Parameter(values(name)) }
+        guard case .value(let clientID) = parameter("client_id") else {
+            throw .cannotRedirect("The request does not name an application (client_id).")
         }
-        guard case let clientID?? = single("client_id") else { throw .cannotRedirect("The request does not name an application (client_id).") }
         guard let client = clients.client(clientID) else { throw .cannotRedirect("The application \"\(clientID)\" is not registered here.") }
-        let redirectURI: String
-        let given: Bool
-        switch single("redirect_uri") {
-        case .some(let uri?):
-            guard client.allowsRedirect(uri), !uri.contains("#") else {
-                throw .cannotRedirect("The address to return to (redirect_uri) is not registered for \(client.name).")
-            }
-            redirectURI = uri
-            given = true
-        case .some(nil):
-            throw .cannotRedirect("redirect_uri was sent more than once.")
-        case nil:
-            let registered = client.validRedirects.filter { $0 != "*" }
-            guard registered.count == 1, !client.acceptsAnyRedirect else {
-                throw .cannotRedirect("The request does not say where to return to (redirect_uri).")
-            }
-            redirectURI = registered[0]
-            given = false
-        }
+        let (redirectURI, given) = try redirectURI(parameter("redirect_uri"), of: client)
 
-        let typeValue = single("response_type")
-        let implicit = typeValue == .some("token")
-        var state: String?
-        func fail(_ error: OAuthError) -> Problem {
-            .redirect(error, to: AuthorizationRedirect(uri: redirectURI, inFragment: implicit, state: state))
-        }
-        switch single("state") {
-        case .some(nil): throw fail(.invalidRequest("state was sent more than once"))
-        case .some(let value?): state = value
-        case nil: break
-        }
-        for name in ["scope", "code_challenge", "code_challenge_method"] where single(name) == .some(nil) {
+        let responseTypeParameter = parameter("response_type")
+        let state = parameter("state").value
+        let redirect = AuthorizationRedirect(uri: redirectURI, inFragment: responseTypeParameter == .value("token"), state: state)
+        func fail(_ error: OAuthError) -> Problem { .redirect(error, to: redirect) }
+
+        for name in ["state", "scope", "code_challenge", "code_challenge_method"] where parameter(name) == .repeated {
             throw fail(.invalidRequest("\(name) was sent more than once"))
         }
         let responseType: ResponseType
-        switch typeValue {
-        case nil: throw fail(.invalidRequest("response_type is required"))
-        case .some(nil): throw fail(.invalidRequest("response_type was sent more than once"))
-        case .some(let value?):
+        switch responseTypeParameter {
+        case .absent: throw fail(.invalidRequest("response_type is required"))
+        case .repeated: throw fail(.invalidRequest("response_type was sent more than once"))
+        case .value(let value):
             guard let parsed = ResponseType(rawValue: value) else { throw fail(.unsupportedResponseType("response_type must be code or token")) }
             responseType = parsed
         }
@@ -91,7 +81,7 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
         if responseType == .code {
             do {
                 pkce = try PKCEChallenge.from(
-                    challenge: single("code_challenge") ?? nil, method: single("code_challenge_method") ?? nil,
+                    challenge: parameter("code_challenge").value, method: parameter("code_challenge_method").value,
                     allowPlain: client.allowPlainPKCE)
             } catch {
                 throw fail(error)
@@ -100,7 +90,27 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
         }
         return AuthorizationRequest(
             responseType: responseType, clientID: client.clientID, redirectURI: redirectURI, redirectURIGiven: given,
-            scope: scopes.forAuthorization(ScopePolicy.parse(single("scope") ?? nil)), state: state, pkce: pkce)
+            scope: scopes.forAuthorization(ScopePolicy.parse(parameter("scope").value)), state: state, pkce: pkce)
+    }
+
+    /// The redirect URI to answer at: the one sent, if registered exactly; else the client's
+    /// only registered one (RFC 6749 3.1.2.3).
+    private static func redirectURI(_ parameter: Parameter, of client: RegisteredClient) throws(Problem) -> (String, given: Bool) {
+        switch parameter {
+        case .value(let uri):
+            guard client.allowsRedirect(uri), !uri.contains("#") else {
+                throw .cannotRedirect("The address to return to (redirect_uri) is not registered for \(client.name).")
+            }
+            return (uri, true)
+        case .repeated:
+            throw .cannotRedirect("redirect_uri was sent more than once.")
+        case .absent:
+            let registered = client.validRedirects.filter { $0 != "*" }
+            guard registered.count == 1, !client.acceptsAnyRedirect else {
+                throw .cannotRedirect("The request does not say where to return to (redirect_uri).")
+            }
+            return (registered[0], false)
+        }
     }
 
     /// Where the answer to this request goes.

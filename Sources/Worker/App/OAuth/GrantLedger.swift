@@ -238,29 +238,32 @@ public struct GrantLedger: Sendable {
     /// client it was issued to, the pair it was rotated into is handed out again (waiting a
     /// moment for a rotation still in progress); otherwise the grant it belonged to ends.
     private func presentedAgain(_ token: String, hash: String, clientID: String, graceSeconds: Int) async throws -> IssuedTokens? {
-        let deadline = Date().addingTimeInterval(graceSeconds > 0 ? 2 : 0)
+        let started = ContinuousClock.now
         while true {
-            let rotation = try await refreshTokens.get(Self.rotatedKey(hash)).flatMap { RecordCoding.decode(RotationRecord.self, $0) }
-            if let rotation, graceSeconds > 0, rotation.clientID == clientID,
-                Date().timeIntervalSince(rotation.rotatedAt) <= TimeInterval(graceSeconds)
-            {
+            let waited = ContinuousClock.now - started
+            guard let rotation = try await refreshTokens.get(Self.rotatedKey(hash)).flatMap({ RecordCoding.decode(RotationRecord.self, $0) })
+            else {
+                // Unknown, or taken a moment ago by a concurrent refresh that has not recorded the
+                // rotation yet (a millisecond): worth a short wait only if a grace window applies.
+                guard graceSeconds > 0, waited < .milliseconds(250) else { return nil }
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            if graceSeconds > 0, rotation.clientID == clientID, Date().timeIntervalSince(rotation.rotatedAt) <= TimeInterval(graceSeconds) {
                 if let sealed = try await refreshTokens.get(Self.rotatedIntoKey(hash)), let pair = RotatedPair.open(sealed, with: token) {
-                    // Only while the pair it was rotated into is itself still unused.
+                    // The same pair again, while it is itself unused; otherwise the copy is theft.
                     if let refresh = pair.refreshToken, try await refreshTokens.get(TokenHash.of(refresh)) != nil {
                         try await audit.append(AuditRecord(
                             event: "refresh_retry", clientID: clientID, tokenID: Redaction.shortened(token),
                             detail: "a just-rotated refresh token was presented again within the grace window"))
                         return pair.issuedTokens
                     }
-                } else if Date() < deadline {
-                    try await Task.sleep(for: .milliseconds(50))  // the rotation is still being written
+                } else if waited < .seconds(2) {
+                    try await Task.sleep(for: .milliseconds(50))  // the new pair is still being issued
                     continue
                 }
-            } else if rotation == nil, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(50))  // taken, but the rotation record is not written yet
-                continue
             }
-            guard let rotation, let grant = try await grant(id: rotation.grantID) else { return nil }
+            guard let grant = try await grant(id: rotation.grantID) else { return nil }
             try await audit.append(AuditRecord(
                 event: "refresh_reuse", userID: grant.userID, clientID: clientID, tokenID: Redaction.shortened(token),
                 detail: "a rotated refresh token was presented again: suspected theft"))

@@ -72,6 +72,9 @@ extension IntegrationTests {
             #expect(response.status == 200)
             let tokens = try OAuthDriver.json(response)
             #expect(tokens["refresh_token"] is String, "allow_refresh_tokens: true")
+            // It may revoke its tokens by naming itself, but not introspect (no real authentication).
+            let access = try #require(tokens["access_token"] as? String)
+            #expect(try await driver.post([("token", access), ("client_id", "spa")], to: "/introspect").status == 401)
             #expect(try await driver.api("profile", token: try #require(tokens["access_token"] as? String)).status == 200)
             #expect(await server.stop() == 0)
         }

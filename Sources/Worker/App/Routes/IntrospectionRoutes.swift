@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import OAuth2Shared
 
-/// POST /introspect (RFC 7662): what a live token is. Any client may ask about its own tokens;
+/// POST /introspect (RFC 7662): what a live token is. A confidential client may ask about its own tokens;
 /// a client with `allow_introspection` (a resource server) about every token. Anything else,
 /// and every token that is not live, is exactly `{"active": false}`.
 struct IntrospectionRoutes: Sendable {
@@ -16,6 +16,8 @@ struct IntrospectionRoutes: Sendable {
         router.post("/introspect") { request, context in
             try await OAuthResponses.answering(request, context: context) {
                 let asked = try await AuthenticatedClientRequest.read(request, context: context, clients: clients())
+                // RFC 7662 2.1 wants real authentication; a public client only names itself.
+                guard !asked.client.isPublic else { throw OAuthError.invalidClient("introspection needs a client with a secret") }
                 let live = try await ledger.lookUp(
                     asked.parameters.required("token"), refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
                 return try await OAuthResponses.json(.ok, describe(live, to: asked.client) ?? ["active": false])

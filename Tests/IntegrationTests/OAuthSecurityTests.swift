@@ -162,5 +162,19 @@ extension IntegrationTests {
             #expect(try await driver.api("profile", token: kept).status == 200, "other clients' tokens are untouched")
             #expect(await server.stop() == 0)
         }
+        @Test func aClientsAllowedScopesBoundWhatAUserCanGrantIt() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 1)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            try await driver.signIn(OAuthDriver.newUser())
+            let pkce = [("code_challenge", OAuthDriver.pkcePair().challenge), ("code_challenge_method", "S256")]
+            let redirect = "http://localhost:8080/codeonly"
+            let page = try await driver.authorize(OAuthDriver.codeRequest(client: "codeonly", redirect: redirect, scope: "read-only read-write", extra: pkce))
+            #expect(OAuthDriver.hidden("scope", in: page) == "read-only", "read-write is not allowed for this client")
+            let refused = try await driver.authorize(OAuthDriver.codeRequest(client: "codeonly", redirect: redirect, scope: "read-write", extra: pkce))
+            #expect(refused.status == 302)
+            #expect(OAuthDriver.query(of: refused.header("Location") ?? "")["error"] == "invalid_scope")
+            #expect(await server.stop() == 0)
+        }
     }
 }

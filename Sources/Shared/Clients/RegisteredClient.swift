@@ -16,8 +16,8 @@ public struct RegisteredClient: Sendable, Equatable {
     public let requirePKCE: Bool
     /// Whether PKCE's "plain" method is accepted (RFC 7636 allows it only where S256 cannot be used).
     public let allowPlainPKCE: Bool
-    /// Scopes this client may ask for on its own behalf (client credentials grant); nil means
-    /// only the site's lowest scope.
+    /// Scopes this client may get. Nil: any scope a user grants it (the seed's behaviour), and
+    /// only the site's lowest scope on its own behalf (client credentials).
     public let allowedScopes: [String]?
     /// Whether this client (typically a resource server) may introspect tokens issued to other clients.
     public let allowIntrospection: Bool

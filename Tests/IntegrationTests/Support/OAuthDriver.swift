@@ -51,6 +51,7 @@ enum FlowClients {
           "allow_code_grant": true, "allow_implicit_grant": true, "valid_redirects": ["http://localhost:8080/other"]},
          {"id": "4", "name": "Code only", "client_id": "codeonly",
           "client_secret": "6b67bf37f48a1fd4321d5e96e0f8a278fbbd8f3f", "client_salt": "salt-c", "require_pkce": true,
+          "allowed_scopes": ["read-only"],
           "allow_code_grant": true, "allow_implicit_grant": false, "allow_refresh_tokens": false,
           "valid_redirects": ["http://localhost:8080/codeonly"]},
          {"id": "5", "name": "Single page app", "client_id": "spa", "allow_code_grant": true, "allow_implicit_grant": true,

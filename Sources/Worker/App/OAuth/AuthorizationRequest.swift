@@ -88,9 +88,14 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
             }
             if pkce == nil && client.requirePKCE { throw fail(.invalidRequest("this application must send a PKCE code_challenge")) }
         }
+        var scope = scopes.forAuthorization(ScopePolicy.parse(parameter("scope").value))
+        if let allowed = client.allowedScopes {
+            scope = scope.filter(allowed.contains)
+            if scope.isEmpty { throw fail(.invalidScope("none of the requested scopes is allowed for this application")) }
+        }
         return AuthorizationRequest(
             responseType: responseType, clientID: client.clientID, redirectURI: redirectURI, redirectURIGiven: given,
-            scope: scopes.forAuthorization(ScopePolicy.parse(parameter("scope").value)), state: state, pkce: pkce)
+            scope: scope, state: state, pkce: pkce)
     }
 
     /// The redirect URI to answer at: the one sent, if registered exactly; else the client's

@@ -48,7 +48,7 @@ extension IntegrationTests {
             let dialog = try await driver.browser.get(back)
             #expect(dialog.status == 200)
             #expect(dialog.body.contains("Automated tests"))
-            #expect(dialog.body.contains("read-only"), "no scope asked: the lowest")
+            #expect(dialog.body.contains("See your profile <small>(read-only)</small>"), "no scope asked: the lowest, explained")
             #expect(dialog.body.contains("name=\"cancel\""))
             #expect(dialog.header("X-Frame-Options") == "DENY")
             #expect(dialog.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)

@@ -77,5 +77,17 @@ struct HTTPSiteTests {
             #expect(text.contains("resource_server.api.p.scope: \"admin\" is not one of resource_server.scopes"))
             #expect(text.contains("resource_server.api.p.path: must be a path starting with /"))
         }
+        do {
+            _ = try site(#"{"type": "http", "login": {"token_cookie": "a"}, "scope_descriptions": {"admin": "Everything", "read-only": 3}}"#)
+            Issue.record("expected a configuration error")
+        } catch let error as ConfigError {
+            #expect(error.description.contains("resource_server.scope_descriptions.admin: \"admin\" is not one of resource_server.scopes"))
+            #expect(error.description.contains("resource_server.scope_descriptions.read-only: must be a string"))
+        }
+    }
+
+    @Test func scopeDescriptionsComeFromTheConfiguration() throws {
+        let (site, _) = try site(#"{"type": "http", "login": {"token_cookie": "a"}, "scope_descriptions": {"read-only": "See your orders"}}"#)
+        #expect(site.scopeDescriptions == ["read-only": "See your orders"])
     }
 }

@@ -23,7 +23,7 @@ enum WorkerRouter {
 
         LoginRoutes(sessions: sessions, pages: pages, site: site, users: users, clients: clients, logger: logger).add(to: router)
         AuthorizeRoutes(
-            sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes,
+            sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes, site: site,
             clients: clients, issuer: issuer, logger: logger
         ).add(to: router)
         ReviewRoutes(

@@ -11,6 +11,10 @@ struct DummySite: ResourceServer {
 
     var scopes: [String] { ["read-only", "read-write"] }
 
+    var scopeDescriptions: [String: String] {
+        ["read-only": "See your profile", "read-write": "See your profile and change your picture"]
+    }
+
     var functions: [String: APIFunction] {
         [
             "profile": APIFunction(scope: "read-only") { [http] call in

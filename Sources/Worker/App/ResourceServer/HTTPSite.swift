@@ -13,6 +13,7 @@ import OAuth2Shared
 ///   "type": "http", "host": "www.example.com", "port": 443, "ssl": true,
 ///   "basic_auth": "user:pass", "user_agent": "OAuth-IdP",
 ///   "scopes": ["read-only", "read-write"],
+///   "scope_descriptions": {"read-only": "See your profile", "read-write": "Change your profile"},
 ///   "login": {"path": "/login", "username_field": "email", "password_field": "password",
 ///             "token_cookie": "remember_me", "id_field": "id"},
 ///   "site_token": {"send_as": "cookie", "name": "remember_me"},
@@ -40,6 +41,7 @@ struct HTTPSite: ResourceServer {
 
     let http: SiteHTTPClient
     let scopes: [String]
+    let scopeDescriptions: [String: String]
     let loginPath: String
     let usernameField: String
     let passwordField: String
@@ -53,6 +55,13 @@ struct HTTPSite: ResourceServer {
         self.http = http
         scopes = reader.stringArray("resource_server.scopes") ?? ["read-only", "read-write"]
         if scopes.isEmpty { reader.fail("resource_server.scopes", "must name at least one scope") }
+        var descriptions: [String: String] = [:]
+        for (scope, value) in reader.object("resource_server.scope_descriptions") ?? [:] where !scope.hasPrefix("//") {
+            let key = ConfigKeyPath(["resource_server", "scope_descriptions", scope])
+            if !scopes.contains(scope) { reader.fail(key, "\"\(scope)\" is not one of resource_server.scopes") }
+            if case .string(let text) = value { descriptions[scope] = text } else { reader.fail(key, "must be a string") }
+        }
+        scopeDescriptions = descriptions
         loginPath = reader.string("resource_server.login.path", default: "/login")
         usernameField = reader.string("resource_server.login.username_field", default: "username")
         passwordField = reader.string("resource_server.login.password_field", default: "password")

@@ -8,6 +8,8 @@ public protocol ResourceServer: Sendable {
     /// The site's scopes, lowest first: a token with a scope may call every function that
     /// needs that scope or a lower one.
     var scopes: [String] { get }
+    /// What each scope lets a client do, in words for the consent page ("See your profile").
+    var scopeDescriptions: [String: String] { get }
     /// The API offered to clients under `/api/<name>`.
     var functions: [String: APIFunction] { get }
 
@@ -20,6 +22,8 @@ public protocol ResourceServer: Sendable {
 }
 
 extension ResourceServer {
+    public var scopeDescriptions: [String: String] { [:] }
+
     public func viewContext(page: String, user: SiteUser?) -> [String: String] { [:] }
 
     /// The rank of `scope` among `scopes` (higher grants more), or nil for a scope the site does not have.

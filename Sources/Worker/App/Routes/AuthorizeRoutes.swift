@@ -13,6 +13,8 @@ struct AuthorizeRoutes: Sendable {
     let ledger: GrantLedger
     let users: any RecordStore
     let scopes: ScopePolicy
+    /// For the words that explain each scope.
+    let site: any ResourceServer
     let clients: @Sendable () -> ClientRegistry
     /// `auth_server.url`: the login redirect's base and the `iss` of every answer.
     let issuer: String
@@ -55,7 +57,7 @@ struct AuthorizeRoutes: Sendable {
         let values: [String: Any] = [
             "transaction_id": transaction,
             "client": ["name": client?.name ?? checked.clientID, "redirect_host": URLComponents(string: checked.redirectURI)?.host ?? ""],
-            "scopes": checked.scope.map { ["name": $0] },
+            "scopes": checked.scope.map { ["name": $0, "description": site.scopeDescriptions[$0] ?? ""] },
             "scope": checked.scope.joined(separator: " "),
             "user": ["name": user.profile["firstName"] ?? user.username ?? user.id],
         ]

@@ -67,5 +67,34 @@ extension IntegrationTests {
             })
             #expect(await server.stop() == 0)
         }
+        @Test func theOAuthEndpointsAnswer503WhileTheirStorageIsDown() async throws {
+            let redis = try await RedisServerProcess()
+            let redisGroup: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0]
+            let server = try await ServerProcess.start(
+                workers: 1, overrides: ["storage": ["session": redisGroup, "codes": redisGroup, "tokens": redisGroup, "refresh_tokens": redisGroup]],
+                clients: FlowClients.file)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            #expect(try await driver.post([("grant_type", "client_credentials")], basic: ("service", "service-secret")).status == 200)
+            try await driver.signIn(OAuthDriver.newUser())
+
+            await redis.stop()
+            let token = try await driver.post([("grant_type", "client_credentials")], basic: ("service", "service-secret"))
+            #expect(token.status == 503)
+            #expect(try OAuthDriver.json(token)["error"] as? String == "temporarily_unavailable")
+            #expect(token.header("Retry-After") != nil)
+            let page = try await TestHTTP.get(server.baseURL + "/login")
+            #expect(page.status == 503)
+            #expect(page.header("Content-Type")?.hasPrefix("text/html") == true, "a page, not JSON, for a browser")
+            let consent = try await driver.authorize(OAuthDriver.codeRequest())
+            #expect(consent.status == 503, "the session cannot be read")
+            #expect(consent.header("Location") == nil)
+
+            try await redis.start()
+            #expect(await eventuallyAsync(timeout: .seconds(15)) {
+                (try? await driver.post([("grant_type", "client_credentials")], basic: ("service", "service-secret")))?.status == 200
+            })
+            #expect(await server.stop() == 0)
+        }
     }
 }

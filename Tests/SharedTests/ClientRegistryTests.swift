@@ -21,6 +21,20 @@ struct ClientRegistryTests {
         #expect(clients.warnings.isEmpty)
     }
 
+    @Test func theCommentedModernExampleLoadsAsDocumented() throws {
+        let clients = try ClientRegistry.load(path: Self.repository.appendingPathComponent("etc/clients.modern.json.example").path)
+        let web = try #require(clients.client("partner-web"))
+        #expect(web.secret?.verify("change-me-to-a-long-random-secret", clientID: "partner-web") == true)
+        #expect(web.requirePKCE && !web.isPublic && web.allowRefreshTokens)
+        let app = try #require(clients.client("partner-app"))
+        #expect(app.isPublic && app.requirePKCE && app.allowRefreshTokens && !app.allowImplicitGrant)
+        #expect(app.allowsRedirect("com.partner.app:/oauth/callback"))
+        let service = try #require(clients.client("billing-service"))
+        #expect(service.allowClientCredentialsGrant && service.allowedScopes == ["read-only"] && !service.allowCodeGrant)
+        #expect(clients.client("api-gateway")?.allowIntrospection == true)
+        #expect(clients.warnings.isEmpty)
+    }
+
     @Test func modernSecretsRoundTripAndRejectTampering() throws {
         let hashed = ClientSecret.hash(secret: "s3cret-value", clientID: "app")
         let stored = hashed.stored

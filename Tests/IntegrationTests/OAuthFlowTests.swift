@@ -54,6 +54,7 @@ extension IntegrationTests {
             #expect(dialog.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
             #expect(dialog.header("Referrer-Policy") == "no-referrer")
             #expect(dialog.header("Access-Control-Allow-Origin") == nil, "no CORS on /authorize")
+            #expect(dialog.header("Strict-Transport-Security") == nil, "plain http (behind a proxy that sets it, or a test)")
             let first = try #require(OAuthDriver.hidden("transaction_id", in: dialog))
             let again = try await driver.authorize(request)
             #expect(OAuthDriver.hidden("transaction_id", in: again) != first, "a new transaction for a new request")

@@ -34,6 +34,7 @@ extension IntegrationTests {
             #expect(server.baseURL.hasPrefix("https://"))
             let response = try await TestHTTP.get("\(server.baseURL)/healthcheck")
             #expect(response.status == 200)
+            #expect(response.header("Strict-Transport-Security") == "max-age=31536000", "browsers keep to https")
             #expect(try presentedSubject(port: server.port).contains("CN = first"))
             await #expect(throws: (any Error).self) { try await TestHTTP.get("http://127.0.0.1:\(server.port)/healthcheck") }
 

@@ -76,7 +76,7 @@ public enum WorkerBoot {
         let backends = BackendsService(storage: storage, site: siteHTTP)
         let pages = try await PageRenderer.load(config: config, site: site)
         let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, pages: pages, logger: logger)
-        let responder = HTTPServing.responder(for: router, logger: logger)
+        let responder = HTTPServing.responder(for: router, logger: logger, strictTransportSecurity: config.authServer.ssl)
 
         if config.authServer.ssl, let certificate = config.authServer.sslCertificatePath, let key = config.authServer.sslKeyPath {
             let channel: TLSChannel<HTTP1Channel>

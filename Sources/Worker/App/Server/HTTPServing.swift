@@ -11,9 +11,12 @@ enum HTTPServing {
     /// Connections idle this long are closed, so a slow or silent client cannot hold a worker's connection slot.
     static let idleTimeout: TimeAmount = .seconds(75)
 
+    /// - Parameter strictTransportSecurity: the server itself speaks TLS, so browsers are told
+    ///   to use nothing else for this host (session cookies, consent pages).
     static func responder<Context: RequestContext>(
         for router: Router<Context>,
-        logger: Logger
+        logger: Logger,
+        strictTransportSecurity: Bool = false
     ) -> HTTPChannelHandler.Responder where Context.Source == ApplicationRequestContextSource {
         let routes = router.buildResponder()
         let dates = HTTPDateCache()
@@ -29,6 +32,7 @@ enum HTTPServing {
             response.headers[.date] = dates.current
             // Browsers must not guess a content type other than the one declared.
             response.headers[.xContentTypeOptions] = "nosniff"
+            if strictTransportSecurity { response.headers[.strictTransportSecurity] = "max-age=31536000" }
             try await responseWriter.write(response: response.head, body: response.body)
         }
     }

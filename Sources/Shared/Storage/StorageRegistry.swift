@@ -10,7 +10,6 @@ public final class StorageRegistry: Sendable {
     private let sqliteDatabases: [SQLiteDatabase]
     private let postgresDatabases: [PostgresDatabase]
     private let redisClients: [RedisClient]
-    private let purgers: [@Sendable () async throws -> Void]
     private let logger: Logger
 
     /// The store of `group`: one of `StorageConfig.groups`.
@@ -30,7 +29,6 @@ public final class StorageRegistry: Sendable {
         var postgres: [StorageBackendConfig.PostgresOptions: (PostgresDatabase, OutageMonitor)] = [:]
         var redis: [RedisEndpoint: (RedisClient, OutageMonitor)] = [:]
         var stores: [String: any RecordStore] = [:]
-        var purgers: [@Sendable () async throws -> Void] = []
         var audit: (any AuditLog)?
 
         for group in StorageConfig.groups {
@@ -42,9 +40,7 @@ public final class StorageRegistry: Sendable {
                     sqlite[path] = (database, OutageMonitor(backend: "Sqlite \(path)", logger: logger))
                 }
                 let (database, monitor) = sqlite[path]!
-                let store = SQLiteRecordStore(group: group, defaultTTL: ttl, database: database)
-                stores[group] = MonitoredStore(store, monitor: monitor)
-                purgers.append { try await store.purgeExpired() }
+                stores[group] = MonitoredStore(SQLiteRecordStore(group: group, defaultTTL: ttl, database: database), monitor: monitor)
                 if group == "audit" { audit = MonitoredAuditLog(SQLiteAuditLog(group: group, database: database), monitor: monitor) }
             case .postgres(let options):
                 let key = options.connectionKey
@@ -53,9 +49,8 @@ public final class StorageRegistry: Sendable {
                     postgres[key] = (database, OutageMonitor(backend: database.description, logger: logger))
                 }
                 let (database, monitor) = postgres[key]!
-                let store = PostgresRecordStore(group: group, defaultTTL: options.ttl, database: database)
-                stores[group] = MonitoredStore(store, monitor: monitor)
-                purgers.append { try await store.purgeExpired() }
+                stores[group] = MonitoredStore(
+                    PostgresRecordStore(group: group, defaultTTL: options.ttl, database: database), monitor: monitor)
                 if group == "audit" { audit = MonitoredAuditLog(PostgresAuditLog(group: group, database: database), monitor: monitor) }
             case .redis(let options):
                 let key = RedisEndpoint(options)
@@ -76,38 +71,38 @@ public final class StorageRegistry: Sendable {
         return StorageRegistry(
             stores: stores, audit: audit ?? BlackholeStore(group: "audit"),
             sqliteDatabases: sqlite.values.map(\.0), postgresDatabases: postgres.values.map(\.0),
-            redisClients: redis.values.map(\.0), purgers: purgers, logger: logger)
+            redisClients: redis.values.map(\.0), logger: logger)
     }
 
     private init(
         stores: [String: any RecordStore], audit: any AuditLog, sqliteDatabases: [SQLiteDatabase],
-        postgresDatabases: [PostgresDatabase], redisClients: [RedisClient],
-        purgers: [@Sendable () async throws -> Void], logger: Logger
+        postgresDatabases: [PostgresDatabase], redisClients: [RedisClient], logger: Logger
     ) {
         self.stores = stores
         self.audit = audit
         self.sqliteDatabases = sqliteDatabases
         self.postgresDatabases = postgresDatabases
         self.redisClients = redisClients
-        self.purgers = purgers
         self.logger = logger
     }
 
     /// Runs the PostgreSQL pools and purges expired SQL rows every few minutes, until cancelled.
+    /// A purge covers a whole file or database, so it runs once per database, not per group.
     public func run(purgeInterval: Duration = .seconds(300)) async {
         await withDiscardingTaskGroup { group in
             for database in postgresDatabases {
                 group.addTask { await database.run() }
             }
-            let purgers = self.purgers
-            let logger = self.logger
+            let (sqlite, postgres, logger) = (sqliteDatabases, postgresDatabases, self.logger)
             group.addTask {
+                func purge(_ operation: () async throws -> Void) async {
+                    do { try await operation() } catch { logger.debug("purging expired records failed: \(error)") }
+                }
                 // Start at a random point, so the workers of a host do not purge in step.
                 try? await Task.sleep(for: purgeInterval * Double.random(in: 0.2...1))
                 while !Task.isCancelled {
-                    for purge in purgers {
-                        do { try await purge() } catch { logger.debug("purging expired records failed: \(error)") }
-                    }
+                    for database in sqlite { await purge { try await database.purgeExpired() } }
+                    for database in postgres { await purge { try await database.purgeExpired() } }
                     try? await Task.sleep(for: purgeInterval)
                 }
             }

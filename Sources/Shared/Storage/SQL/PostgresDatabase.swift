@@ -26,6 +26,13 @@ public final class PostgresDatabase: Sendable {
         await client.run()
     }
 
+    /// Deletes the expired rows of every group in the database; reads already ignore them.
+    public func purgeExpired() async throws {
+        let now = StorageClock.nowMilliseconds()
+        try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
+        try await client.query("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
+    }
+
     /// Brings the database's schema to the newest version. The advisory lock serialises
     /// supervisors of several hosts starting at once; each step is applied once.
     public func migrate(logger: Logger) async throws {

@@ -80,12 +80,6 @@ public struct PostgresRecordStore: RecordStore {
         try await client.query("SELECT 1")
     }
 
-    /// Deletes expired rows; reads already ignore them.
-    public func purgeExpired() async throws {
-        let now = StorageClock.nowMilliseconds()
-        try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
-        try await client.query("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
-    }
 }
 
 /// The audit trail in PostgreSQL.

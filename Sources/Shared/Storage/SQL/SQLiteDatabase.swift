@@ -48,6 +48,14 @@ public final class SQLiteDatabase: Sendable {
         }
     }
 
+    /// Deletes the expired rows of every group in the file; reads already ignore them, this
+    /// keeps the file small.
+    public func purgeExpired() async throws {
+        let now = SQLiteData.integer(Int(StorageClock.nowMilliseconds()))
+        try await rows("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
+        try await rows("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
+    }
+
     public func close() async {
         try? await connection.close()
     }

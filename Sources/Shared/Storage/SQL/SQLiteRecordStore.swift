@@ -73,13 +73,6 @@ public struct SQLiteRecordStore: RecordStore {
         try await database.rows("SELECT 1")
     }
 
-    /// Deletes expired rows; reads already ignore them, this keeps the file small.
-    public func purgeExpired() async throws {
-        let now = SQLiteData.integer(Int(StorageClock.nowMilliseconds()))
-        try await database.rows("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
-        try await database.rows("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
-    }
-
     static func expiry(_ ttl: Int) -> SQLiteData {
         StorageClock.expiry(afterSeconds: ttl).map { .integer(Int($0)) } ?? .null
     }

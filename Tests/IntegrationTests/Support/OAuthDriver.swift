@@ -94,11 +94,7 @@ struct OAuthDriver {
         pairs.map { "\($0)=\(encode($1))" }.joined(separator: "&")
     }
 
-    static func encode(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
-    }
+    static func encode(_ value: String) -> String { PercentEncoding.component(value) }
 
     /// GET /authorize with these parameters.
     mutating func authorize(_ parameters: [(String, String)]) async throws -> TestResponse {

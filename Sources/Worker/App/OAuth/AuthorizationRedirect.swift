@@ -1,4 +1,5 @@
 import Foundation
+import OAuth2Shared
 
 /// The redirect that answers an authorization request: parameters added to the client's
 /// registered URI (keeping its own query), in the query for codes and the fragment for
@@ -18,7 +19,7 @@ public struct AuthorizationRedirect: Sendable, Equatable {
         var all = parameters
         if let state { all.append(("state", state)) }
         all.append(("iss", issuer))
-        let encoded = all.map { "\($0)=\(Self.encode($1))" }.joined(separator: "&")
+        let encoded = all.map { "\($0)=\(PercentEncoding.component($1))" }.joined(separator: "&")
         if inFragment { return "\(uri)#\(encoded)" }
         return uri.contains("?") ? "\(uri)&\(encoded)" : "\(uri)?\(encoded)"
     }
@@ -26,12 +27,4 @@ public struct AuthorizationRedirect: Sendable, Equatable {
     public func location(_ error: OAuthError, issuer: String) -> String {
         location([("error", error.code), ("error_description", error.message)], issuer: issuer)
     }
-
-    private static let unreserved: CharacterSet = {
-        var set = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        set.insert(charactersIn: "-._~")
-        return set
-    }()
-
-    static func encode(_ value: String) -> String { value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? "" }
 }

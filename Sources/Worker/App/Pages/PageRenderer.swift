@@ -28,7 +28,7 @@ struct PageRenderer: Sendable {
         return PageRenderer(library: library, views: config.authServer.views, site: site)
     }
 
-    /// Renders `page` inside the layout.
+    /// Renders `page` inside the layout; `user` (the signed-in user) is shown as `{{#user}}{{name}}{{/user}}`.
     /// `redirectsTo` is where a form on the page may end up after its POST (the consent page's
     /// answer redirects to the client): browsers apply CSP form-action to that redirect too.
     func render(
@@ -36,6 +36,7 @@ struct PageRenderer: Sendable {
         redirectsTo: String? = nil
     ) -> Response {
         var context = values
+        if let user, context["user"] == nil { context["user"] = ["name": user.profile["firstName"] ?? user.username ?? user.id] }
         for (key, value) in site.viewContext(page: page, user: user) where context[key] == nil { context[key] = value }
         let body = library.render(context, withTemplate: views[page] ?? page) ?? ""
         let html = library.render(["title": title, "body": body], withTemplate: views["layout"] ?? "layout") ?? body
@@ -76,7 +77,7 @@ struct PageRenderer: Sendable {
     /// path on this server) afterwards.
     static func loginRedirect(publicURL: String, returnTo: String) -> Response {
         var response = Response(status: .found)
-        response.headers[.location] = "\(publicURL)/login?return_to=\(AuthorizationRedirect.encode(returnTo))"
+        response.headers[.location] = "\(publicURL)/login?return_to=\(PercentEncoding.component(returnTo))"
         protect(&response)
         return response
     }

@@ -9,17 +9,15 @@ import OAuth2Shared
 struct DummySite: ResourceServer {
     let http: SiteHTTPClient
 
-    var scopes: [String] { ["read-only", "read-write"] }
-
-    var scopeDescriptions: [String: String] {
-        ["read-only": "See your profile", "read-write": "See your profile and change your picture"]
-    }
+    // Stored, not computed: scope ranks are looked up on every /api call.
+    let scopes = ["read-only", "read-write"]
+    let scopeDescriptions = ["read-only": "See your profile", "read-write": "See your profile and change your picture"]
 
     var functions: [String: APIFunction] {
         [
             "profile": APIFunction(scope: "read-only") { [http] call in
                 let token = call.user?.siteToken ?? ""
-                let site = try await http.send(.GET, "/info?token=\(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                let site = try await http.send(.GET, "/info?token=\(PercentEncoding.component(token))")
                 guard site.status == 200 else {
                     return APIResponses.failure(
                         .badGateway, message: "resource server temporarily unavailable - \(site.status)", error: "bad_gateway")

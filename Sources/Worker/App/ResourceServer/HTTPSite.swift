@@ -134,7 +134,7 @@ struct HTTPSite: ResourceServer {
     /// client's query string and body through, and relays the answer.
     private func proxy(_ call: APICall, to endpoint: Endpoint) async throws -> Response {
         var path = endpoint.path.replacingOccurrences(
-            of: "{user_id}", with: call.user?.id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            of: "{user_id}", with: call.user.map { PercentEncoding.component($0.id) } ?? "")
         var query = call.request.uri.query.map { [$0] } ?? []
         var headers: [(String, String)] = []
         if let contentType = call.request.headers[.contentType] { headers.append(("Content-Type", contentType)) }
@@ -143,7 +143,7 @@ struct HTTPSite: ResourceServer {
             case .cookie(let name): headers.append(("Cookie", "\(name)=\(token)"))
             case .header(let name): headers.append((name, token))
             case .query(let name):
-                query.append("\(name)=\(token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+                query.append("\(name)=\(PercentEncoding.component(token))")
             }
         }
         if !query.isEmpty { path += (path.contains("?") ? "&" : "?") + query.joined(separator: "&") }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOHTTP1
+import OAuth2Shared
 
 /// JSON answers of the `/api` functions, in the seed's `{success, message, error}` shape.
 enum APIResponses {
@@ -53,10 +54,6 @@ enum SiteTokenExtraction {
 
     /// `application/x-www-form-urlencoded` for a login form.
     static func formBody(_ fields: [(String, String)]) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return fields.map { name, value in
-            "\(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
-        }.joined(separator: "&")
+        fields.map { "\(PercentEncoding.component($0))=\(PercentEncoding.component($1))" }.joined(separator: "&")
     }
 }

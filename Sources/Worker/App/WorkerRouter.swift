@@ -11,8 +11,6 @@ enum WorkerRouter {
         router.add(middleware: AccessLogMiddleware(logger: logger, behindProxy: runtime.config.authServer.behindProxy))
         HealthcheckRoutes.add(to: router, storage: storage)
         let clients: @Sendable () -> ClientRegistry = { runtime.clients }
-        APIRoutes(site: site, storage: storage, clients: clients, logger: logger).add(to: router)
-
         let config = runtime.config
         let issuer = config.authServer.url
         let sessions = SessionStore(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer)
@@ -21,6 +19,7 @@ enum WorkerRouter {
         let scopes = ScopePolicy(siteScopes: site.scopes)
         let users = storage.store("users")
 
+        APIRoutes(site: site, ledger: ledger, users: users, clients: clients, logger: logger).add(to: router)
         LoginRoutes(sessions: sessions, pages: pages, site: site, users: users, clients: clients, logger: logger).add(to: router)
         AuthorizeRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes, site: site,

@@ -10,15 +10,20 @@ import OAuth2Shared
 struct APIRoutes: Sendable {
     let functions: [String: APIFunction]
     let site: any ResourceServer
-    let storage: StorageRegistry
+    let ledger: GrantLedger
+    let users: any RecordStore
     /// The clients file as last read: a token of a client removed from it no longer works.
     let clients: @Sendable () -> ClientRegistry
     let logger: Logger
 
-    init(site: any ResourceServer, storage: StorageRegistry, clients: @escaping @Sendable () -> ClientRegistry, logger: Logger) {
+    init(
+        site: any ResourceServer, ledger: GrantLedger, users: any RecordStore, clients: @escaping @Sendable () -> ClientRegistry,
+        logger: Logger
+    ) {
         self.site = site
         self.functions = site.functions  // once, not per request
-        self.storage = storage
+        self.ledger = ledger
+        self.users = users
         self.clients = clients
         self.logger = logger
     }
@@ -53,9 +58,7 @@ struct APIRoutes: Sendable {
         case .malformed: return Self.challenge(.badRequest, error: "invalid_request", message: "the Authorization header is malformed")
         case .token(let value): token = value
         }
-        guard let record = try await storage.store("tokens").get(TokenHash.of(token)).flatMap(AccessTokenRecord.decode),
-            record.expiresAt > Date(), clients().client(record.clientID) != nil
-        else {
+        guard let record = try await ledger.accessToken(token), clients().client(record.clientID) != nil else {
             return Self.unauthorized(error: "invalid_token", message: "the access token is invalid or has expired")
         }
         guard let function = functions[name] else {
@@ -71,7 +74,7 @@ struct APIRoutes: Sendable {
         }
         var user: SiteUser?
         if let userID = record.userID {
-            user = try await storage.store("users").get(userID).flatMap(SiteUser.decode)
+            user = try await users.get(userID).flatMap(SiteUser.decode)
             guard user != nil else {
                 return Self.unauthorized(error: "invalid_token", message: "the user of this token is no longer known")
             }

@@ -291,13 +291,18 @@ public struct GrantLedger: Sendable {
         case refresh(RefreshRecord, Grant)
     }
 
+    /// The record of a live (stored, unexpired) access token.
+    public func accessToken(_ token: String) async throws -> AccessTokenRecord? {
+        guard let record = try await tokens.get(TokenHash.of(token)).flatMap(AccessTokenRecord.decode), record.expiresAt > Date() else {
+            return nil
+        }
+        return record
+    }
+
     /// The live access or refresh token `token` is, if any; `refreshFirst` follows a token_type_hint.
     public func lookUp(_ token: String, refreshFirst: Bool = false) async throws -> LiveToken? {
         let hash = TokenHash.of(token)
-        func access() async throws -> LiveToken? {
-            guard let record = try await tokens.get(hash).flatMap(AccessTokenRecord.decode), record.expiresAt > Date() else { return nil }
-            return .access(record)
-        }
+        func access() async throws -> LiveToken? { try await accessToken(token).map(LiveToken.access) }
         func refresh() async throws -> LiveToken? {
             guard let record = try await refreshTokens.get(hash).flatMap({ RecordCoding.decode(RefreshRecord.self, $0) }),
                 (record.expiresAt ?? .distantFuture) > Date(), let grant = try await grant(id: record.grantID)

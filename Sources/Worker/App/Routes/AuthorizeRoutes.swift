@@ -35,9 +35,10 @@ struct AuthorizeRoutes: Sendable {
 
     private func ask(_ request: Request) async throws -> Response {
         let query = QueryParameters(request)
+        let registry = clients()
         let checked: AuthorizationRequest
         do throws(AuthorizationRequest.Problem) {
-            checked = try AuthorizationRequest.check(query.all, clients: clients(), scopes: scopes)
+            checked = try AuthorizationRequest.check(query.all, clients: registry, scopes: scopes)
         } catch {
             switch error {
             case .cannotRedirect(let reason):
@@ -47,21 +48,20 @@ struct AuthorizeRoutes: Sendable {
                 return PageRenderer.redirect(to: redirect.location(error, issuer: issuer))
             }
         }
-        guard let (sessionID, session) = try await sessions.load(request), let userID = session.userID,
-            let user = try await users.get(userID).flatMap(SiteUser.decode)
-        else {
+        guard let signedIn = try await sessions.signedIn(request, users: users) else {
             return PageRenderer.loginRedirect(publicURL: issuer, returnTo: request.uri.description)
         }
-        let client = clients().client(checked.clientID)
-        let transaction = try await transactions.begin(Self.transactionKind, checked, session: sessionID)
+        let transaction = try await transactions.begin(Self.transactionKind, checked, session: signedIn.sessionID)
         let values: [String: Any] = [
             "transaction_id": transaction,
-            "client": ["name": client?.name ?? checked.clientID, "redirect_host": URLComponents(string: checked.redirectURI)?.host ?? ""],
+            "client": [
+                "name": registry.client(checked.clientID)?.name ?? checked.clientID,
+                "redirect_host": URLComponents(string: checked.redirectURI)?.host ?? "",
+            ],
             "scopes": checked.scope.map { ["name": $0, "description": site.scopeDescriptions[$0] ?? ""] },
             "scope": checked.scope.joined(separator: " "),
-            "user": ["name": user.profile["firstName"] ?? user.username ?? user.id],
         ]
-        return pages.render("dialog", title: "Allow access?", values: values, user: user, redirectsTo: checked.redirectURI)
+        return pages.render("dialog", title: "Allow access?", values: values, user: signedIn.user, redirectsTo: checked.redirectURI)
     }
 
     private func decide(_ request: Request, context: WorkerRequestContext) async throws -> Response {

@@ -36,7 +36,7 @@ struct LoginRoutes: Sendable {
             session = .anonymous()
             cookie = try await sessions.create(session).cookie
         }
-        let user = try await session.userID.asyncFlatMap { try await users.get($0).flatMap(SiteUser.decode) }
+        let user = try await sessions.user(of: session, in: users)
         var response = loginPage(
             status: .ok, csrf: session.csrf, returnTo: Self.localPath(request.uri.queryParameters["return_to"].map(String.init)),
             user: user)
@@ -78,10 +78,8 @@ struct LoginRoutes: Sendable {
             try await users.put(user.id, user.encoded())
             let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24))
             let (_, cookie) = try await sessions.create(signedIn, replacing: sessionID)
-            var response = Response(status: .seeOther)
-            response.headers[.location] = returnTo ?? "/login"
+            var response = PageRenderer.redirect(.seeOther, to: returnTo ?? "/login")
             response.setCookie(cookie)
-            PageRenderer.protect(&response)
             return response
         }
     }
@@ -94,13 +92,12 @@ struct LoginRoutes: Sendable {
         if let target = request.uri.queryParameters["redirect_uri"].map(String.init),
             clients().clients.contains(where: { !$0.acceptsAnyRedirect && $0.validRedirects.contains(target) })
         {
-            response = Response(status: .found)
-            response.headers[.location] = target
+            response = PageRenderer.redirect(to: target)
         } else {
             response = Response(status: .noContent)
+            PageRenderer.protect(&response)
         }
         response.setCookie(sessions.expiredCookie)
-        PageRenderer.protect(&response)
         return response
     }
 
@@ -110,7 +107,6 @@ struct LoginRoutes: Sendable {
     ) -> Response {
         var values: [String: Any] = ["csrf": csrf, "return_to": returnTo ?? "", "username": username]
         if let message { values["message"] = message }
-        if let user { values["user"] = ["name": user.profile["firstName"] ?? user.id] }
         return pages.render("login", title: "Sign in", status: status, values: values, user: user)
     }
 
@@ -121,20 +117,5 @@ struct LoginRoutes: Sendable {
             !candidate.contains(where: { $0.isNewline || $0 == "\0" })
         else { return nil }
         return candidate
-    }
-}
-
-extension Optional {
-    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}
-
-extension Data {
-    /// Equality whose time does not depend on where the values differ.
-    func constantTimeEquals(_ other: Data) -> Bool {
-        guard count == other.count else { return false }
-        return zip(self, other).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -39,14 +39,12 @@ struct ReviewRoutes: Sendable {
                 .badRequest, heading: "This link is not valid",
                 message: "The link must name a registered application (client_id) and one of its registered addresses (redirect_uri).")
         }
-        guard let (sessionID, session) = try await sessions.load(request), let userID = session.userID,
-            let user = try await users.get(userID).flatMap(SiteUser.decode)
-        else {
+        guard let signedIn = try await sessions.signedIn(request, users: users) else {
             return PageRenderer.loginRedirect(publicURL: issuer, returnTo: request.uri.description)
         }
         // One row per application, whatever number of grants it holds.
         var rows: [(id: String, clientID: String, name: String, scope: [String])] = []
-        for grant in try await ledger.grants(ofUser: userID) {
+        for grant in try await ledger.grants(ofUser: signedIn.user.id) {
             let holder = registry.client(grant.clientID)
             let id = holder?.id ?? grant.clientID
             if let index = rows.firstIndex(where: { $0.id == id }) {
@@ -56,15 +54,14 @@ struct ReviewRoutes: Sendable {
             }
         }
         let listed = Listed(clients: Dictionary(rows.map { ($0.id, $0.clientID) }, uniquingKeysWith: { first, _ in first }), redirectURI: redirectURI)
-        let transaction = try await transactions.begin(Self.transactionKind, listed, session: sessionID)
+        let transaction = try await transactions.begin(Self.transactionKind, listed, session: signedIn.sessionID)
         let values: [String: Any] = [
             "transaction_id": transaction,
             "client": ["name": client.name],
             "grants": rows.map { ["id": $0.id, "name": $0.name, "scope": $0.scope.joined(separator: ", ")] },
             "none": rows.isEmpty,
-            "user": ["name": user.profile["firstName"] ?? user.username ?? user.id],
         ]
-        return pages.render("review", title: "Applications with access", values: values, user: user, redirectsTo: redirectURI)
+        return pages.render("review", title: "Applications with access", values: values, user: signedIn.user, redirectsTo: redirectURI)
     }
 
     private func apply(_ request: Request, context: WorkerRequestContext) async throws -> Response {

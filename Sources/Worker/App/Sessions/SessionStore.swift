@@ -38,6 +38,25 @@ struct SessionStore: Sendable {
         return (id, session)
     }
 
+    /// The site user a session is signed in as, if any.
+    func user(of session: Session, in users: any RecordStore) async throws -> SiteUser? {
+        guard let userID = session.userID else { return nil }
+        return try await users.get(userID).flatMap(SiteUser.decode)
+    }
+
+    /// A browser that is signed in: its session and the user it belongs to.
+    struct SignedIn {
+        let sessionID: String
+        let session: Session
+        let user: SiteUser
+    }
+
+    /// The request's signed-in session, or nil (no session, anonymous, or its user forgotten).
+    func signedIn(_ request: Request, users: any RecordStore) async throws -> SignedIn? {
+        guard let (id, session) = try await load(request), let user = try await user(of: session, in: users) else { return nil }
+        return SignedIn(sessionID: id, session: session, user: user)
+    }
+
     /// Stores `session` under a new id and returns the cookie to send. A new id at every login
     /// keeps an id planted before login (session fixation) from becoming a signed-in session.
     func create(_ session: Session, replacing old: String? = nil) async throws -> (id: String, cookie: Cookie) {

@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "oauth2-server", targets: ["Supervisor"]),
         .executable(name: "oauth2-worker", targets: ["Worker"]),
         .executable(name: "dummy-resource-server", targets: ["DummyResourceServer"]),
+        .executable(name: "oauth2-bench", targets: ["Bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -119,6 +120,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/DummyResourceServer",
+            swiftSettings: swiftSettings
+        ),
+
+        // scripts/bench's helpers: the bare SwiftNIO baseline and the browser-flow driver.
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "OAuth2Shared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Bench",
             swiftSettings: swiftSettings
         ),
 

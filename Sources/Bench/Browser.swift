@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import OAuth2Shared
+
+/// One browser (cookies, forms) and the client it signs in to, speaking to the server over
+/// real sockets. Anything unexpected is thrown with the step that met it.
+struct Browser: Sendable {
+    let http: HTTPClient
+    let base: String
+    let clientID: String
+    let secret: String
+    let redirectURI: String
+
+    /// GET /login, POST /login, GET /authorize, POST /authorize, POST /token.
+    static let requestsPerFullFlow = 5
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    struct Tokens {
+        let accessToken: String
+        let refreshToken: String
+    }
+
+    /// Signs in as a new user, consents and exchanges the code, with PKCE.
+    func fullFlow(username: String) async throws {
+        let verifier = Base64URL.random(bytes: 32)
+        let challenge = Base64URL.encode(SHA256.hash(data: Array(verifier.utf8)))
+        let session = try await signIn(username: username, returnTo: authorizePath(challenge: challenge))
+        let code = try await consent(session: session, challenge: challenge, alreadyAsked: true)
+        _ = try await exchange(code: code, verifier: verifier)
+    }
+
+    /// The signed-in session cookie.
+    func signIn(username: String, returnTo: String? = nil) async throws -> String {
+        let loginPath = "/login" + (returnTo.map { "?return_to=" + Self.formEncoded($0) } ?? "")
+        let page = try await send(.GET, loginPath)
+        guard page.status == 200, let anonymous = page.cookie, let csrf = Self.field("_csrf", in: page.body) else {
+            throw Failure(description: "GET /login answered \(page.status) without a session or CSRF token")
+        }
+        let form = [("_csrf", csrf), ("return_to", returnTo ?? ""), ("username", username), ("password", "password")]
+        let answer = try await send(.POST, "/login", cookie: anonymous, form: form)
+        guard answer.status == 303, let session = answer.cookie else {
+            throw Failure(description: "POST /login answered \(answer.status)")
+        }
+        if let returnTo {
+            guard answer.location == returnTo else { throw Failure(description: "POST /login went to \(answer.location ?? "nowhere")") }
+        }
+        return session
+    }
+
+    /// GET and POST /authorize: the consent page, then Allow; returns the code.
+    func consent(session: String, challenge: String?, alreadyAsked: Bool = false) async throws -> String {
+        let page = try await send(.GET, authorizePath(challenge: challenge), cookie: session)
+        guard page.status == 200, let transaction = Self.field("transaction_id", in: page.body),
+            let scope = Self.field("scope", in: page.body)
+        else { throw Failure(description: "GET /authorize answered \(page.status) without a consent form") }
+        let answer = try await send(
+            .POST, "/authorize", cookie: session, form: [("transaction_id", transaction), ("scope", scope), ("allow", "Allow")])
+        guard answer.status == 302, let location = answer.location, let query = URLComponents(string: location)?.queryItems,
+            let code = query.first(where: { $0.name == "code" })?.value
+        else { throw Failure(description: "POST /authorize answered \(answer.status) without a code") }
+        return code
+    }
+
+    /// POST /token with the authorization code grant.
+    func exchange(code: String, verifier: String?) async throws -> Tokens {
+        var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI)]
+        if let verifier { form.append(("code_verifier", verifier)) }
+        let basic = "Basic " + Data("\(clientID):\(secret)".utf8).base64EncodedString()
+        let answer = try await send(.POST, "/token", form: form, authorization: basic)
+        guard answer.status == 200,
+            let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
+            let access = json["access_token"] as? String
+        else { throw Failure(description: "POST /token answered \(answer.status): \(answer.body.prefix(200))") }
+        return Tokens(accessToken: access, refreshToken: json["refresh_token"] as? String ?? "")
+    }
+
+    private func authorizePath(challenge: String?) -> String {
+        var path = "/authorize?response_type=code&client_id=\(Self.formEncoded(clientID))&redirect_uri=\(Self.formEncoded(redirectURI))"
+            + "&scope=read-only&state=bench"
+        if let challenge { path += "&code_challenge=\(challenge)&code_challenge_method=S256" }
+        return path
+    }
+
+    // MARK: - HTTP
+
+    private struct Answer {
+        let status: Int
+        let body: String
+        let cookie: String?
+        let location: String?
+    }
+
+    private func send(
+        _ method: HTTPMethod, _ path: String, cookie: String? = nil, form: [(String, String)]? = nil, authorization: String? = nil
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let cookie { request.headers.add(name: "Cookie", value: "sid=\(cookie)") }
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        if let form {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: form.map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")))
+        }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let sid = response.headers["Set-Cookie"].lazy.compactMap { header -> String? in
+            guard header.hasPrefix("sid=") else { return nil }
+            return String(header.dropFirst(4).prefix { $0 != ";" })
+        }.first
+        return Answer(
+            status: Int(response.status.code), body: String(buffer: body), cookie: sid, location: response.headers.first(name: "Location"))
+    }
+
+    /// The value of a hidden form field in a page.
+    private static func field(_ name: String, in page: String) -> String? {
+        guard let start = page.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        let value = page[start.upperBound...].prefix { $0 != "\"" }
+        return String(value)
+    }
+
+    private static func formEncoded(_ value: String) -> String { PercentEncoding.component(value) }
+}

@@ -37,7 +37,7 @@ struct MigrationTests {
         let pools = (0..<4).map { _ in NIOThreadPool(numberOfThreads: 1) }
         pools.forEach { $0.start() }
         var processes: [SQLiteDatabase] = []
-        for pool in pools { processes.append(try await SQLiteDatabase.open(path: path, logger: logger, threadPool: pool)) }
+        for pool in pools { processes.append(try await SQLiteDatabase.open(path: path, logger: logger, threadPool: pool, holdsTransactions: true)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for database in processes { group.addTask { try await database.migrate(logger: logger) } }
             try await group.waitForAll()

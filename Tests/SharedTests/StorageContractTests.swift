@@ -86,6 +86,51 @@ struct StorageContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func aRecordStoredWithItsIndexEntryIsDeletedWithTheIndex(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, _ in
+            try await store.put("token-1", [1], ttl: 60, indexedIn: "issued-for:g1")
+            try await store.put("token-2", [2], ttl: 60, indexedIn: "issued-for:g1")
+            try await store.put("token-3", [3], ttl: 60, indexedIn: "issued-for:g2")
+            #expect(try await store.members(ofIndex: "issued-for:g1") == ["token-1", "token-2"])
+            #expect(try await store.get("token-2") == [2])
+
+            try await store.deleteIndexed("issued-for:g1")
+            #expect(try await store.get("token-1") == nil)
+            #expect(try await store.get("token-2") == nil)
+            #expect(try await store.members(ofIndex: "issued-for:g1").isEmpty)
+            #expect(try await store.get("token-3") == [3], "another index's records stay")
+            #expect(try await store.members(ofIndex: "issued-for:g2") == ["token-3"])
+            try await store.deleteIndexed("issued-for:nothing")  // deleting nothing is fine
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aBatchOfAuditRecordsIsWrittenInOrder(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { _, audit in
+            let batch = (0..<700).map { AuditRecord(event: "grant", userID: "user-\($0)", detail: "it's \"quoted\"\n") }
+            try await audit.append(contentsOf: batch)
+            #expect(try await audit.recent(limit: 700) == Array(batch.reversed()))
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func groupCommitStoresEveryRecordOfConcurrentAppends(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { _, audit in
+            let batched = GroupCommitAuditLog(audit, maximumBatch: 16)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask { try await batched.append(AuditRecord(event: "refresh", userID: "user-\(index)")) }
+                }
+                try await group.waitForAll()
+            }
+            // Every append returned only after its record was stored.
+            let stored = try await audit.recent(limit: 500)
+            #expect(Set(stored.compactMap(\.userID)) == Set((0..<200).map { "user-\($0)" }))
+            #expect(stored.count == 200)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func auditRecordsAreAppendedAndReadBackNewestFirst(_ backend: Backend) async throws {
         try await Self.withStore(backend) { _, audit in
             let first = AuditRecord(event: "grant", userID: "alice", clientID: "test", scope: "read-only", tokenID: "abcd..wxyz")

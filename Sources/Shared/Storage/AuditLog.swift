@@ -29,7 +29,12 @@ public struct AuditRecord: Sendable, Equatable, Codable {
 /// The `audit` group: append-only. An append that fails fails the operation it records (the
 /// endpoint answers 503 and issues nothing), so the trail never silently misses an event.
 public protocol AuditLog: Sendable {
-    func append(_ record: AuditRecord) async throws
+    /// Writes the records in one statement (one round trip) where the backend allows; all or none.
+    func append(contentsOf records: [AuditRecord]) async throws
     /// The newest records first, for operators and tests.
     func recent(limit: Int) async throws -> [AuditRecord]
+}
+
+extension AuditLog {
+    public func append(_ record: AuditRecord) async throws { try await append(contentsOf: [record]) }
 }

@@ -13,7 +13,9 @@ public struct BlackholeStore: RecordStore, AuditLog {
     public func removeFromIndex(_ index: String, member: String) async throws {}
     public func members(ofIndex index: String) async throws -> [String] { [] }
     public func deleteIndex(_ index: String) async throws {}
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {}
+    public func deleteIndexed(_ index: String) async throws {}
     public func ping() async throws {}
-    public func append(_ record: AuditRecord) async throws {}
+    public func append(contentsOf records: [AuditRecord]) async throws {}
     public func recent(limit: Int) async throws -> [AuditRecord] { [] }
 }

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import Synchronization
 
 /// Turns backend failures into `StorageUnavailable` and logs each outage once: one error when a
@@ -6,25 +7,30 @@ import Synchronization
 /// Every call is bounded in time, so a backend that hangs costs a request seconds, not forever.
 public final class OutageMonitor: Sendable {
     public let backend: String
-    private let timeout: Duration
+    /// Nil for a backend whose client bounds every call itself (Redis: connect and command
+    /// deadlines on the connection), which saves a task and a timer per call.
+    private let timeout: Duration?
+    /// Where the timers run.
+    private let eventLoop: any EventLoop
     private let logger: Logger
     private let down = Mutex(false)
 
-    public init(backend: String, timeout: Duration = .seconds(3), logger: Logger) {
+    public init(backend: String, timeout: Duration? = .seconds(3), eventLoop: any EventLoop, logger: Logger) {
         self.backend = backend
         self.timeout = timeout
+        self.eventLoop = eventLoop
         self.logger = logger
     }
 
     public func run<T: Sendable>(group: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            let result = try await withTimeout(timeout, operation)
+            let result = if let timeout { try await withTimeout(timeout, on: eventLoop, operation) } else { try await operation() }
             if down.withLock({ state in defer { state = false }; return state }) {
                 logger.notice("storage \(backend) is available again")
             }
             return result
         } catch {
-            let reason = (error as? TimedOut).map { _ in "no answer within \(timeout)" } ?? String(describing: error)
+            let reason = (error as? TimedOut).map { _ in "no answer within \(timeout ?? .zero)" } ?? String(describing: error)
             if !down.withLock({ state in defer { state = true }; return state }) {
                 logger.error("storage \(backend) is unavailable: \(reason); requests that need it answer 503 until it is back")
             }
@@ -35,16 +41,82 @@ public final class OutageMonitor: Sendable {
 
 struct TimedOut: Error {}
 
-/// Runs `operation`, cancelling it and throwing `TimedOut` if it takes longer than `limit`.
-func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimedOut()
+/// Runs `operation` in a task of its own and answers with its result or, once `limit` has
+/// passed, with `TimedOut`, whichever comes first. On a timeout the operation is cancelled and
+/// left to end by itself: the caller does not wait for a backend that ignores cancellation (a
+/// task group would, and costs a second task and a dispatch timer on every call).
+func withTimeout<T: Sendable>(
+    _ limit: Duration, on eventLoop: any EventLoop, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let race = TimeoutRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            let task = Task {
+                do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
+            }
+            let timer = eventLoop.scheduleTask(in: TimeAmount(limit)) {
+                if race.finish(.failure(TimedOut())) { task.cancel() }
+            }
+            race.start(continuation, task: task, timer: timer)
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+    } onCancel: {
+        race.cancel()
+    }
+}
+
+/// The state `withTimeout` shares between the operation, the timer and the caller: the first
+/// to finish resumes the caller, once.
+private final class TimeoutRace<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var result: Result<T, any Error>?
+        var task: Task<Void, Never>?
+        var timer: Scheduled<Void>?
+        var cancelled = false
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<T, any Error>, task: Task<Void, Never>, timer: Scheduled<Void>) {
+        let (finished, cancelled) = state.withLock { state -> (Result<T, any Error>?, Bool) in
+            if state.result == nil {
+                state.continuation = continuation
+                state.task = task
+                state.timer = timer
+            }
+            return (state.result, state.cancelled)
+        }
+        if let finished {
+            timer.cancel()
+            continuation.resume(with: finished)
+        } else if cancelled {
+            task.cancel()
+        }
+    }
+
+    /// Records the outcome; true if it was the first (and so answered the caller).
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let (first, continuation, timer) = state.withLock { state -> (Bool, CheckedContinuation<T, any Error>?, Scheduled<Void>?) in
+            guard state.result == nil else { return (false, nil, nil) }
+            state.result = result
+            defer {
+                state.continuation = nil
+                state.timer = nil
+            }
+            return (true, state.continuation, state.timer)
+        }
+        timer?.cancel()
+        continuation?.resume(with: result)
+        return first
+    }
+
+    func cancel() {
+        let task = state.withLock { state in
+            state.cancelled = true
+            return state.task
+        }
+        task?.cancel()
     }
 }
 
@@ -93,6 +165,14 @@ public struct MonitoredStore: RecordStore {
         try await monitor.run(group: group) { [base] in try await base.deleteIndex(index) }
     }
 
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+        try await monitor.run(group: group) { [base] in try await base.put(key, value, ttl: ttl, indexedIn: index) }
+    }
+
+    public func deleteIndexed(_ index: String) async throws {
+        try await monitor.run(group: group) { [base] in try await base.deleteIndexed(index) }
+    }
+
     public func ping() async throws {
         try await monitor.run(group: group) { [base] in try await base.ping() }
     }
@@ -108,8 +188,8 @@ public struct MonitoredAuditLog: AuditLog {
         self.monitor = monitor
     }
 
-    public func append(_ record: AuditRecord) async throws {
-        try await monitor.run(group: "audit") { [base] in try await base.append(record) }
+    public func append(contentsOf records: [AuditRecord]) async throws {
+        try await monitor.run(group: "audit") { [base] in try await base.append(contentsOf: records) }
     }
 
     public func recent(limit: Int) async throws -> [AuditRecord] {

@@ -25,6 +25,13 @@ public protocol RecordStore: Sendable {
     /// Deletes the whole index.
     func deleteIndex(_ index: String) async throws
 
+    /// `put` and `addToIndex(index, member: key)` with the same lifetime, in one round trip
+    /// where the backend allows: a token and its place in its grant's index.
+    func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws
+    /// Deletes every record whose key is a member of `index`, then the index: everything
+    /// issued for a grant, in one round trip where the backend allows.
+    func deleteIndexed(_ index: String) async throws
+
     /// Checks the backend answers (for health checks).
     func ping() async throws
 }

@@ -18,7 +18,7 @@ public enum StorageMigrator {
         for path in sqlitePaths.sorted() {
             let threads = NIOThreadPool(numberOfThreads: 1)
             threads.start()
-            let database = try await SQLiteDatabase.open(path: path, logger: logger, threadPool: threads)
+            let database = try await SQLiteDatabase.open(path: path, logger: logger, threadPool: threads, holdsTransactions: true)
             do {
                 try await database.migrate(logger: logger)
                 await database.close()
@@ -34,7 +34,7 @@ public enum StorageMigrator {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await database.run() }
                 group.addTask {
-                    try await withTimeout(.seconds(15)) { try await database.migrate(logger: logger) }
+                    try await withTimeout(.seconds(15), on: MultiThreadedEventLoopGroup.singleton.next()) { try await database.migrate(logger: logger) }
                 }
                 defer { group.cancelAll() }
                 // The migration task finishes first (or throws); run() only ends when cancelled.

@@ -37,7 +37,7 @@ public final class StorageRegistry: Sendable {
             case .sqlite(let path, let ttl):
                 if sqlite[path] == nil {
                     let database = try await SQLiteDatabase.open(path: path, logger: logger)
-                    sqlite[path] = (database, OutageMonitor(backend: "Sqlite \(path)", logger: logger))
+                    sqlite[path] = (database, OutageMonitor(backend: "Sqlite \(path)", eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (database, monitor) = sqlite[path]!
                 stores[group] = MonitoredStore(SQLiteRecordStore(group: group, defaultTTL: ttl, database: database), monitor: monitor)
@@ -46,7 +46,7 @@ public final class StorageRegistry: Sendable {
                 let key = options.connectionKey
                 if postgres[key] == nil {
                     let database = PostgresDatabase(options: options, logger: logger)
-                    postgres[key] = (database, OutageMonitor(backend: database.description, logger: logger))
+                    postgres[key] = (database, OutageMonitor(backend: database.description, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (database, monitor) = postgres[key]!
                 stores[group] = MonitoredStore(
@@ -58,7 +58,9 @@ public final class StorageRegistry: Sendable {
                     let client = RedisClient(
                         host: options.host, port: options.port, database: options.db, password: options.password,
                         eventLoopGroup: eventLoopGroup, logger: logger)
-                    redis[key] = (client, OutageMonitor(backend: "Redis \(options.host):\(options.port)/\(options.db)", logger: logger))
+                    redis[key] = (client, OutageMonitor(
+                        backend: "Redis \(options.host):\(options.port)/\(options.db)", timeout: nil, eventLoop: eventLoopGroup.next(),
+                        logger: logger))
                 }
                 let (client, monitor) = redis[key]!
                 stores[group] = MonitoredStore(RedisRecordStore(group: group, defaultTTL: options.ttl, client: client), monitor: monitor)
@@ -69,7 +71,7 @@ public final class StorageRegistry: Sendable {
             }
         }
         return StorageRegistry(
-            stores: stores, audit: audit ?? BlackholeStore(group: "audit"),
+            stores: stores, audit: GroupCommitAuditLog(audit ?? BlackholeStore(group: "audit")),
             sqliteDatabases: sqlite.values.map(\.0), postgresDatabases: postgres.values.map(\.0),
             redisClients: redis.values.map(\.0), logger: logger)
     }

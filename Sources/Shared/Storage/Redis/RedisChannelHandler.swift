@@ -28,6 +28,8 @@ final class RedisChannelHandler: ChannelDuplexHandler {
     private var failure: RedisClientError?
     /// At most one timer, aimed at the oldest pending command: it is always the first to be late.
     private var timeoutCheck: Scheduled<Void>?
+    /// A flush is queued on the event loop: commands written before it runs go out with it.
+    private var flushQueued = false
 
     init(endpoint: String, commandTimeout: TimeAmount) {
         self.endpoint = endpoint
@@ -46,6 +48,18 @@ final class RedisChannelHandler: ChannelDuplexHandler {
             scheduleTimeoutCheck(context: context)
         }
         context.write(wrapOutboundOut(command.bytes), promise: promise)
+    }
+
+    /// Flushes once per turn of the event loop, not once per command: the commands of requests
+    /// the loop is serving at the same moment leave in one write (one system call, and Redis
+    /// reads them in one go).
+    func flush(context: ChannelHandlerContext) {
+        guard !flushQueued else { return }
+        flushQueued = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushQueued = false
+            context.flush()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

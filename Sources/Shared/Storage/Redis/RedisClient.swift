@@ -62,6 +62,29 @@ public final class RedisClient: Sendable {
         return reply
     }
 
+    /// Sends several commands on one connection in one write and returns their replies in
+    /// order: one round trip instead of one per command. Not a transaction: another client's
+    /// commands may run between them (use `EVAL` where that matters). Any error reply is thrown.
+    public func pipeline(_ commands: [[[UInt8]]]) async throws(RedisClientError) -> [RedisReply] {
+        let encoded = commands.map(RedisCommandEncoder.encode)
+        let connection = try await pool.connection()
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        for future in connection.send(batch: encoded) {
+            let reply: RedisReply
+            do {
+                reply = try await future.get()
+            } catch let error as RedisClientError {
+                throw error
+            } catch {
+                throw RedisClientError(kind: .unavailable, message: "\(error)")
+            }
+            if case .error(let message) = reply { throw RedisClientError(kind: .serverError, message: message) }
+            replies.append(reply)
+        }
+        return replies
+    }
+
     /// Sends a command whose arguments are all text, e.g. `send("GET", key)`.
     public func send(_ arguments: String...) async throws(RedisClientError) -> RedisReply {
         try await send(arguments.map { Array($0.utf8) })

@@ -74,6 +74,21 @@ final class RedisConnection: Sendable {
         return reply.futureResult
     }
 
+    /// Queues several encoded commands with one flush, so they travel together and their
+    /// replies come back in one round trip.
+    func send(batch commands: [ByteBuffer]) -> [EventLoopFuture<RedisReply>] {
+        let endpoint = self.endpoint
+        let replies = commands.map { command in
+            let reply = channel.eventLoop.makePromise(of: RedisReply.self)
+            channel.write(RedisChannelHandler.Command(bytes: command, reply: reply)).whenFailure { error in
+                reply.fail(RedisClientError(kind: .unavailable, message: "cannot write to \(endpoint): \(error)"))
+            }
+            return reply.futureResult
+        }
+        channel.flush()
+        return replies
+    }
+
     /// Closes the connection; commands still waiting fail with `unavailable`. The future
     /// completes once the socket is closed.
     @discardableResult

@@ -18,10 +18,37 @@ public struct RedisRecordStore: RecordStore {
     private func indexKey(_ index: String) -> [UInt8] { Array("oauth2:\(group):i:\(index)".utf8) }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+        try check(await client.send(setCommand(key, value, ttl: ttl)))
+    }
+
+    private func setCommand(_ key: String, _ value: [UInt8], ttl: Int?) -> [[UInt8]] {
         let seconds = effectiveTTL(ttl)
         var command = [Array("SET".utf8), recordKey(key), value]
         if seconds > 0 { command += [Array("EX".utf8), Array(String(seconds).utf8)] }
-        try check(await client.send(command))
+        return command
+    }
+
+    private func indexCommand(_ index: String, member: String, ttl: Int?) -> [[UInt8]] {
+        let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl)).map(String.init) ?? "+inf"
+        return [Array("ZADD".utf8), indexKey(index), Array(expiry.utf8), Array(member.utf8)]
+    }
+
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+        _ = try await client.pipeline([setCommand(key, value, ttl: ttl), indexCommand(index, member: key, ttl: ttl)])
+    }
+
+    /// One script, so the members read are the members deleted.
+    private static let deleteIndexedScript = Array("""
+        local members = redis.call('ZRANGE', KEYS[1], 0, -1)
+        for _, member in ipairs(members) do redis.call('DEL', ARGV[1] .. member) end
+        redis.call('DEL', KEYS[1])
+        return #members
+        """.utf8)
+
+    public func deleteIndexed(_ index: String) async throws {
+        try check(await client.send([
+            Array("EVAL".utf8), Self.deleteIndexedScript, Array("1".utf8), indexKey(index), Array("oauth2:\(group):r:".utf8),
+        ]))
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
@@ -38,8 +65,7 @@ public struct RedisRecordStore: RecordStore {
     }
 
     public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
-        let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl)).map(String.init) ?? "+inf"
-        try check(await client.send([Array("ZADD".utf8), indexKey(index), Array(expiry.utf8), Array(member.utf8)]))
+        try check(await client.send(indexCommand(index, member: member, ttl: ttl)))
     }
 
     public func removeFromIndex(_ index: String, member: String) async throws {
@@ -48,10 +74,12 @@ public struct RedisRecordStore: RecordStore {
 
     public func members(ofIndex index: String) async throws -> [String] {
         let now = String(StorageClock.nowMilliseconds())
-        // Forget members that expired, then list the rest.
-        try check(await client.send([Array("ZREMRANGEBYSCORE".utf8), indexKey(index), Array("-inf".utf8), Array(now.utf8)]))
-        let reply = try await client.send([Array("ZRANGEBYSCORE".utf8), indexKey(index), Array("(\(now)".utf8), Array("+inf".utf8)])
-        guard case .array(let items?) = try check(reply) else { return [] }
+        // Forget members that expired, then list the rest: one round trip.
+        let replies = try await client.pipeline([
+            [Array("ZREMRANGEBYSCORE".utf8), indexKey(index), Array("-inf".utf8), Array(now.utf8)],
+            [Array("ZRANGEBYSCORE".utf8), indexKey(index), Array("(\(now)".utf8), Array("+inf".utf8)],
+        ])
+        guard case .array(let items?) = replies[1] else { return [] }
         return items.compactMap { item in
             guard case .bulk(let bytes?) = item else { return nil }
             return String(decoding: bytes, as: UTF8.self)
@@ -79,8 +107,10 @@ public struct RedisAuditLog: AuditLog {
 
     private var key: [UInt8] { Array("oauth2:\(group):audit".utf8) }
 
-    public func append(_ record: AuditRecord) async throws {
-        try check(await client.send([Array("RPUSH".utf8), key, RecordCoding.encode(record)]))
+    public func append(contentsOf records: [AuditRecord]) async throws {
+        guard !records.isEmpty else { return }
+        // One RPUSH of every record: one command, all or none.
+        try check(await client.send([Array("RPUSH".utf8), key] + records.map { try RecordCoding.encode($0) }))
     }
 
     public func recent(limit: Int) async throws -> [AuditRecord] {

@@ -76,6 +76,25 @@ public struct PostgresRecordStore: RecordStore {
         try await client.query("DELETE FROM oauth2_index WHERE grp = \(group) AND name = \(index)")
     }
 
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+        let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
+        // Two writes in one statement (a data-modifying WITH): one round trip.
+        try await client.query("""
+            WITH record AS (
+                INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (\(group), \(key), \(ByteBuffer(bytes: value)), \(expiry))
+                ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at)
+            INSERT INTO oauth2_index (grp, name, member, expires_at) VALUES (\(group), \(index), \(key), \(expiry))
+            ON CONFLICT (grp, name, member) DO UPDATE SET expires_at = excluded.expires_at
+            """)
+    }
+
+    public func deleteIndexed(_ index: String) async throws {
+        try await client.query("""
+            WITH members AS (DELETE FROM oauth2_index WHERE grp = \(group) AND name = \(index) RETURNING member)
+            DELETE FROM oauth2_records WHERE grp = \(group) AND key IN (SELECT member FROM members)
+            """)
+    }
+
     public func ping() async throws {
         try await client.query("SELECT 1")
     }
@@ -92,13 +111,25 @@ public struct PostgresAuditLog: AuditLog {
         self.database = database
     }
 
-    public func append(_ record: AuditRecord) async throws {
-        let at = Int64((record.at.timeIntervalSince1970 * 1000).rounded())
-        try await database.client.query("""
-            INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail)
-            VALUES (\(group), \(at), \(record.event), \(record.userID), \(record.clientID), \(record.scope),
-                    \(record.tokenID), \(record.detail))
-            """)
+    public func append(contentsOf records: [AuditRecord]) async throws {
+        guard !records.isEmpty else { return }
+        // One multi-row INSERT: a batch is one statement, written whole or not at all.
+        var query = PostgresQuery(
+            unsafeSQL: "INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail) VALUES ")
+        for (index, record) in records.enumerated() {
+            if index > 0 { query.sql += ", " }
+            let first = index * 8
+            query.sql += "(" + (1...8).map { "$\(first + $0)" }.joined(separator: ", ") + ")"
+            query.binds.append(group)
+            query.binds.append(record.at.storageMilliseconds)
+            query.binds.append(record.event)
+            query.binds.append(record.userID)
+            query.binds.append(record.clientID)
+            query.binds.append(record.scope)
+            query.binds.append(record.tokenID)
+            query.binds.append(record.detail)
+        }
+        try await database.client.query(query)
     }
 
     public func recent(limit: Int) async throws -> [AuditRecord] {

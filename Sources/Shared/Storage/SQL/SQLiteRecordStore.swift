@@ -69,6 +69,19 @@ public struct SQLiteRecordStore: RecordStore {
         try await database.rows("DELETE FROM oauth2_index WHERE grp = ? AND name = ?", [.text(group), .text(index)])
     }
 
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+        // A local file: two statements cost no round trip.
+        try await put(key, value, ttl: ttl)
+        try await addToIndex(index, member: key, ttl: ttl)
+    }
+
+    public func deleteIndexed(_ index: String) async throws {
+        try await database.rows(
+            "DELETE FROM oauth2_records WHERE grp = ? AND key IN (SELECT member FROM oauth2_index WHERE grp = ? AND name = ?)",
+            [.text(group), .text(group), .text(index)])
+        try await deleteIndex(index)
+    }
+
     public func ping() async throws {
         try await database.rows("SELECT 1")
     }
@@ -93,15 +106,20 @@ public struct SQLiteAuditLog: AuditLog {
         self.database = database
     }
 
-    public func append(_ record: AuditRecord) async throws {
+    public func append(contentsOf records: [AuditRecord]) async throws {
+        guard !records.isEmpty else { return }
         func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
-        try await database.rows(
-            """
-            INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [.text(group), .integer(Int((record.at.timeIntervalSince1970 * 1000).rounded())), .text(record.event),
-             text(record.userID), text(record.clientID), text(record.scope), text(record.tokenID), text(record.detail)])
+        // One multi-row INSERT: one statement, one commit for the whole batch. SQLite allows
+        // 32766 bound values in a statement, so a batch is written in chunks well below that.
+        for chunk in stride(from: 0, to: records.count, by: 500).map({ records[$0..<min($0 + 500, records.count)] }) {
+            let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+            try await database.rows(
+                "INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail) VALUES \(rows)",
+                chunk.flatMap { record in
+                    [.text(group), .integer(Int(record.at.storageMilliseconds)), .text(record.event), text(record.userID),
+                     text(record.clientID), text(record.scope), text(record.tokenID), text(record.detail)]
+                })
+        }
     }
 
     public func recent(limit: Int) async throws -> [AuditRecord] {

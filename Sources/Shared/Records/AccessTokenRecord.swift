@@ -10,19 +10,45 @@ public struct AccessTokenRecord: Codable, Sendable, Equatable {
     public var scope: [String]
     public var issuedAt: Date
     public var expiresAt: Date
+    /// The name the user signed in with, so introspection need not read the user's record;
+    /// nil in records written before it was kept.
+    public var username: String?
 
-    public init(grantID: String, clientID: String, userID: String?, scope: [String], issuedAt: Date, expiresAt: Date) {
+    public init(
+        grantID: String, clientID: String, userID: String?, scope: [String], issuedAt: Date, expiresAt: Date, username: String? = nil
+    ) {
         self.grantID = grantID
         self.clientID = clientID
         self.userID = userID
         self.scope = scope
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
+        self.username = username
     }
 
-    public func encoded() -> [UInt8] { (try? RecordCoding.encode(self)) ?? [] }
+    /// The stored JSON, written by hand in `RecordCoding`'s shape (keys sorted, dates in
+    /// milliseconds): every token issued writes one, every token presented reads one.
+    public func encoded() -> [UInt8] {
+        var json = JSONWriter(capacity: 192)
+        json.field("clientID", clientID)
+        json.field("expiresAt", expiresAt.storageMilliseconds)
+        json.field("grantID", grantID)
+        json.field("issuedAt", issuedAt.storageMilliseconds)
+        json.field("scope", scope)
+        json.field("userID", userID)
+        json.field("username", username)
+        return json.finish()
+    }
 
-    public static func decode(_ bytes: [UInt8]) -> AccessTokenRecord? { RecordCoding.decode(AccessTokenRecord.self, bytes) }
+    public static func decode(_ bytes: [UInt8]) -> AccessTokenRecord? {
+        guard case .object(let fields)? = JSONScanner.parse(bytes), let grantID = fields["grantID"]?.stringValue,
+            let clientID = fields["clientID"]?.stringValue, let scope = fields["scope"]?.stringArray,
+            let issuedAt = fields["issuedAt"]?.storedDate, let expiresAt = fields["expiresAt"]?.storedDate
+        else { return nil }
+        return AccessTokenRecord(
+            grantID: grantID, clientID: clientID, userID: fields["userID"]?.stringValue, scope: scope,
+            issuedAt: issuedAt, expiresAt: expiresAt, username: fields["username"]?.stringValue)
+    }
 }
 
 /// A user of the existing site as the authorization server knows them: what the resource
@@ -51,9 +77,55 @@ public struct SiteUser: Codable, Sendable, Equatable {
         case username
     }
 
-    public func encoded() -> [UInt8] { (try? RecordCoding.encode(self)) ?? [] }
+    /// The stored JSON, by hand as for tokens: /api reads a user on every call.
+    public func encoded() -> [UInt8] {
+        var profileJSON = JSONWriter(capacity: 128)
+        for (name, value) in profile.sorted(by: { $0.key < $1.key }) { profileJSON.field(named: name, value) }
+        var json = JSONWriter(capacity: 256)
+        json.field("id", id)
+        json.field("profile", json: profileJSON.finish())
+        json.field("site_token", siteToken)
+        json.field("username", username)
+        return json.finish()
+    }
 
-    public static func decode(_ bytes: [UInt8]) -> SiteUser? { RecordCoding.decode(SiteUser.self, bytes) }
+    public static func decode(_ bytes: [UInt8]) -> SiteUser? {
+        guard case .object(let fields)? = JSONScanner.parse(bytes), let id = fields["id"]?.stringValue,
+            let siteToken = fields["site_token"]?.stringValue
+        else { return nil }
+        var profile: [String: String] = [:]
+        if case .object(let members)? = fields["profile"] {
+            for (name, value) in members {
+                guard let text = value.stringValue else { return nil }
+                profile[name] = text
+            }
+        }
+        return SiteUser(id: id, siteToken: siteToken, profile: profile, username: fields["username"]?.stringValue)
+    }
+}
+
+extension JSONValue {
+    var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    var stringArray: [String]? {
+        guard case .array(let elements) = self else { return nil }
+        var strings: [String] = []
+        strings.reserveCapacity(elements.count)
+        for element in elements {
+            guard let text = element.stringValue else { return nil }
+            strings.append(text)
+        }
+        return strings
+    }
+
+    /// A date as `RecordCoding` stores it: milliseconds since 1970.
+    var storedDate: Date? {
+        if case .number(let milliseconds) = self { return Date(timeIntervalSince1970: milliseconds / 1000) }
+        return nil
+    }
 }
 
 /// One JSON encoding for every stored record (tokens, users, grants, sessions, audit lines),
@@ -82,4 +154,7 @@ public enum RecordCoding {
 extension Date {
     /// This date at the millisecond precision every store keeps, so a record reads back equal.
     public var storagePrecision: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000) }
+
+    /// Milliseconds since 1970, as stores keep dates.
+    public var storageMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import OAuth2Shared
 
@@ -23,11 +22,11 @@ enum ClientCredentialsReader {
     private static func basicCredentials(_ request: Request) throws(OAuthError) -> PresentedClientCredentials? {
         guard let header = request.headers[.authorization] else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
-        guard let decoded = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard parts.count == 2, HeaderText.equalsIgnoringCase(parts[0], "basic") else { return nil }
+        guard let decoded = Base64URL.decodeStandard(HeaderText.trimmed(parts[1])) else {
             throw .invalidRequest("the Authorization header is not valid Base64")
         }
-        guard let text = String(data: decoded, encoding: .utf8) else {
+        guard let text = String(validating: decoded, as: UTF8.self) else {
             throw .invalidRequest("the Authorization header is not valid UTF-8")
         }
         guard let colon = text.firstIndex(of: ":") else { throw .invalidRequest("the Authorization header needs client_id:client_secret") }
@@ -36,7 +35,5 @@ enum ClientCredentialsReader {
         return PresentedClientCredentials(clientID: clientID, secret: secret.isEmpty ? nil : secret)
     }
 
-    private static func formDecoded(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
+    private static func formDecoded(_ text: Substring) -> String? { FormFields.decode(Array(text.utf8)) }
 }

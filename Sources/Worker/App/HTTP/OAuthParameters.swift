@@ -33,31 +33,24 @@ struct OAuthParameters: Sendable {
         } catch is NIOTooManyBytesError {
             throw BodyTooLarge(limit: limit)
         }
-        let mediaType = (request.headers[.contentType] ?? "").split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        }
-        guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
-            throw OAuthError.invalidRequest("the request body is not valid UTF-8")
-        }
+        let mediaType = HeaderText.mediaType(request.headers[.contentType] ?? "")
         switch mediaType {
         case "application/json":
+            guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
+                throw OAuthError.invalidRequest("the request body is not valid UTF-8")
+            }
             return try fromJSON(text)
-        case "application/x-www-form-urlencoded", nil, "":
-            return try fromForm(text)
+        case "application/x-www-form-urlencoded", "":
+            return try fromForm(body.readableBytesView)
         default:
             throw OAuthError.invalidRequest("send the parameters as application/x-www-form-urlencoded (or application/json)")
         }
     }
 
-    static func fromForm(_ text: String) throws -> OAuthParameters {
-        if text.isEmpty { return OAuthParameters([:]) }
-        do {
-            return OAuthParameters(try URLEncodedFormDecoder().decode([String: String].self, from: text))
-        } catch let error as URLEncodedFormError where error.code == .duplicateKeys {
-            throw OAuthError.invalidRequest("a parameter was sent more than once")
-        } catch {
-            throw OAuthError.invalidRequest("the form body cannot be read")
-        }
+    static func fromForm(_ body: some Collection<UInt8>) throws(OAuthError) -> OAuthParameters {
+        guard let fields = FormFields(body) else { throw .invalidRequest("the form body cannot be read") }
+        if let name = fields.repeatedName { throw .invalidRequest("parameter \(name) was sent more than once") }
+        return OAuthParameters(Dictionary(fields.pairs, uniquingKeysWith: { first, _ in first }))
     }
 
     static func fromJSON(_ text: String) throws -> OAuthParameters {

@@ -1,6 +1,6 @@
-import Foundation
 import Hummingbird
 import HTTPTypes
+import NIOCore
 import OAuth2Shared
 
 /// The JSON answers of the back-channel endpoints (/token, /revoke, /introspect): RFC 6749 5.1
@@ -8,33 +8,39 @@ import OAuth2Shared
 enum OAuthResponses {
     private static let pragma = HTTPField.Name("Pragma")!
 
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        var response = Response(status: status, body: .init(byteBuffer: .init(bytes: data)))
-        response.headers[.contentType] = "application/json; charset=utf-8"
-        response.headers[.cacheControl] = "no-store"
-        response.headers[pragma] = "no-cache"
-        return response
+    private static let headers: HTTPFields = [
+        .contentType: "application/json; charset=utf-8", .cacheControl: "no-store", pragma: "no-cache",
+    ]
+
+    static func json(_ status: HTTPResponse.Status, _ body: JSONWriter) -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.finish())))
     }
 
     /// RFC 6749 5.2: 401 with a Basic challenge for a client that failed to authenticate, 400
     /// for everything else.
     static func error(_ error: OAuthError) -> Response {
         let status: HTTPResponse.Status = error.code == "invalid_client" ? .unauthorized : .badRequest
-        var response = json(status, ["error": error.code, "error_description": error.message])
+        var response = json(status, errorBody(error.code, error.message))
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Basic realm=\"oauth2-server\", charset=\"UTF-8\"" }
         return response
     }
 
+    private static func errorBody(_ code: String, _ description: String) -> JSONWriter {
+        var body = JSONWriter()
+        body.field("error", code)
+        body.field("error_description", description)
+        return body
+    }
+
     static func payloadTooLarge(limit: Int) -> Response {
-        json(.contentTooLarge, ["error": "invalid_request", "error_description": "the request body is larger than \(limit) bytes"])
+        json(.contentTooLarge, errorBody("invalid_request", "the request body is larger than \(limit) bytes"))
     }
 
     /// The back-channel endpoints take POST only (RFC 6749 3.2): parameters in a URL end up in logs.
     static func postOnly(_ router: Router<WorkerRequestContext>, _ path: RouterPath) {
         for method: HTTPRequest.Method in [.get, .put, .patch, .delete] {
             router.on(path, method: method) { _, _ -> Response in
-                var response = json(.methodNotAllowed, ["error": "invalid_request", "error_description": "use POST"])
+                var response = json(.methodNotAllowed, errorBody("invalid_request", "use POST"))
                 response.headers[.allow] = "POST"
                 return response
             }
@@ -43,11 +49,12 @@ enum OAuthResponses {
 
     /// RFC 6749 5.1.
     static func tokens(_ issued: IssuedTokens) -> Response {
-        var body: [String: Any] = [
-            "access_token": issued.accessToken, "token_type": "Bearer", "expires_in": issued.expiresIn,
-            "scope": issued.scope.joined(separator: " "),
-        ]
-        if let refresh = issued.refreshToken { body["refresh_token"] = refresh }
+        var body = JSONWriter()
+        body.field("access_token", issued.accessToken)
+        body.field("token_type", "Bearer")
+        body.field("expires_in", issued.expiresIn)
+        body.field("refresh_token", issued.refreshToken)
+        body.field("scope", issued.scope.joined(separator: " "))
         return json(.ok, body)
     }
 

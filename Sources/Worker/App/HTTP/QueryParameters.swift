@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// A URL query read as `application/x-www-form-urlencoded`, which is how RFC 6749 (appendix B)
@@ -25,7 +24,5 @@ struct QueryParameters: Sendable {
         return found.count == 1 ? found[0] : nil
     }
 
-    private static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
+    private static func decode(_ text: Substring) -> String? { FormFields.decode(Array(text.utf8)) }
 }

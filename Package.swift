@@ -86,7 +86,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "Worker",
-            dependencies: ["WorkerApp"],
+            dependencies: [
+                "WorkerApp", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Sources/Worker/Main",
             swiftSettings: swiftSettings
         ),

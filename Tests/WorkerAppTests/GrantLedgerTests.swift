@@ -32,14 +32,13 @@ struct GrantLedgerTests {
             let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
             #expect(try await stores["codes"]!.get(code) == nil, "codes are stored by hash, never in clear")
 
-            let redeemed = try await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")
-            #expect(redeemed == grant)
-            let tokens = try await ledger.issueTokens(for: redeemed, withRefreshToken: true)
+            let tokens = try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+            #expect(try await accessRecord(tokens.accessToken, in: stores)?.grantID == grant.id)
             #expect(try await accessRecord(tokens.accessToken, in: stores)?.userID == "alice")
             #expect(tokens.expiresIn == 7200)
 
             await #expect(throws: OAuthError.invalidGrant("the authorization code is invalid, expired or already used")) {
-                try await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")
+                try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
             #expect(try await accessRecord(tokens.accessToken, in: stores) == nil, "the replay revoked what the code gave")
             #expect(try await ledger.grants(ofUser: "alice").isEmpty)
@@ -53,16 +52,20 @@ struct GrantLedgerTests {
         try await withLedger(backend) { ledger, _, _ in
             let grant = try await ledger.grant(userID: "bob", clientID: "test", scope: ["read-only"])
             let stolen = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
-            await #expect(throws: OAuthError.self) {
-                try await ledger.redeemCode(stolen, clientID: "evil", redirectURI: "http://localhost:8080/")
+            await #expect(throws: OAuthError.invalidGrant("the authorization code was issued to another client")) {
+                try await ledger.exchangeCode(stolen, clientID: "evil", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
-            await #expect(throws: OAuthError.self) {
-                try await ledger.redeemCode(stolen, clientID: "test", redirectURI: "http://localhost:8080/")
+            await #expect(throws: OAuthError.invalidGrant("the authorization code is invalid, expired or already used")) {
+                try await ledger.exchangeCode(stolen, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
             let other = try await ledger.issueCode(for: try await ledger.grant(userID: "bob", clientID: "test", scope: ["read-only"]),
                                                    redirectURI: "http://localhost:8080/")
-            await #expect(throws: OAuthError.self) {
-                try await ledger.redeemCode(other, clientID: "test", redirectURI: "http://localhost:8080/elsewhere")
+            await #expect(throws: OAuthError.invalidGrant("redirect_uri differs from the one the code was issued for")) {
+                try await ledger.exchangeCode(other, clientID: "test", redirectURI: "http://localhost:8080/elsewhere", withRefreshToken: true)
+            }
+            // Burnt: the right redirect URI does not bring it back.
+            await #expect(throws: OAuthError.invalidGrant("the authorization code is invalid, expired or already used")) {
+                try await ledger.exchangeCode(other, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
         }
     }
@@ -72,13 +75,18 @@ struct GrantLedgerTests {
         try await withLedger(backend) { ledger, stores, _ in
             let grant = try await ledger.grant(userID: "carol", clientID: "test", scope: ["read-only"])
             let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
-            // Each attempt redeems and, if it wins, asks for tokens, as the token endpoint will.
+            // Each attempt exchanges the code, as the token endpoint does. A loser must be refused
+            // as a client's mistake (invalid_grant), never fail on storage.
             let issued = try await withThrowingTaskGroup(of: String?.self) { group in
                 for _ in 0..<20 {
                     group.addTask {
-                        guard let won = try? await ledger.redeemCode(code, clientID: "test", redirectURI: "http://localhost:8080/")
-                        else { return nil }
-                        return try? await ledger.issueTokens(for: won, withRefreshToken: true).accessToken
+                        do {
+                            return try await ledger.exchangeCode(
+                                code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true
+                            ).accessToken
+                        } catch let error as OAuthError where error.code == "invalid_grant" {
+                            return nil
+                        }
                     }
                 }
                 return try await group.reduce(into: [String]()) { if let token = $1 { $0.append(token) } }
@@ -133,18 +141,24 @@ struct GrantLedgerTests {
                 challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", method: "S256", allowPlain: false))
             let redirect = "http://localhost:8080/"
             let good = try await ledger.issueCode(for: grant, redirectURI: redirect, pkce: pkce)
-            #expect(try await ledger.redeemCode(good, clientID: "test", redirectURI: redirect, codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == grant)
+            let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+            #expect(try await ledger.exchangeCode(good, clientID: "test", redirectURI: redirect, codeVerifier: verifier, withRefreshToken: false)
+                .refreshToken == nil)
             let unverified = try await ledger.issueCode(for: grant, redirectURI: redirect, pkce: pkce)
-            await #expect(throws: OAuthError.self) { try await ledger.redeemCode(unverified, clientID: "test", redirectURI: redirect) }
+            await #expect(throws: OAuthError.invalidGrant("code_verifier is required: the authorization request sent a code_challenge")) {
+                try await ledger.exchangeCode(unverified, clientID: "test", redirectURI: redirect, withRefreshToken: false)
+            }
             let plain = try await ledger.issueCode(for: grant, redirectURI: redirect)
-            await #expect(throws: OAuthError.self) {
-                try await ledger.redeemCode(plain, clientID: "test", redirectURI: redirect, codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+            await #expect(throws: OAuthError.invalidGrant("code_verifier sent for a code issued without a code_challenge")) {
+                try await ledger.exchangeCode(plain, clientID: "test", redirectURI: redirect, codeVerifier: verifier, withRefreshToken: false)
             }
             // Leaving redirect_uri out is allowed only when the authorization request did.
             let implied = try await ledger.issueCode(for: grant, redirectURI: redirect, redirectURIGiven: false)
-            #expect(try await ledger.redeemCode(implied, clientID: "test", redirectURI: nil) == grant)
+            _ = try await ledger.exchangeCode(implied, clientID: "test", redirectURI: nil, withRefreshToken: false)
             let named = try await ledger.issueCode(for: grant, redirectURI: redirect)
-            await #expect(throws: OAuthError.self) { try await ledger.redeemCode(named, clientID: "test", redirectURI: nil) }
+            await #expect(throws: OAuthError.invalidGrant("redirect_uri is required: the authorization request named one")) {
+                try await ledger.exchangeCode(named, clientID: "test", redirectURI: nil, withRefreshToken: false)
+            }
         }
     }
 
@@ -194,8 +208,7 @@ struct GrantLedgerTests {
     @Test(arguments: TestBackend.allCases)
     func aClientGrantHasNoUserAndNoRefreshToken(_ backend: TestBackend) async throws {
         try await withLedger(backend) { ledger, stores, _ in
-            let grant = try await ledger.clientGrant(clientID: "service", scope: ["read-only"])
-            let tokens = try await ledger.issueTokens(for: grant, withRefreshToken: false)
+            let tokens = try await ledger.issueClientToken(clientID: "service", scope: ["read-only"])
             #expect(tokens.refreshToken == nil)
             let record = try #require(try await accessRecord(tokens.accessToken, in: stores))
             #expect(record.userID == nil && record.clientID == "service")

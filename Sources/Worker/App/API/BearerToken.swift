@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// The access token of a request, from its `Authorization: Bearer` header (RFC 6750 2.1).
@@ -13,17 +12,21 @@ enum BearerToken {
     static func from(_ request: Request) -> Outcome {
         guard let header = request.headers[.authorization] else { return .none }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard parts.count == 2, HeaderText.equalsIgnoringCase(parts[0], "bearer") else {
             // Another scheme (Basic, …) is no bearer token at all.
             return parts.count == 2 && !parts[0].isEmpty ? .none : .malformed
         }
-        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        let token = HeaderText.trimmed(parts[1])
         // token68: the characters a bearer token may contain.
-        guard !token.isEmpty, token.utf8.count <= 4096, token.allSatisfy(isToken68) else { return .malformed }
+        guard !token.isEmpty, token.utf8.count <= 4096, token.utf8.allSatisfy(isToken68) else { return .malformed }
         return .token(String(token))
     }
 
-    private static func isToken68(_ character: Character) -> Bool {
-        character.isASCII && (character.isLetter || character.isNumber || "-._~+/=".contains(character))
+    private static func isToken68(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "="): true
+        default: false
+        }
     }
 }

@@ -7,4 +7,7 @@ public struct Grant: Codable, Sendable, Equatable {
     public let clientID: String
     public let scope: [String]
     public let createdAt: Date
+    /// The name the user signed in with (introspection's `username`); nil for grants stored
+    /// before it was kept, and for clients acting for themselves.
+    public var username: String? = nil
 }

@@ -37,13 +37,18 @@ public struct GrantLedger: Sendable {
 
     /// Records that `userID` granted `clientID` the `scope`. As in the seed, a user's earlier
     /// grants to the same client end: one live grant per user and client.
-    public func grant(userID: String, clientID: String, scope: [String]) async throws -> Grant {
+    public func grant(userID: String, clientID: String, scope: [String], username: String? = nil) async throws -> Grant {
         let grant = Grant(
-            id: Base64URL.random(bytes: 16), userID: userID, clientID: clientID, scope: scope, createdAt: Date().storagePrecision)
-        try await audit.append(AuditRecord(event: "grant", userID: userID, clientID: clientID, scope: scope.joined(separator: " ")))
+            id: Base64URL.random(bytes: 16), userID: userID, clientID: clientID, scope: scope, createdAt: Date().storagePrecision,
+            username: username)
+        // The audit record is written while the earlier grants end. The new grant joins the
+        // user's index only once it is stored: listing the index drops ids whose grant is gone.
+        async let audited: Void = audit.append(
+            AuditRecord(event: "grant", userID: userID, clientID: clientID, scope: scope.joined(separator: " ")))
         try await revokeGrants(ofUser: userID, toClient: clientID, reason: "replaced by a new grant")
         try await grants.put(Self.grantKey(grant.id), RecordCoding.encode(grant), ttl: lifetimes.refresh)
         try await grants.addToIndex(Self.userIndex(userID), member: grant.id, ttl: lifetimes.refresh)
+        try await audited
         return grant
     }
 
@@ -69,9 +74,9 @@ public struct GrantLedger: Sendable {
         // The grant first: a token issued concurrently is either already in the index read
         // below, or its issuer finds the grant gone and takes it back (see issueTokens).
         try await grants.delete(Self.grantKey(grant.id))
-        try await deleteIssued(in: tokens, for: grant.id)
-        try await deleteIssued(in: refreshTokens, for: grant.id)
-        if let userID = grant.userID { try await grants.removeFromIndex(Self.userIndex(userID), member: grant.id) }
+        async let unindexed: Void = unindexFromUser(grant)
+        try await deleteIssued(for: grant.id)
+        try await unindexed
     }
 
     /// Ends every grant the user gave the client.
@@ -110,10 +115,21 @@ public struct GrantLedger: Sendable {
         return code
     }
 
-    /// Exchanges a code for its grant, once. A code presented by another client, with another
+    /// Exchanges a code for tokens, once. A code presented by another client, with another
     /// redirect URI or without its PKCE verifier is burnt; a code presented again ends the grant
     /// it came from (RFC 6749 4.1.2).
-    public func redeemCode(_ code: String, clientID: String, redirectURI: String?, codeVerifier: String? = nil) async throws -> Grant {
+    public func exchangeCode(
+        _ code: String, clientID: String, redirectURI: String?, codeVerifier: String? = nil, withRefreshToken: Bool
+    ) async throws -> IssuedTokens {
+        let grant = try await redeemCode(code, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
+        let exchange = AuditRecord(
+            event: "code_exchange", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
+            tokenID: Redaction.shortened(code))
+        return try await issueTokens(for: grant, withRefreshToken: withRefreshToken, auditing: exchange)
+    }
+
+    /// The grant a code was issued for, taking the code.
+    private func redeemCode(_ code: String, clientID: String, redirectURI: String?, codeVerifier: String?) async throws -> Grant {
         let hash = TokenHash.of(code)
         guard let bytes = try await codes.take(hash), let record = RecordCoding.decode(CodeRecord.self, bytes) else {
             if let grantID = try await codes.get(Self.redeemedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
@@ -124,33 +140,37 @@ public struct GrantLedger: Sendable {
             }
             throw OAuthError.invalidGrant("the authorization code is invalid, expired or already used")
         }
-        // Remember the redemption for a while, to recognise a replay.
-        try await codes.put(Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, lifetimes.code * 10))
-        guard record.clientID == clientID else { throw OAuthError.invalidGrant("the authorization code was issued to another client") }
+        // Remember the redemption for a while, to recognise a replay; whatever the checks below
+        // say, the code is spent. The grant is read meanwhile.
+        async let remembered: Void = codes.put(Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, lifetimes.code * 10))
+        let refusal = Self.refusal(of: record, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
+        let grant = refusal == nil ? try await grant(id: record.grantID) : nil
+        try await remembered
+        if let refusal { throw refusal }
+        guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
+        return grant
+    }
+
+    /// Why the token request may not have the code's grant, if it may not.
+    private static func refusal(of record: CodeRecord, clientID: String, redirectURI: String?, codeVerifier: String?) -> OAuthError? {
+        guard record.clientID == clientID else { return .invalidGrant("the authorization code was issued to another client") }
         if let redirectURI {
-            guard record.redirectURI == redirectURI else {
-                throw OAuthError.invalidGrant("redirect_uri differs from the one the code was issued for")
-            }
+            guard record.redirectURI == redirectURI else { return .invalidGrant("redirect_uri differs from the one the code was issued for") }
         } else if record.redirectURIGiven ?? true {
-            throw OAuthError.invalidGrant("redirect_uri is required: the authorization request named one")
+            return .invalidGrant("redirect_uri is required: the authorization request named one")
         }
         switch (record.pkce, codeVerifier) {
         case (let challenge?, let verifier?):
-            guard challenge.isSatisfied(by: verifier) else { throw OAuthError.invalidGrant("code_verifier does not match the code_challenge") }
+            return challenge.isSatisfied(by: verifier) ? nil : .invalidGrant("code_verifier does not match the code_challenge")
         case (.some, nil):
-            throw OAuthError.invalidGrant("code_verifier is required: the authorization request sent a code_challenge")
+            return .invalidGrant("code_verifier is required: the authorization request sent a code_challenge")
         case (nil, .some):
             // A verifier for a code issued without a challenge: someone stripped the challenge
             // from the authorization request (a PKCE downgrade, RFC 9700 4.8.2).
-            throw OAuthError.invalidGrant("code_verifier sent for a code issued without a code_challenge")
+            return .invalidGrant("code_verifier sent for a code issued without a code_challenge")
         case (nil, nil):
-            break
+            return nil
         }
-        guard let grant = try await grant(id: record.grantID) else { throw OAuthError.invalidGrant("the grant has been revoked") }
-        try await audit.append(AuditRecord(
-            event: "code_exchange", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
-            tokenID: Redaction.shortened(code)))
-        return grant
     }
 
     // MARK: - Tokens
@@ -172,33 +192,46 @@ public struct GrantLedger: Sendable {
 
     /// A new access token (and refresh token, when `withRefreshToken`) for `grant`. The access
     /// token carries `scope` when given (a narrower scope asked for at refresh), else the grant's.
-    public func issueTokens(for grant: Grant, withRefreshToken: Bool, scope: [String]? = nil) async throws -> IssuedTokens {
+    /// `auditing` is written alongside the tokens; nothing is handed out unless all of it is stored.
+    public func issueTokens(
+        for grant: Grant, withRefreshToken: Bool, scope: [String]? = nil, auditing: AuditRecord? = nil
+    ) async throws -> IssuedTokens {
         let access = Base64URL.random(bytes: 32)
         let now = Date()
         let scope = scope ?? grant.scope
         let record = AccessTokenRecord(
             grantID: grant.id, clientID: grant.clientID, userID: grant.userID, scope: scope,
-            issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.access)))
-        try await tokens.put(TokenHash.of(access), record.encoded(), ttl: lifetimes.access)
-        try await tokens.addToIndex(Self.grantIndex(grant.id), member: TokenHash.of(access), ttl: lifetimes.access)
-        var refresh: String?
-        if withRefreshToken {
-            let token = Base64URL.random(bytes: 32)
-            let refreshRecord = RefreshRecord(
-                grantID: grant.id, clientID: grant.clientID, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refresh)))
-            try await refreshTokens.put(TokenHash.of(token), RecordCoding.encode(refreshRecord), ttl: lifetimes.refresh)
-            try await refreshTokens.addToIndex(Self.grantIndex(grant.id), member: TokenHash.of(token), ttl: lifetimes.refresh)
-            refresh = token
-        }
+            issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.access)), username: grant.username)
+        let refresh = withRefreshToken ? Base64URL.random(bytes: 32) : nil
+        // The writes are independent: one round trip's wait for all of them.
+        async let audited: Void = append(auditing)
+        async let refreshStored: Void = storeRefreshToken(refresh, for: grant, issuedAt: now)
+        try await tokens.put(TokenHash.of(access), record.encoded(), ttl: lifetimes.access, indexedIn: Self.grantIndex(grant.id))
+        try await refreshStored
+        try await audited
         // The grant may have been revoked meanwhile (a replayed code racing this exchange). Checking
         // after the tokens are indexed closes the gap: a revocation either found them in the index
         // or ran before this check, which then takes them back.
         guard try await self.grant(id: grant.id) != nil else {
-            try await deleteIssued(in: tokens, for: grant.id)
-            try await deleteIssued(in: refreshTokens, for: grant.id)
+            try await deleteIssued(for: grant.id)
             throw OAuthError.invalidGrant("the grant has been revoked")
         }
         return IssuedTokens(accessToken: access, expiresIn: lifetimes.access, refreshToken: refresh, scope: scope)
+    }
+
+    private func append(_ record: AuditRecord?) async throws {
+        if let record { try await audit.append(record) }
+    }
+
+    private func storeRefreshToken(_ token: String?, for grant: Grant, issuedAt now: Date) async throws {
+        guard let token else { return }
+        let record = RefreshRecord(
+            grantID: grant.id, clientID: grant.clientID, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refresh)))
+        try await refreshTokens.put(TokenHash.of(token), RecordCoding.encode(record), ttl: lifetimes.refresh, indexedIn: Self.grantIndex(grant.id))
+    }
+
+    private func unindexFromUser(_ grant: Grant) async throws {
+        if let userID = grant.userID { try await grants.removeFromIndex(Self.userIndex(userID), member: grant.id) }
     }
 
     /// Rotates a refresh token: the presented one is taken (once), the grant's current access
@@ -212,20 +245,27 @@ public struct GrantLedger: Sendable {
             if let again = try await presentedAgain(token, hash: hash, clientID: clientID, graceSeconds: graceSeconds) { return again }
             throw OAuthError.invalidGrant("the refresh token is invalid, expired or already used")
         }
-        try await refreshTokens.put(
+        // The token is spent whatever follows: remember the rotation (for reuse detection) while
+        // the grant is read.
+        async let rotated: Void = refreshTokens.put(
             Self.rotatedKey(hash), RecordCoding.encode(RotationRecord(grantID: record.grantID, clientID: record.clientID, rotatedAt: Date())),
             ttl: lifetimes.refresh)
-        try await refreshTokens.removeFromIndex(Self.grantIndex(record.grantID), member: hash)
+        async let unindexed: Void = refreshTokens.removeFromIndex(Self.grantIndex(record.grantID), member: hash)
+        let grant = record.clientID == clientID ? try await grant(id: record.grantID) : nil
+        try await rotated
+        try await unindexed
         guard record.clientID == clientID else { throw OAuthError.invalidGrant("the refresh token was issued to another client") }
-        guard let grant = try await grant(id: record.grantID) else { throw OAuthError.invalidGrant("the grant has been revoked") }
+        guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
         if let scope, !scope.allSatisfy(grant.scope.contains) {
             throw OAuthError.invalidScope("the requested scope exceeds what the user granted")
         }
-        try await audit.append(AuditRecord(
-            event: "refresh", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
-            tokenID: Redaction.shortened(token)))
-        try await deleteIssued(in: tokens, for: grant.id)
-        let issued = try await issueTokens(for: grant, withRefreshToken: true, scope: scope)
+        // The grant's access tokens end before the new one is indexed beside them.
+        try await tokens.deleteIndexed(Self.grantIndex(grant.id))
+        let issued = try await issueTokens(
+            for: grant, withRefreshToken: true, scope: scope,
+            auditing: AuditRecord(
+                event: "refresh", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
+                tokenID: Redaction.shortened(token)))
         if graceSeconds > 0 {
             // Sealed under a key only the old refresh token yields: what the store keeps is
             // useless without the token, which the store never had in clear.
@@ -274,13 +314,19 @@ public struct GrantLedger: Sendable {
 
     // MARK: - Clients on their own behalf
 
-    /// A grant with no user (RFC 6749 4.4): the client acts for itself. It lives as long as its
-    /// access token; there is nothing to refresh.
-    public func clientGrant(clientID: String, scope: [String]) async throws -> Grant {
-        let grant = Grant(id: Base64URL.random(bytes: 16), userID: nil, clientID: clientID, scope: scope, createdAt: Date().storagePrecision)
-        try await audit.append(AuditRecord(event: "client_credentials", clientID: clientID, scope: scope.joined(separator: " ")))
-        try await grants.put(Self.grantKey(grant.id), RecordCoding.encode(grant), ttl: lifetimes.access)
-        return grant
+    /// An access token for a client acting for itself (RFC 6749 4.4): no user, no refresh token.
+    /// Its grant lives only in the token (nobody can revoke it but by revoking the token, and
+    /// nothing can race its issue), so issuing is one write beside its audit record.
+    public func issueClientToken(clientID: String, scope: [String]) async throws -> IssuedTokens {
+        let access = Base64URL.random(bytes: 32)
+        let now = Date()
+        let record = AccessTokenRecord(
+            grantID: Base64URL.random(bytes: 16), clientID: clientID, userID: nil, scope: scope,
+            issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.access)))
+        async let audited: Void = audit.append(AuditRecord(event: "client_credentials", clientID: clientID, scope: scope.joined(separator: " ")))
+        try await tokens.put(TokenHash.of(access), record.encoded(), ttl: lifetimes.access)
+        try await audited
+        return IssuedTokens(accessToken: access, expiresIn: lifetimes.access, refreshToken: nil, scope: scope)
     }
 
     // MARK: - Looking tokens up and revoking them one by one
@@ -327,18 +373,20 @@ public struct GrantLedger: Sendable {
             guard record.clientID == clientID else { throw OAuthError.unauthorizedClient("the token was issued to another client") }
             try await audit.append(AuditRecord(
                 event: "revoke_token", userID: record.userID, clientID: clientID, tokenID: Redaction.shortened(token)))
+            async let unindexed: Void = tokens.removeFromIndex(Self.grantIndex(record.grantID), member: TokenHash.of(token))
             try await tokens.delete(TokenHash.of(token))
-            try await tokens.removeFromIndex(Self.grantIndex(record.grantID), member: TokenHash.of(token))
+            try await unindexed
         case .refresh(let record, let grant):
             guard record.clientID == clientID else { throw OAuthError.unauthorizedClient("the token was issued to another client") }
             try await revoke(grant, reason: "refresh token revoked by the client")
         }
     }
 
-    /// Deletes every token `store` holds for the grant, and the grant's index there.
-    private func deleteIssued(in store: any RecordStore, for grantID: String) async throws {
-        for hash in try await store.members(ofIndex: Self.grantIndex(grantID)) { try await store.delete(hash) }
-        try await store.deleteIndex(Self.grantIndex(grantID))
+    /// Deletes every access and refresh token issued for the grant, and their indexes.
+    private func deleteIssued(for grantID: String) async throws {
+        async let refreshGone: Void = refreshTokens.deleteIndexed(Self.grantIndex(grantID))
+        try await tokens.deleteIndexed(Self.grantIndex(grantID))
+        try await refreshGone
     }
 
     // MARK: - Keys

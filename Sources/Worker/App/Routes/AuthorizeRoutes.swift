@@ -22,12 +22,6 @@ struct AuthorizeRoutes: Sendable {
 
     static let transactionKind = "authorize"
 
-    struct DecisionForm: Decodable {
-        var transaction_id: String?
-        var scope: String?
-        var cancel: String?
-    }
-
     func add(to router: Router<WorkerRequestContext>) {
         router.get("/authorize") { request, _ in try await pages.answering { try await ask(request) } }
         router.post("/authorize") { request, context in try await pages.answering { try await decide(request, context: context) } }
@@ -66,7 +60,7 @@ struct AuthorizeRoutes: Sendable {
 
     private func decide(_ request: Request, context: WorkerRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        guard let form = try? URLEncodedFormDecoder().decode(DecisionForm.self, from: String(buffer: body)), let transactionID = form.transaction_id
+        guard let form = FormFields.form(body), let transactionID = form["transaction_id"]
         else {
             return pages.error(.badRequest, heading: "Something went wrong", message: "The form could not be read.")
         }
@@ -83,12 +77,12 @@ struct AuthorizeRoutes: Sendable {
             return pages.error(.badRequest, heading: "This link is not valid", message: "The application is no longer registered here.")
         }
         let redirect = asked.redirect
-        if form.cancel != nil {
+        if form["cancel"] != nil {
             try await ledger.deny(userID: userID, clientID: client.clientID)
             return PageRenderer.redirect(to: redirect.location(.accessDenied("the user denied access"), issuer: issuer))
         }
-        let scope = scopes.approved(posted: ScopePolicy.parse(form.scope), offered: asked.scope)
-        let grant = try await ledger.grant(userID: userID, clientID: client.clientID, scope: scope)
+        let scope = scopes.approved(posted: ScopePolicy.parse(form["scope"]), offered: asked.scope)
+        let grant = try await ledger.grant(userID: userID, clientID: client.clientID, scope: scope, username: session.username)
         switch asked.responseType {
         case .code:
             let code = try await ledger.issueCode(

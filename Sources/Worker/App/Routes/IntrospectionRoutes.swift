@@ -20,36 +20,47 @@ struct IntrospectionRoutes: Sendable {
                 guard !asked.client.isPublic else { throw OAuthError.invalidClient("introspection needs a client with a secret") }
                 let live = try await ledger.lookUp(
                     asked.parameters.required("token"), refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
-                return try await OAuthResponses.json(.ok, describe(live, to: asked.client) ?? ["active": false])
+                return try await OAuthResponses.json(.ok, describe(live, to: asked.client) ?? Self.inactive)
             }
         }
     }
 
-    private func describe(_ live: GrantLedger.LiveToken?, to client: RegisteredClient) async throws -> [String: Any]? {
-        let clientID: String, userID: String?, scope: [String], issuedAt: Date?, expiresAt: Date?, type: String
+    /// Exactly `{"active":false}` (RFC 7662 2.2): nothing about why.
+    private static var inactive: JSONWriter {
+        var answer = JSONWriter(capacity: 24)
+        answer.field("active", false)
+        return answer
+    }
+
+    private func describe(_ live: GrantLedger.LiveToken?, to client: RegisteredClient) async throws -> JSONWriter? {
+        let clientID: String, userID: String?, username: String?, scope: [String], issuedAt: Date?, expiresAt: Date?, type: String
         switch live {
         case nil:
             return nil
         case .access(let record):
-            (clientID, userID, scope, issuedAt, expiresAt, type) =
-                (record.clientID, record.userID, record.scope, record.issuedAt, record.expiresAt, "access_token")
+            (clientID, userID, username, scope, issuedAt, expiresAt, type) =
+                (record.clientID, record.userID, record.username, record.scope, record.issuedAt, record.expiresAt, "access_token")
         case .refresh(let record, let grant):
-            (clientID, userID, scope, issuedAt, expiresAt, type) =
-                (record.clientID, grant.userID, grant.scope, record.issuedAt, record.expiresAt, "refresh_token")
+            (clientID, userID, username, scope, issuedAt, expiresAt, type) =
+                (record.clientID, grant.userID, grant.username, grant.scope, record.issuedAt, record.expiresAt, "refresh_token")
         }
         guard client.allowIntrospection || client.clientID == clientID else { return nil }
         // A token of a client since removed from the clients file is dead, as /api treats it.
         guard clients().client(clientID) != nil else { return nil }
-        var answer: [String: Any] = [
-            "active": true, "scope": scope.joined(separator: " "), "client_id": clientID, "token_type": type, "iss": issuer,
-        ]
-        if type == "access_token" { answer["token_type"] = "Bearer" }
-        if let issuedAt { answer["iat"] = Int(issuedAt.timeIntervalSince1970) }
-        if let expiresAt { answer["exp"] = Int(expiresAt.timeIntervalSince1970) }
+        var answer = JSONWriter()
+        answer.field("active", true)
+        answer.field("scope", scope.joined(separator: " "))
+        answer.field("client_id", clientID)
+        answer.field("token_type", type == "access_token" ? "Bearer" : type)
+        answer.field("iss", issuer)
+        if let issuedAt { answer.field("iat", Int(issuedAt.timeIntervalSince1970)) }
+        if let expiresAt { answer.field("exp", Int(expiresAt.timeIntervalSince1970)) }
         if let userID {
-            answer["sub"] = userID
-            let user = try await users.get(userID).flatMap(SiteUser.decode)
-            answer["username"] = user?.username ?? userID
+            answer.field("sub", userID)
+            // Records from before tokens carried the name: ask the user's record.
+            var name = username
+            if name == nil { name = try await users.get(userID).flatMap(SiteUser.decode)?.username }
+            answer.field("username", name ?? userID)
         }
         return answer
     }

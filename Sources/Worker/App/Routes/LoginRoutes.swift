@@ -13,13 +13,6 @@ struct LoginRoutes: Sendable {
     let clients: @Sendable () -> ClientRegistry
     let logger: Logger
 
-    struct LoginForm: Decodable {
-        var username: String?
-        var password: String?
-        var _csrf: String?
-        var return_to: String?
-    }
-
     func add(to router: Router<WorkerRequestContext>) {
         router.get("/login") { request, _ in try await pages.answering { try await showLogin(request) } }
         router.post("/login") { request, context in try await pages.answering { try await login(request, context: context) } }
@@ -46,18 +39,18 @@ struct LoginRoutes: Sendable {
 
     private func login(_ request: Request, context: WorkerRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        guard let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: body)) else {
+        guard let form = FormFields.form(body) else {
             return pages.error(.badRequest, heading: "Sign-in failed", message: "The form could not be read.", link: "/login")
         }
         // The form must come from a page this server gave this browser.
-        guard let (sessionID, session) = try await sessions.load(request), let token = form._csrf,
+        guard let (sessionID, session) = try await sessions.load(request), let token = form["_csrf"],
             Data(token.utf8).constantTimeEquals(Data(session.csrf.utf8))
         else {
             return pages.error(.forbidden, heading: "Sign-in failed", message: "This form has expired. Please sign in again.", link: "/login")
         }
-        let returnTo = Self.localPath(form.return_to)
-        let username = form.username?.trimmingCharacters(in: .whitespaces) ?? ""
-        guard !username.isEmpty, let password = form.password, !password.isEmpty else {
+        let returnTo = Self.localPath(form["return_to"])
+        let username = form["username"].map { String(HeaderText.trimmed($0[...])) } ?? ""
+        guard !username.isEmpty, let password = form["password"], !password.isEmpty else {
             return loginPage(status: .badRequest, csrf: session.csrf, returnTo: returnTo, username: username,
                              message: "Enter your username and password.")
         }
@@ -76,7 +69,7 @@ struct LoginRoutes: Sendable {
         case .success(var user):
             user.username = username
             try await users.put(user.id, user.encoded())
-            let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24))
+            let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24), username: username)
             let (_, cookie) = try await sessions.create(signedIn, replacing: sessionID)
             var response = PageRenderer.redirect(.seeOther, to: returnTo ?? "/login")
             response.setCookie(cookie)

@@ -66,8 +66,7 @@ struct ReviewRoutes: Sendable {
 
     private func apply(_ request: Request, context: WorkerRequestContext) async throws -> Response {
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        guard let form = try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body)),
-            let transactionID = form["transaction_id"]
+        guard let form = FormFields.form(body), let transactionID = form["transaction_id"]
         else {
             return pages.error(.badRequest, heading: "Something went wrong", message: "The form could not be read.")
         }

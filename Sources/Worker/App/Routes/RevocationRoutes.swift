@@ -15,7 +15,7 @@ struct RevocationRoutes: Sendable {
                 try await ledger.revokeToken(
                     asked.parameters.required("token"), byClient: asked.client.clientID,
                     refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
-                return OAuthResponses.json(.ok, [:])
+                return OAuthResponses.json(.ok, JSONWriter())
             }
         }
     }

@@ -38,13 +38,16 @@ struct InheritedSocketServer<ChildChannel: ServerChildChannel>: Service {
                 childChannel.setup(channel: channel, logger: logger)
             }
 
+        let executors = EventLoopTaskExecutor.PerLoop(eventLoopGroup)
         await withGracefulShutdownHandler {
             await onAccepting()
             await withDiscardingTaskGroup { group in
                 do {
                     try await server.executeThenClose { inbound in
                         for try await connection in inbound {
-                            group.addTask { await childChannel.handle(value: connection, logger: logger) }
+                            group.addTask(executorPreference: executors[connection.channel.eventLoop]) {
+                                await childChannel.handle(value: connection, logger: logger)
+                            }
                         }
                     }
                 } catch {

@@ -8,6 +8,8 @@ struct Session: Codable, Sendable, Equatable {
     var userID: String?
     /// Anti-CSRF token, sent in every form of this session and checked on POST.
     var csrf: String
+    /// The name the user signed in with, for the grants this session makes.
+    var username: String? = nil
 
     static func anonymous() -> Session { Session(userID: nil, csrf: Base64URL.random(bytes: 24)) }
 }

@@ -8,8 +8,8 @@ struct AuthorizationCodeGrant: TokenGrantHandler {
 
     func issue(for client: RegisteredClient, parameters: OAuthParameters) async throws -> IssuedTokens {
         guard client.allowCodeGrant else { throw OAuthError.unauthorizedClient("this client may not use the authorization code grant") }
-        let grant = try await ledger.redeemCode(
-            parameters.required("code"), clientID: client.clientID, redirectURI: parameters["redirect_uri"], codeVerifier: parameters["code_verifier"])
-        return try await ledger.issueTokens(for: grant, withRefreshToken: client.allowRefreshTokens)
+        return try await ledger.exchangeCode(
+            parameters.required("code"), clientID: client.clientID, redirectURI: parameters["redirect_uri"],
+            codeVerifier: parameters["code_verifier"], withRefreshToken: client.allowRefreshTokens)
     }
 }

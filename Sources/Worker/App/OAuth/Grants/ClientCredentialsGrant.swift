@@ -20,7 +20,6 @@ struct ClientCredentialsGrant: TokenGrantHandler {
         var scope: [String] = []
         for name in requested.isEmpty ? allowed : requested where !scope.contains(name) { scope.append(name) }
         guard !scope.isEmpty else { throw OAuthError.invalidScope("this client is allowed no scope") }
-        let grant = try await ledger.clientGrant(clientID: client.clientID, scope: scope)
-        return try await ledger.issueTokens(for: grant, withRefreshToken: false)
+        return try await ledger.issueClientToken(clientID: client.clientID, scope: scope)
     }
 }

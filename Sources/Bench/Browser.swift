@@ -53,9 +53,10 @@ struct Browser: Sendable {
         return session
     }
 
-    /// GET and POST /authorize: the consent page, then Allow; returns the code.
-    func consent(session: String, challenge: String?, alreadyAsked: Bool = false) async throws -> String {
-        let page = try await send(.GET, authorizePath(challenge: challenge), cookie: session)
+    /// GET and POST /authorize: the consent page, then Allow; returns the code (for `client`,
+    /// by default the browser's client).
+    func consent(session: String, challenge: String?, alreadyAsked: Bool = false, client: String? = nil) async throws -> String {
+        let page = try await send(.GET, authorizePath(challenge: challenge, client: client), cookie: session)
         guard page.status == 200, let transaction = Self.field("transaction_id", in: page.body),
             let scope = Self.field("scope", in: page.body)
         else { throw Failure(description: "GET /authorize answered \(page.status) without a consent form") }
@@ -67,12 +68,16 @@ struct Browser: Sendable {
         return code
     }
 
+    /// The Basic credentials of `client` (the same secret for every benchmark client).
+    func basicAuthorization(_ client: String? = nil) -> String {
+        "Basic " + Data("\(client ?? clientID):\(secret)".utf8).base64EncodedString()
+    }
+
     /// POST /token with the authorization code grant.
-    func exchange(code: String, verifier: String?) async throws -> Tokens {
+    func exchange(code: String, verifier: String?, client: String? = nil) async throws -> Tokens {
         var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI)]
         if let verifier { form.append(("code_verifier", verifier)) }
-        let basic = "Basic " + Data("\(clientID):\(secret)".utf8).base64EncodedString()
-        let answer = try await send(.POST, "/token", form: form, authorization: basic)
+        let answer = try await send(.POST, "/token", form: form, authorization: basicAuthorization(client))
         guard answer.status == 200,
             let json = try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any],
             let access = json["access_token"] as? String
@@ -80,8 +85,9 @@ struct Browser: Sendable {
         return Tokens(accessToken: access, refreshToken: json["refresh_token"] as? String ?? "")
     }
 
-    private func authorizePath(challenge: String?) -> String {
-        var path = "/authorize?response_type=code&client_id=\(Self.formEncoded(clientID))&redirect_uri=\(Self.formEncoded(redirectURI))"
+    private func authorizePath(challenge: String?, client: String? = nil) -> String {
+        var path = "/authorize?response_type=code&client_id=\(Self.formEncoded(client ?? clientID))"
+            + "&redirect_uri=\(Self.formEncoded(redirectURI))"
             + "&scope=read-only&state=bench"
         if let challenge { path += "&code_challenge=\(challenge)&code_challenge_method=S256" }
         return path

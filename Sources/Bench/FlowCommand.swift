@@ -28,11 +28,15 @@ struct FlowCommand: AsyncParsableCommand {
     @Option(help: "Where minted codes go, one a line.") var codesOut: String?
     @Option(help: "Where refresh tokens from exchanged codes go, one a line.") var refreshOut: String?
     @Option(help: "How many minted codes to exchange for refresh tokens.") var refreshCount = 0
+    @Option(help: "Mint for clients <client-id>-0 … <client-id>-(N-1) as well (same secret and redirect URI).")
+    var extraClients = 0
 
     func run() async throws {
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30))))
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)))
+        // A connection per user, as browsers have their own: the server's workers share them out.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = concurrency
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let browser = Browser(http: client, base: url, clientID: clientID, secret: clientSecret, redirectURI: redirectURI)
         do {
             if count > 0 {
@@ -71,31 +75,37 @@ struct FlowCommand: AsyncParsableCommand {
         stats.report(elapsed: ContinuousClock.now - started, requestsPerFlow: Browser.requestsPerFullFlow)
     }
 
+    /// Codes for the code-exchange run, written as `<Basic credentials> <code>` lines. A user's
+    /// new grant to a client replaces the earlier one, so each user signs in once and consents
+    /// once to each client: many clients make minting cheap. Refresh tokens come from codes of
+    /// the main client, one user each.
     private func mint(_ browser: Browser) async throws {
         guard let codesOut else { throw ValidationError("--count needs --codes-out") }
-        // One new user a code: a user's new grant to a client replaces the earlier one.
-        let tickets = Tickets(count)
-        let codes = try await withThrowingTaskGroup(of: [String].self) { group in
+        let clients = [clientID] + (0..<extraClients).map { "\(clientID)-\($0)" }
+        let users = Tickets((count + clients.count - 1) / clients.count)
+        let minted = try await withThrowingTaskGroup(of: [(client: String, code: String)].self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
-                    var minted: [String] = []
-                    while let ticket = tickets.next() {
-                        let session = try await browser.signIn(username: "mint-\(ticket)@example.com")
-                        minted.append(try await browser.consent(session: session, challenge: nil))
+                    var codes: [(client: String, code: String)] = []
+                    while let user = users.next() {
+                        let session = try await browser.signIn(username: "mint-\(user)@example.com")
+                        for client in clients { codes.append((client, try await browser.consent(session: session, challenge: nil, client: client))) }
                     }
-                    return minted
+                    return codes
                 }
             }
-            return try await group.reduce(into: [String]()) { $0 += $1 }
+            return try await group.reduce(into: [(client: String, code: String)]()) { $0 += $1 }
         }
-        var left = codes[...]
+        var forExchange = minted
         if let refreshOut, refreshCount > 0 {
+            let own = minted.filter { $0.client == clientID }.prefix(refreshCount)
+            forExchange.removeAll { pair in own.contains { $0.code == pair.code } }
             var tokens: [String] = []
-            for code in left.prefix(refreshCount) { tokens.append(try await browser.exchange(code: code, verifier: nil).refreshToken) }
-            left = left.dropFirst(refreshCount)
+            for pair in own { tokens.append(try await browser.exchange(code: pair.code, verifier: nil).refreshToken) }
             try (tokens.joined(separator: "\n") + "\n").write(toFile: refreshOut, atomically: true, encoding: .utf8)
         }
-        try (left.joined(separator: "\n") + "\n").write(toFile: codesOut, atomically: true, encoding: .utf8)
+        let lines = forExchange.map { "\(browser.basicAuthorization($0.client)) \($0.code)" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: codesOut, atomically: true, encoding: .utf8)
     }
 }
 

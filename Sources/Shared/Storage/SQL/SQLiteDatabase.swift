@@ -5,32 +5,35 @@ import SQLiteNIO
 import Synchronization
 
 /// One SQLite file opened by this process: every worker of a host opens the same file, so it
-/// runs in WAL mode (readers never block the writer) with a busy timeout (writers of different
-/// processes queue instead of failing). Queries run on NIO's thread pool, never on an event loop.
+/// runs in WAL mode (readers never block the writer). Queries run on NIO's thread pool, never
+/// on an event loop.
 public final class SQLiteDatabase: Sendable {
     public let path: String
-    private let connection: SQLiteConnection
-    /// One statement at a time on the connection. sqlite-nio runs each query on a pool thread,
-    /// and two queries stepping at once on one connection share its transaction: a write that
-    /// starts while a read holds an older snapshot fails with SQLITE_BUSY_SNAPSHOT, which no busy
-    /// timeout cures (seen as 503s under concurrent token requests), and overlapping reads could
-    /// keep seeing an old snapshot. (A second, reading connection was measured with scripts/bench
-    /// and gained nothing: statements take microseconds.)
-    private let turn = AsyncLock()
+    /// A few connections, each running one statement at a time. sqlite-nio runs each query on a
+    /// pool thread, and two queries stepping at once on one connection share its transaction: a
+    /// write that starts while a read holds an older snapshot fails with SQLITE_BUSY_SNAPSHOT
+    /// (seen as 503s under concurrent token requests). Several connections keep statements
+    /// from queueing behind each other's trips to the thread pool, which is what bounded a
+    /// worker's sign-ins and consents (each a handful of statements).
+    private let connections: AsyncPool<SQLiteConnection>
+    private let connectionCount: Int
     /// How long a statement may wait for another process's write lock. SQLite's own busy
-    /// handler sleeps 1, 2, 5, 10… ms on a pool thread, holding this connection's turn all the
-    /// while; with every worker of a host writing to one file, that sleeping was where most of
+    /// handler sleeps 1, 2, 5, 10… ms on a pool thread, holding a connection all the while; with every worker of a host writing to one file, that sleeping was where most of
     /// a request's time went. So SQLite answers SQLITE_BUSY at once (busy_timeout 0) and the
-    /// statement is retried here after a pause of tens of microseconds, growing, with the turn
-    /// released meanwhile. Nil: SQLite's own handler (a connection that holds a transaction
+    /// statement is retried here after a pause of tens of microseconds, growing, with its
+    /// connection free for others meanwhile. Nil: SQLite's own handler (a connection that holds a transaction
     /// across statements, as migrations do, cannot retry one statement alone).
     private let busyRetryLimit: Duration?
 
-    private init(path: String, connection: SQLiteConnection, busyRetryLimit: Duration?) {
+    private init(path: String, connections: [SQLiteConnection], busyRetryLimit: Duration?) {
         self.path = path
-        self.connection = connection
+        self.connections = AsyncPool(connections)
+        self.connectionCount = connections.count
         self.busyRetryLimit = busyRetryLimit
     }
+
+    /// Connections a worker opens to one file.
+    static let connectionsPerProcess = 4
 
     /// - Parameter threadPool: where statements run. A connection that holds a transaction
     ///   across statements (migrations) needs threads of its own: SQLite's busy wait blocks a
@@ -38,15 +41,28 @@ public final class SQLiteDatabase: Sendable {
     public static func open(
         path: String, logger: Logger, threadPool: NIOThreadPool = .singleton, holdsTransactions: Bool = false
     ) async throws -> SQLiteDatabase {
-        let connection = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: threadPool, logger: logger,
-            on: MultiThreadedEventLoopGroup.singleton.any())
-        let database = SQLiteDatabase(path: path, connection: connection, busyRetryLimit: holdsTransactions ? nil : .seconds(5))
-        // journal_mode=WAL persists in the file; the others hold for this connection.
-        _ = try await database.rows(holdsTransactions ? "PRAGMA busy_timeout = 5000" : "PRAGMA busy_timeout = 0")
-        _ = try await database.rows("PRAGMA journal_mode = WAL")
-        _ = try await database.rows("PRAGMA synchronous = NORMAL")
-        return database
+        var connections: [SQLiteConnection] = []
+        do {
+            // A transaction spans statements on one connection: then there is only one.
+            for _ in 0..<(holdsTransactions ? 1 : connectionsPerProcess) {
+                let connection = try await SQLiteConnection.open(
+                    storage: .file(path: path), threadPool: threadPool, logger: logger,
+                    on: MultiThreadedEventLoopGroup.singleton.any())
+                connections.append(connection)
+                // journal_mode=WAL persists in the file; the others hold for this connection.
+                _ = try await connection.query(holdsTransactions ? "PRAGMA busy_timeout = 5000" : "PRAGMA busy_timeout = 0")
+                _ = try await connection.query("PRAGMA journal_mode = WAL")
+                _ = try await connection.query("PRAGMA synchronous = NORMAL")
+                // Every write by another worker empties a connection's page cache (WAL mode), so
+                // pages are read again and again; mapped, a read is a memory access, not a
+                // pread() and a copy.
+                _ = try await connection.query("PRAGMA mmap_size = 268435456")
+            }
+        } catch {
+            for connection in connections { try? await connection.close() }
+            throw error
+        }
+        return SQLiteDatabase(path: path, connections: connections, busyRetryLimit: holdsTransactions ? nil : .seconds(5))
     }
 
     /// Runs one statement and returns its rows.
@@ -67,11 +83,13 @@ public final class SQLiteDatabase: Sendable {
     }
 
     private func step(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
-        try await turn.withLock {
-            let collected = Mutex<[SQLiteRow]>([])
-            try await connection.query(sql, binds) { row in collected.withLock { $0.append(row) } }
-            return collected.withLock { $0 }
-        }
+        try await connections.withResource { connection in try await Self.rows(of: connection, sql, binds) }
+    }
+
+    private static func rows(of connection: SQLiteConnection, _ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        let collected = Mutex<[SQLiteRow]>([])
+        try await connection.query(sql, binds) { row in collected.withLock { $0.append(row) } }
+        return collected.withLock { $0 }
     }
 
     private static func isBusy(_ error: SQLiteError) -> Bool {
@@ -90,28 +108,34 @@ public final class SQLiteDatabase: Sendable {
     }
 
     public func close() async {
-        try? await connection.close()
+        for connection in await connections.drain(count: connectionCount) { try? await connection.close() }
     }
 
     /// Brings the file's schema to the newest version. `BEGIN IMMEDIATE` takes the write lock
     /// first, so two processes migrating at once apply each step once.
     public func migrate(logger: Logger) async throws {
-        try await rows("BEGIN IMMEDIATE")
-        do {
-            try await rows(StorageSchema.versionTable)
-            let current = try await rows("SELECT COALESCE(MAX(version), 0) AS v FROM oauth2_schema_migrations")
-                .first?.column("v")?.integer ?? 0
-            for migration in StorageSchema.migrations(for: .sqlite) where migration.version > current {
-                for statement in migration.statements { try await rows(statement) }
-                try await rows(
-                    "INSERT INTO oauth2_schema_migrations (version, applied_at_ms) VALUES (?, ?)",
-                    [.integer(migration.version), .integer(Int(StorageClock.nowMilliseconds()))])
-                logger.notice("SQLite \(path): applied schema migration \(migration.version)")
+        // Every statement of the transaction on one connection.
+        try await connections.withResource { connection in
+            func run(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+                try await Self.rows(of: connection, sql, binds)
             }
-            try await rows("COMMIT")
-        } catch {
-            _ = try? await rows("ROLLBACK")
-            throw error
+            _ = try await run("BEGIN IMMEDIATE")
+            do {
+                _ = try await run(StorageSchema.versionTable)
+                let current = try await run("SELECT COALESCE(MAX(version), 0) AS v FROM oauth2_schema_migrations")
+                    .first?.column("v")?.integer ?? 0
+                for migration in StorageSchema.migrations(for: .sqlite) where migration.version > current {
+                    for statement in migration.statements { _ = try await run(statement) }
+                    _ = try await run(
+                        "INSERT INTO oauth2_schema_migrations (version, applied_at_ms) VALUES (?, ?)",
+                        [.integer(migration.version), .integer(Int(StorageClock.nowMilliseconds()))])
+                    logger.notice("SQLite \(path): applied schema migration \(migration.version)")
+                }
+                _ = try await run("COMMIT")
+            } catch {
+                _ = try? await run("ROLLBACK")
+                throw error
+            }
         }
     }
 }

@@ -1,0 +1,99 @@
+import Foundation
+import OAuth2Shared
+import Testing
+
+/// The hand-written encodings on the hot paths agree with the standards (and with what
+/// Foundation read and wrote before them), including for hostile input.
+struct EncodingTests {
+    @Test func base64URLFollowsRFC4648() throws {
+        // RFC 4648 section 10, in the URL-safe alphabet without padding.
+        let vectors = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
+        for (plain, encoded) in vectors {
+            #expect(Base64URL.encode(Array(plain.utf8)) == encoded)
+            #expect(Base64URL.decode(encoded) == Array(plain.utf8))
+        }
+        let bytes: [UInt8] = [0xFB, 0xFF, 0xBF, 0x00, 0x3E]
+        #expect(Base64URL.encode(bytes) == "-_-_AD4")
+        #expect(Base64URL.decode("-_-_AD4") == bytes)
+        #expect(Base64URL.decode("+/+/AD4") == nil, "the standard alphabet is not URL-safe base64")
+        #expect(Base64URL.decode("Zm9v=") == nil, "no padding")
+        #expect(Base64URL.decode("Zh") == nil, "leftover bits must be zero: one encoding per value")
+        #expect(Base64URL.decode("Z") == nil, "no length gives one leftover character")
+        for count in [0, 1, 2, 3, 16, 24, 32, 33] {
+            let random = Base64URL.random(bytes: count)
+            #expect(Base64URL.decode(random)?.count == count)
+        }
+        #expect(Set((0..<100).map { _ in Base64URL.random(bytes: 32) }).count == 100)
+    }
+
+    @Test func standardBase64AsBasicCredentialsCarryIt() {
+        #expect(Base64URL.decodeStandard("dGVzdDpodW50ZXIy") == Array("test:hunter2".utf8))
+        #expect(Base64URL.decodeStandard("Zm9vYg==") == Array("foob".utf8))
+        #expect(Base64URL.decodeStandard("+/+/") == [0xFB, 0xFF, 0xBF])
+        #expect(Base64URL.decodeStandard("Zm9vYg=") == nil, "padding to a multiple of four")
+        #expect(Base64URL.decodeStandard("-_-_") == nil, "the URL-safe alphabet is not standard base64")
+        #expect(Base64URL.decodeStandard("Zm9v YmFy") == nil)
+    }
+
+    @Test func percentEncodingLeavesOnlyUnreservedCharacters() {
+        #expect(PercentEncoding.component("a-b_c.d~e") == "a-b_c.d~e")
+        #expect(PercentEncoding.component("http://x/?a=1&b=2 3+4") == "http%3A%2F%2Fx%2F%3Fa%3D1%26b%3D2%203%2B4")
+        #expect(PercentEncoding.component("é") == "%C3%A9", "non-ASCII letters are encoded, byte by byte")
+        let awkward = "naïve ✓ %zz &=+"
+        #expect(PercentEncoding.component(awkward).removingPercentEncoding == awkward)
+    }
+
+    @Test func jsonWriterEscapesWhatJSONRequires() throws {
+        var json = JSONWriter()
+        json.field("text", "quote \" backslash \\ slash / newline \n tab \t bell \u{07} é ✓")
+        json.field("number", 42)
+        json.field("flag", false)
+        json.field("absent", nil as String?)
+        json.field("list", ["a", "b\""])
+        json.field(named: "dynamic \"name\"", "value")
+        let bytes = json.finish()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"text":"quote \" backslash \\ slash / newline \n tab \t bell \u0007 é ✓","number":42,"flag":false,"list":["a","b\""]"#))
+        // What any JSON reader makes of it.
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        #expect(parsed["text"] as? String == "quote \" backslash \\ slash / newline \n tab \t bell \u{07} é ✓")
+        #expect(parsed["absent"] == nil)
+        #expect(parsed["dynamic \"name\""] as? String == "value")
+    }
+
+    @Test func jsonScannerReadsValidJSONAndRefusesTheRest() {
+        #expect(JSONScanner.parse(Array(#"{"a":"x","b":[1,2.5,-3e2],"c":{"d":null},"e":true,"f":false}"#.utf8)) == .object([
+            "a": .string("x"), "b": .array([.number(1), .number(2.5), .number(-300)]), "c": .object(["d": .null]),
+            "e": .bool(true), "f": .bool(false),
+        ]))
+        #expect(JSONScanner.parse(Array(#" [ "\u00e9\n\"\\\/", "\ud83d\ude00" ] "#.utf8)) == .array([.string("é\n\"\\/"), .string("😀")]))
+        for broken in [
+            "", "{", "{\"a\"}", "{\"a\":}", "[1,]", "{\"a\":1,}", "\"unterminated", "\"bad \\x escape\"", "\"\\ud83d\"",
+            "tru", "01x", "{\"a\":1} trailing", "\"raw \n newline\"", "\"\\u12\"", "-", "1.", "1e",
+            String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+        ] {
+            #expect(JSONScanner.parse(Array(broken.utf8)) == nil, "accepted: \(broken.prefix(30))")
+        }
+        #expect(JSONScanner.parse([0x22, 0xFF, 0x22]) == nil, "a string that is not UTF-8")
+    }
+
+    @Test func tokenAndUserRecordsRoundTripAndReadTheEarlierFormat() throws {
+        let issued = Date(timeIntervalSince1970: 1_764_698_000.123)
+        let record = AccessTokenRecord(
+            grantID: "g-1", clientID: "test", userID: "alice@example.com", scope: ["read-only", "read-write"],
+            issuedAt: issued.storagePrecision, expiresAt: issued.addingTimeInterval(7200).storagePrecision, username: "Alice \"A\"")
+        #expect(AccessTokenRecord.decode(record.encoded()) == record)
+        let service = AccessTokenRecord(grantID: "g-2", clientID: "svc", userID: nil, scope: [], issuedAt: issued.storagePrecision, expiresAt: issued.storagePrecision)
+        #expect(AccessTokenRecord.decode(service.encoded()) == service)
+        // Records written by Foundation's JSONEncoder before (fractional milliseconds, no username).
+        let earlier = #"{"clientID":"test","expiresAt":1764705200123.456,"grantID":"g-1","issuedAt":1764698000123,"scope":["read-only"],"userID":"bob"}"#
+        let read = try #require(AccessTokenRecord.decode(Array(earlier.utf8)))
+        #expect(read.userID == "bob" && read.username == nil && read.scope == ["read-only"])
+        #expect(AccessTokenRecord.decode(Array(#"{"clientID":"test"}"#.utf8)) == nil)
+
+        let user = SiteUser(id: "42", siteToken: "t0k\"en", profile: ["firstName": "Bob", "last name": "Smith ✓"], username: "bob")
+        #expect(SiteUser.decode(user.encoded()) == user)
+        let earlierUser = #"{"id":"7","profile":{},"site_token":"abc"}"#
+        #expect(SiteUser.decode(Array(earlierUser.utf8)) == SiteUser(id: "7", siteToken: "abc"))
+    }
+}

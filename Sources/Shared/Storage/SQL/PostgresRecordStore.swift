@@ -18,19 +18,13 @@ public struct PostgresRecordStore: RecordStore {
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
         let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
-        try await client.query("""
-            INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (\(group), \(key), \(ByteBuffer(bytes: value)), \(expiry))
-            ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
-            """)
+        for try await _ in try await client.execute(
+            PostgresStatements.Put(group: group, key: key, value: ByteBuffer(bytes: value), expiry: expiry)) {}
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        let now = StorageClock.nowMilliseconds()
-        let rows = try await client.query("""
-            SELECT value FROM oauth2_records
-            WHERE grp = \(group) AND key = \(key) AND (expires_at IS NULL OR expires_at > \(now))
-            """)
-        for try await value in rows.decode(ByteBuffer.self) { return Array(value.readableBytesView) }
+        let rows = try await client.execute(PostgresStatements.Get(group: group, key: key, now: StorageClock.nowMilliseconds()))
+        for try await value in rows { return Array(value.readableBytesView) }
         return nil
     }
 
@@ -39,10 +33,7 @@ public struct PostgresRecordStore: RecordStore {
     }
 
     public func take(_ key: String) async throws -> [UInt8]? {
-        // DELETE … RETURNING is atomic: of concurrent takers exactly one gets the row.
-        let rows = try await client.query(
-            "DELETE FROM oauth2_records WHERE grp = \(group) AND key = \(key) RETURNING value, expires_at")
-        for try await (value, expiry) in rows.decode((ByteBuffer, Int64?).self) {
+        for try await (value, expiry) in try await client.execute(PostgresStatements.Take(group: group, key: key)) {
             if let expiry, expiry <= StorageClock.nowMilliseconds() { return nil }
             return Array(value.readableBytesView)
         }
@@ -51,10 +42,8 @@ public struct PostgresRecordStore: RecordStore {
 
     public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
         let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
-        try await client.query("""
-            INSERT INTO oauth2_index (grp, name, member, expires_at) VALUES (\(group), \(index), \(member), \(expiry))
-            ON CONFLICT (grp, name, member) DO UPDATE SET expires_at = excluded.expires_at
-            """)
+        for try await _ in try await client.execute(
+            PostgresStatements.AddToIndex(group: group, index: index, member: member, expiry: expiry)) {}
     }
 
     public func removeFromIndex(_ index: String, member: String) async throws {

@@ -224,3 +224,29 @@ extension Array where Element: Sendable {
         return kept
     }
 }
+
+/// Grants written before they were coded by hand (Foundation's JSONEncoder) still read back.
+struct GrantRecordTests {
+    @Test(arguments: TestBackend.allCases)
+    func aGrantStoredByAnEarlierVersionIsStillLive(_ backend: TestBackend) async throws {
+        try await backend.withStores(GrantLedgerTests.groups) { stores, audit in
+            let ledger = GrantLedger(
+                grants: stores["users"]!, codes: stores["codes"]!, tokens: stores["tokens"]!,
+                refreshTokens: stores["refresh_tokens"]!, audit: audit, lifetimes: TokenLifetimes())
+            let earlier = #"{"clientID":"test","createdAt":1764698000123.25,"id":"old-grant","scope":["read-only"],"userID":"zoe"}"#
+            try await stores["users"]!.put("grant:old-grant", Array(earlier.utf8))
+            let grant = try #require(try await ledger.grant(id: "old-grant"))
+            #expect(grant.userID == "zoe" && grant.clientID == "test" && grant.scope == ["read-only"] && grant.username == nil)
+
+            // And one written now reads back equal, user's name included.
+            let new = try await ledger.grant(userID: "yan", clientID: "test", scope: ["read-only", "read-write"], username: "Yan \"Y\"")
+            #expect(try await ledger.grant(id: new.id) == new)
+            let tokens = try await ledger.issueTokens(for: new, withRefreshToken: true)
+            guard case .access(let record)? = try await ledger.lookUp(tokens.accessToken) else {
+                Issue.record("the new access token is not live")
+                return
+            }
+            #expect(record.username == "Yan \"Y\"", "introspection's username travels with the token")
+        }
+    }
+}

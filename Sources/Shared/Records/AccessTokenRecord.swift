@@ -105,12 +105,12 @@ public struct SiteUser: Codable, Sendable, Equatable {
 }
 
 extension JSONValue {
-    var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    var stringArray: [String]? {
+    package var stringArray: [String]? {
         guard case .array(let elements) = self else { return nil }
         var strings: [String] = []
         strings.reserveCapacity(elements.count)
@@ -122,7 +122,7 @@ extension JSONValue {
     }
 
     /// A date as `RecordCoding` stores it: milliseconds since 1970.
-    var storedDate: Date? {
+    package var storedDate: Date? {
         if case .number(let milliseconds) = self { return Date(timeIntervalSince1970: milliseconds / 1000) }
         return nil
     }

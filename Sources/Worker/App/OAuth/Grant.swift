@@ -1,4 +1,5 @@
 import Foundation
+import OAuth2Shared
 
 /// What a user gave a client: the thing the review page lists and revokes (DESIGN section 4).
 public struct Grant: Codable, Sendable, Equatable {
@@ -10,4 +11,29 @@ public struct Grant: Codable, Sendable, Equatable {
     /// The name the user signed in with (introspection's `username`); nil for grants stored
     /// before it was kept, and for clients acting for themselves.
     public var username: String? = nil
+}
+
+extension Grant {
+    /// The stored JSON, by hand in `RecordCoding`'s shape (keys sorted, dates in milliseconds):
+    /// every code exchange and refresh reads its grant twice.
+    func encoded() -> [UInt8] {
+        var json = JSONWriter(capacity: 160)
+        json.field("clientID", clientID)
+        json.field("createdAt", createdAt.storageMilliseconds)
+        json.field("id", id)
+        json.field("scope", scope)
+        json.field("userID", userID)
+        json.field("username", username)
+        return json.finish()
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Grant? {
+        guard case .object(let fields)? = JSONScanner.parse(bytes), let id = fields["id"]?.stringValue,
+            let clientID = fields["clientID"]?.stringValue, let scope = fields["scope"]?.stringArray,
+            let createdAt = fields["createdAt"]?.storedDate
+        else { return nil }
+        return Grant(
+            id: id, userID: fields["userID"]?.stringValue, clientID: clientID, scope: scope, createdAt: createdAt,
+            username: fields["username"]?.stringValue)
+    }
 }

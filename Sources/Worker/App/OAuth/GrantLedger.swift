@@ -46,14 +46,14 @@ public struct GrantLedger: Sendable {
         async let audited: Void = audit.append(
             AuditRecord(event: "grant", userID: userID, clientID: clientID, scope: scope.joined(separator: " ")))
         try await revokeGrants(ofUser: userID, toClient: clientID, reason: "replaced by a new grant")
-        try await grants.put(Self.grantKey(grant.id), RecordCoding.encode(grant), ttl: lifetimes.refresh)
+        try await grants.put(Self.grantKey(grant.id), grant.encoded(), ttl: lifetimes.refresh)
         try await grants.addToIndex(Self.userIndex(userID), member: grant.id, ttl: lifetimes.refresh)
         try await audited
         return grant
     }
 
     public func grant(id: String) async throws -> Grant? {
-        try await grants.get(Self.grantKey(id)).flatMap { RecordCoding.decode(Grant.self, $0) }
+        try await grants.get(Self.grantKey(id)).flatMap(Grant.decode)
     }
 
     /// The user's live grants, oldest first.

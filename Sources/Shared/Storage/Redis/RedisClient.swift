@@ -46,20 +46,7 @@ public final class RedisClient: Sendable {
     /// steps. Cancelling the calling task does not recall a command already written; the call
     /// still ends within the command timeout.
     public func send(_ arguments: [[UInt8]]) async throws(RedisClientError) -> RedisReply {
-        let command = RedisCommandEncoder.encode(arguments)
-        let connection = try await pool.connection()
-        let reply: RedisReply
-        do {
-            reply = try await connection.send(command).get()
-        } catch let error as RedisClientError {
-            throw error
-        } catch {
-            throw RedisClientError(kind: .unavailable, message: "\(error)")
-        }
-        if case .error(let message) = reply {
-            throw RedisClientError(kind: .serverError, message: message)
-        }
-        return reply
+        try await pipeline([arguments])[0]
     }
 
     /// Sends several commands on one connection in one write and returns their replies in
@@ -79,6 +66,7 @@ public final class RedisClient: Sendable {
             } catch {
                 throw RedisClientError(kind: .unavailable, message: "\(error)")
             }
+            // Error replies are thrown, so a returned reply is always a success.
             if case .error(let message) = reply { throw RedisClientError(kind: .serverError, message: message) }
             replies.append(reply)
         }

@@ -64,14 +64,7 @@ final class RedisConnection: Sendable {
     /// Queues one encoded command; replies come back in order, so commands from many callers
     /// can share the connection without waiting for each other.
     func send(_ command: ByteBuffer) -> EventLoopFuture<RedisReply> {
-        let reply = channel.eventLoop.makePromise(of: RedisReply.self)
-        let endpoint = self.endpoint
-        channel.writeAndFlush(RedisChannelHandler.Command(bytes: command, reply: reply)).whenFailure { error in
-            // Usually the handler has failed `reply` already and this second completion is
-            // ignored; it matters when the channel was torn down before the write reached it.
-            reply.fail(RedisClientError(kind: .unavailable, message: "cannot write to \(endpoint): \(error)"))
-        }
-        return reply.futureResult
+        send(batch: [command])[0]
     }
 
     /// Queues several encoded commands with one flush, so they travel together and their

@@ -250,3 +250,70 @@ struct GrantRecordTests {
         }
     }
 }
+
+/// Codes and refresh tokens carry a copy of their grant, so only the grant's existence is read
+/// when they are used; records stored without the copy (by earlier versions) still work, and a
+/// copy never outlives the grant it was taken from.
+struct CodeAndRefreshRecordTests {
+    private func withLedger(
+        _ backend: TestBackend, _ body: @Sendable (GrantLedger, [String: any RecordStore], any AuditLog) async throws -> Void
+    ) async throws {
+        try await backend.withStores(GrantLedgerTests.groups) { stores, audit in
+            let ledger = GrantLedger(
+                grants: stores["users"]!, codes: stores["codes"]!, tokens: stores["tokens"]!,
+                refreshTokens: stores["refresh_tokens"]!, audit: audit, lifetimes: TokenLifetimes())
+            try await body(ledger, stores, audit)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aCodeAndARefreshTokenStoredByAnEarlierVersionStillWork(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, _ in
+            let grant = try await ledger.grant(userID: "zoe", clientID: "test", scope: ["read-only"], username: "zoe@example.com")
+            // As Foundation's JSONEncoder wrote them: keys sorted, dates in (fractional) milliseconds, no grant copy.
+            let verifier = String(repeating: "v", count: 43)
+            let code = "earlier-code"
+            let codeRecord = #"{"clientID":"test","grantID":"\#(grant.id)","pkce":{"challenge":"\#(verifier)","method":"plain"},"redirectURI":"http:\/\/localhost:8080\/","redirectURIGiven":true}"#
+            try await stores["codes"]!.put(TokenHash.of(code), Array(codeRecord.utf8), ttl: 600)
+            let exchanged = try await ledger.exchangeCode(
+                code, clientID: "test", redirectURI: "http://localhost:8080/", codeVerifier: verifier, withRefreshToken: false)
+            guard case .access(let access)? = try await ledger.lookUp(exchanged.accessToken) else {
+                Issue.record("the exchanged access token is not live")
+                return
+            }
+            #expect(access.userID == "zoe" && access.username == "zoe@example.com" && access.scope == ["read-only"])
+
+            let refresh = "earlier-refresh"
+            let refreshRecord = #"{"clientID":"test","expiresAt":4102444800000.5,"grantID":"\#(grant.id)","issuedAt":1764698000123.25}"#
+            try await stores["refresh_tokens"]!.put(TokenHash.of(refresh), Array(refreshRecord.utf8), ttl: 3600, indexedIn: "issued-for:\(grant.id)")
+            guard case .refresh(let record, let owner)? = try await ledger.lookUp(refresh, refreshFirst: true) else {
+                Issue.record("the earlier refresh token does not introspect as live")
+                return
+            }
+            #expect(record.grantID == grant.id && owner == grant)
+            let rotated = try await ledger.refresh(refresh, clientID: "test")
+            #expect(rotated.refreshToken != nil && rotated.scope == ["read-only"])
+            #expect(try await ledger.accessToken(exchanged.accessToken) == nil, "a refresh ends the grant's earlier access tokens")
+            // The rotated pair carries the copy: the next refresh works from it too.
+            let again = try await ledger.refresh(rotated.refreshToken!, clientID: "test")
+            #expect(try await ledger.accessToken(again.accessToken)?.userID == "zoe")
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases)
+    func aCodeWhoseGrantWasRevokedGivesNothingAndIsAuditedAsWithdrawn(_ backend: TestBackend) async throws {
+        try await withLedger(backend) { ledger, stores, audit in
+            let grant = try await ledger.grant(userID: "ann", clientID: "test", scope: ["read-only"])
+            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            try await ledger.revoke(grant, reason: "unticked on the review page")
+
+            await #expect(throws: OAuthError.invalidGrant("the grant has been revoked")) {
+                try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+            }
+            #expect(try await stores["tokens"]!.members(ofIndex: "issued-for:\(grant.id)").isEmpty, "the access token was taken back")
+            #expect(try await stores["refresh_tokens"]!.members(ofIndex: "issued-for:\(grant.id)").isEmpty, "so was the refresh token")
+            let events = try await audit.recent(limit: 5).map(\.event)
+            #expect(events.first == "tokens_withdrawn" && events.contains("code_exchange"))
+        }
+    }
+}

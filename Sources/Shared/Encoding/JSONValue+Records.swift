@@ -7,6 +7,16 @@ extension JSONValue {
         return nil
     }
 
+    package var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    package var objectFields: [String: JSONValue]? {
+        if case .object(let fields) = self { return fields }
+        return nil
+    }
+
     package var stringArray: [String]? {
         guard case .array(let elements) = self else { return nil }
         var strings: [String] = []

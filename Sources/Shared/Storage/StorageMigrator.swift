@@ -30,7 +30,7 @@ public enum StorageMigrator {
             }
         }
         for options in postgres {
-            let database = PostgresDatabase(options: options, logger: logger)
+            let database = PostgresDatabase(options: options, logger: logger, servesRequests: false)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await database.run() }
                 group.addTask {

@@ -9,14 +9,23 @@ public final class PostgresDatabase: Sendable {
     public let client: PostgresClient
     public let description: String
 
-    public init(options: StorageBackendConfig.PostgresOptions, logger: Logger) {
+    /// `servesRequests` false for a one-off client (migrations): it opens connections on demand only.
+    public init(options: StorageBackendConfig.PostgresOptions, logger: Logger, servesRequests: Bool = true) {
         var configuration = PostgresClient.Configuration(
             host: options.host, port: options.port, username: options.user,
             password: options.password.isEmpty ? nil : options.password, database: options.database,
             tls: options.ssl ? .require(.makeClientConfiguration()) : .disable)
         configuration.options.connectTimeout = .seconds(3)
-        configuration.options.maximumConnections = 8
+        // The pool arms an idle timer and a keep-alive timer whenever a connection it may close
+        // or must ping goes back to it, and disarms them at the next lease: under load that is
+        // two timer tasks a query (a fifth of a refresh's worker CPU). So the connections a
+        // worker needs stay open (the minimum), only an overflow connection times out, and no
+        // keep-alive pings run: a connection the server or a failover closed is replaced when
+        // it closes, and a dead one fails its next query, which every caller bounds in time.
+        configuration.options.minimumConnections = servesRequests ? 8 : 0
+        configuration.options.maximumConnections = servesRequests ? 9 : 1
         configuration.options.connectionIdleTimeout = .seconds(60)
+        configuration.options.keepAliveBehavior = nil
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         description = "Postgres \(options.user)@\(options.host):\(options.port)/\(options.database)"
     }

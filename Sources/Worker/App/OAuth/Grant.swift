@@ -28,11 +28,16 @@ extension Grant {
     }
 
     static func decode(_ bytes: [UInt8]) -> Grant? {
-        guard case .object(let fields)? = JSONScanner.parse(bytes), let id = fields["id"]?.stringValue,
-            let clientID = fields["clientID"]?.stringValue, let scope = fields["scope"]?.stringArray,
-            let createdAt = fields["createdAt"]?.storedDate
+        guard case .object(let fields)? = JSONScanner.parse(bytes) else { return nil }
+        return Grant(fields: fields)
+    }
+
+    /// A grant from the fields of its stored JSON, alone or nested in a code or refresh record.
+    init?(fields: [String: JSONValue]) {
+        guard let id = fields["id"]?.stringValue, let clientID = fields["clientID"]?.stringValue,
+            let scope = fields["scope"]?.stringArray, let createdAt = fields["createdAt"]?.storedDate
         else { return nil }
-        return Grant(
+        self.init(
             id: id, userID: fields["userID"]?.stringValue, clientID: clientID, scope: scope, createdAt: createdAt,
             username: fields["username"]?.stringValue)
     }

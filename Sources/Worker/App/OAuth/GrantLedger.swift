@@ -56,6 +56,13 @@ public struct GrantLedger: Sendable {
         try await grants.get(Self.grantKey(id)).flatMap(Grant.decode)
     }
 
+    /// The grant a code or refresh token carries a copy of, else the stored one. Whether a
+    /// copied grant still exists is checked once the new tokens are indexed (`issueTokens`).
+    private func grant(copied: Grant?, id: String) async throws -> Grant? {
+        if let copied, copied.id == id { return copied }
+        return try await grant(id: id)
+    }
+
     /// The user's live grants, oldest first.
     public func grants(ofUser userID: String) async throws -> [Grant] {
         var found: [Grant] = []
@@ -94,24 +101,15 @@ public struct GrantLedger: Sendable {
 
     // MARK: - Codes
 
-    struct CodeRecord: Codable {
-        let grantID: String
-        let clientID: String
-        let redirectURI: String
-        /// False when the authorization request left redirect_uri out (the client's only
-        /// registered one was used); the token request may then leave it out too (RFC 6749 4.1.3).
-        let redirectURIGiven: Bool?
-        let pkce: PKCEChallenge?
-    }
-
     /// A one-time code for `grant`, bound to its client, redirect URI and PKCE challenge.
     public func issueCode(
         for grant: Grant, redirectURI: String, redirectURIGiven: Bool = true, pkce: PKCEChallenge? = nil
     ) async throws -> String {
         let code = Base64URL.random(bytes: 32)
         let record = CodeRecord(
-            grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI, redirectURIGiven: redirectURIGiven, pkce: pkce)
-        try await codes.put(TokenHash.of(code), RecordCoding.encode(record), ttl: lifetimes.code)
+            grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI, redirectURIGiven: redirectURIGiven, pkce: pkce,
+            grant: grant)
+        try await codes.put(TokenHash.of(code), record.encoded(), ttl: lifetimes.code)
         return code
     }
 
@@ -131,7 +129,7 @@ public struct GrantLedger: Sendable {
     /// The grant a code was issued for, taking the code.
     private func redeemCode(_ code: String, clientID: String, redirectURI: String?, codeVerifier: String?) async throws -> Grant {
         let hash = TokenHash.of(code)
-        guard let bytes = try await codes.take(hash), let record = RecordCoding.decode(CodeRecord.self, bytes) else {
+        guard let bytes = try await codes.take(hash), let record = CodeRecord.decode(bytes) else {
             if let grantID = try await codes.get(Self.redeemedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
                 let grant = try await grant(id: grantID)
             {
@@ -141,10 +139,10 @@ public struct GrantLedger: Sendable {
             throw OAuthError.invalidGrant("the authorization code is invalid, expired or already used")
         }
         // Remember the redemption for a while, to recognise a replay; whatever the checks below
-        // say, the code is spent. The grant is read meanwhile.
+        // say, the code is spent. The grant is read meanwhile, if the code has no copy of it.
         async let remembered: Void = codes.put(Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, lifetimes.code * 10))
         let refusal = Self.refusal(of: record, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
-        let grant = refusal == nil ? try await grant(id: record.grantID) : nil
+        let grant = refusal == nil ? try await grant(copied: record.grant, id: record.grantID) : nil
         try await remembered
         if let refusal { throw refusal }
         guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
@@ -175,21 +173,6 @@ public struct GrantLedger: Sendable {
 
     // MARK: - Tokens
 
-    public struct RefreshRecord: Codable, Sendable {
-        public let grantID: String
-        public let clientID: String
-        public let issuedAt: Date?
-        public let expiresAt: Date?
-    }
-
-    /// What a rotated-out refresh token left behind: which grant it belonged to (to end the grant
-    /// if it comes back) and when it was rotated (for the grace window).
-    struct RotationRecord: Codable {
-        let grantID: String
-        let clientID: String
-        let rotatedAt: Date
-    }
-
     /// A new access token (and refresh token, when `withRefreshToken`) for `grant`. The access
     /// token carries `scope` when given (a narrower scope asked for at refresh), else the grant's.
     /// `auditing` is written alongside the tokens; nothing is handed out unless all of it is stored.
@@ -209,11 +192,19 @@ public struct GrantLedger: Sendable {
         try await tokens.put(TokenHash.of(access), record.encoded(), ttl: lifetimes.access, indexedIn: Self.grantIndex(grant.id))
         try await refreshStored
         try await audited
-        // The grant may have been revoked meanwhile (a replayed code racing this exchange). Checking
-        // after the tokens are indexed closes the gap: a revocation either found them in the index
-        // or ran before this check, which then takes them back.
-        guard try await self.grant(id: grant.id) != nil else {
+        // The grant may have been revoked meanwhile (a replayed code racing this exchange), or
+        // before, when the code or refresh token carried a copy of it. Checking after the tokens
+        // are indexed closes the gap: a revocation either found them in the index or ran before
+        // this check, which then takes them back.
+        guard try await grants.get(Self.grantKey(grant.id)) != nil else {
+            // The record written alongside said the tokens were issued: say they were not.
+            async let audited: Void = append(auditing.map { issued in
+                AuditRecord(
+                    event: "tokens_withdrawn", userID: issued.userID, clientID: issued.clientID, scope: issued.scope,
+                    tokenID: issued.tokenID, detail: "the grant was revoked while tokens were issued from it")
+            })
             try await deleteIssued(for: grant.id)
+            try await audited
             throw OAuthError.invalidGrant("the grant has been revoked")
         }
         return IssuedTokens(accessToken: access, expiresIn: lifetimes.access, refreshToken: refresh, scope: scope)
@@ -226,8 +217,13 @@ public struct GrantLedger: Sendable {
     private func storeRefreshToken(_ token: String?, for grant: Grant, issuedAt now: Date) async throws {
         guard let token else { return }
         let record = RefreshRecord(
-            grantID: grant.id, clientID: grant.clientID, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refresh)))
-        try await refreshTokens.put(TokenHash.of(token), RecordCoding.encode(record), ttl: lifetimes.refresh, indexedIn: Self.grantIndex(grant.id))
+            grantID: grant.id, clientID: grant.clientID, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refresh)),
+            grant: grant)
+        try await refreshTokens.put(TokenHash.of(token), record.encoded(), ttl: lifetimes.refresh, indexedIn: Self.grantIndex(grant.id))
+    }
+
+    private func endAccessTokens(ofGrant grantID: String, unless refused: Bool) async throws {
+        if !refused { try await tokens.deleteIndexed(Self.grantIndex(grantID)) }
     }
 
     private func unindexFromUser(_ grant: Grant) async throws {
@@ -241,26 +237,33 @@ public struct GrantLedger: Sendable {
     /// once), which gets the pair it was already rotated into.
     public func refresh(_ token: String, clientID: String, scope: [String]? = nil, graceSeconds: Int = 0) async throws -> IssuedTokens {
         let hash = TokenHash.of(token)
-        guard let bytes = try await refreshTokens.take(hash), let record = RecordCoding.decode(RefreshRecord.self, bytes) else {
+        guard let bytes = try await refreshTokens.take(hash), let record = RefreshRecord.decode(bytes) else {
             if let again = try await presentedAgain(token, hash: hash, clientID: clientID, graceSeconds: graceSeconds) { return again }
             throw OAuthError.invalidGrant("the refresh token is invalid, expired or already used")
         }
         // The token is spent whatever follows: remember the rotation (for reuse detection) while
-        // the grant is read.
+        // the grant is read, if the token has no copy of it.
         async let rotated: Void = refreshTokens.put(
-            Self.rotatedKey(hash), RecordCoding.encode(RotationRecord(grantID: record.grantID, clientID: record.clientID, rotatedAt: Date())),
+            Self.rotatedKey(hash), RotationRecord(grantID: record.grantID, clientID: record.clientID, rotatedAt: Date()).encoded(),
             ttl: lifetimes.refresh)
         async let unindexed: Void = refreshTokens.removeFromIndex(Self.grantIndex(record.grantID), member: hash)
-        let grant = record.clientID == clientID ? try await grant(id: record.grantID) : nil
-        try await rotated
-        try await unindexed
-        guard record.clientID == clientID else { throw OAuthError.invalidGrant("the refresh token was issued to another client") }
-        guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
-        if let scope, !scope.allSatisfy(grant.scope.contains) {
-            throw OAuthError.invalidScope("the requested scope exceeds what the user granted")
+        let grant = record.clientID == clientID ? try await grant(copied: record.grant, id: record.grantID) : nil
+        let refusal: OAuthError?
+        if record.clientID != clientID {
+            refusal = .invalidGrant("the refresh token was issued to another client")
+        } else if let grant {
+            let narrowed = scope.map { $0.allSatisfy(grant.scope.contains) } ?? true
+            refusal = narrowed ? nil : .invalidScope("the requested scope exceeds what the user granted")
+        } else {
+            refusal = .invalidGrant("the grant has been revoked")
         }
         // The grant's access tokens end before the new one is indexed beside them.
-        try await tokens.deleteIndexed(Self.grantIndex(grant.id))
+        async let ended: Void = endAccessTokens(ofGrant: record.grantID, unless: refusal != nil)
+        try await rotated
+        try await unindexed
+        try await ended
+        if let refusal { throw refusal }
+        guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
         let issued = try await issueTokens(
             for: grant, withRefreshToken: true, scope: scope,
             auditing: AuditRecord(
@@ -281,7 +284,7 @@ public struct GrantLedger: Sendable {
         let started = ContinuousClock.now
         while true {
             let waited = ContinuousClock.now - started
-            guard let rotation = try await refreshTokens.get(Self.rotatedKey(hash)).flatMap({ RecordCoding.decode(RotationRecord.self, $0) })
+            guard let rotation = try await refreshTokens.get(Self.rotatedKey(hash)).flatMap(RotationRecord.decode)
             else {
                 // Unknown, or taken a moment ago by a concurrent refresh that has not recorded the
                 // rotation yet (a millisecond): worth a short wait only if a grace window applies.
@@ -350,7 +353,7 @@ public struct GrantLedger: Sendable {
         let hash = TokenHash.of(token)
         func access() async throws -> LiveToken? { try await accessToken(token).map(LiveToken.access) }
         func refresh() async throws -> LiveToken? {
-            guard let record = try await refreshTokens.get(hash).flatMap({ RecordCoding.decode(RefreshRecord.self, $0) }),
+            guard let record = try await refreshTokens.get(hash).flatMap(RefreshRecord.decode),
                 (record.expiresAt ?? .distantFuture) > Date(), let grant = try await grant(id: record.grantID)
             else { return nil }
             return .refresh(record, grant)

@@ -100,3 +100,79 @@ struct SQLiteSharingTests {
         await second.close()
     }
 }
+
+/// Writes of concurrent callers commit together; the write-ahead log does not grow without end.
+struct SQLiteWriteTests {
+    private func withDatabase(_ body: (SQLiteDatabase, String) async throws -> Void) async throws {
+        let logger = Logger(label: "sqlite-writes")
+        let path = NSTemporaryDirectory() + "writes-\(UUID().uuidString).sqlite"
+        let database = try await SQLiteDatabase.open(path: path, logger: logger)
+        try await database.migrate(logger: logger)
+        do {
+            try await body(database, path)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    @Test func concurrentWritesAllCommitAndABadOneFailsAlone() async throws {
+        try await withDatabase { database, _ in
+            let store = SQLiteRecordStore(group: "tokens", defaultTTL: 0, database: database)
+            let failures = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<200 {
+                    group.addTask {
+                        try await store.put("token-\(n)", Array("value-\(n)".utf8), ttl: 600, indexedIn: "issued-for:grant-\(n % 7)")
+                        return false
+                    }
+                    if n == 100 {
+                        group.addTask {
+                            do {
+                                try await database.write([
+                                    SQLiteStatement("INSERT INTO oauth2_records (grp, key, value) VALUES ('tokens', 'half', x'00')"),
+                                    SQLiteStatement("INSERT INTO no_such_table VALUES (1)"),
+                                ])
+                                return false
+                            } catch {
+                                return true
+                            }
+                        }
+                    }
+                }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(failures == 1, "only the bad write fails")
+            #expect(try await store.get("half") == nil, "a write commits all of its statements or none")
+            for n in 0..<200 {
+                #expect(try await store.get("token-\(n)") == Array("value-\(n)".utf8))
+            }
+            let indexed = try await store.members(ofIndex: "issued-for:grant-3")
+            #expect(indexed.count == (0..<200).filter { $0 % 7 == 3 }.count, "each record's index entry committed with it")
+        }
+    }
+
+    @Test func aCheckpointTruncatesTheLogWhileOthersRead() async throws {
+        try await withDatabase { database, path in
+            let store = SQLiteRecordStore(group: "tokens", defaultTTL: 0, database: database)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<4 {
+                    group.addTask {
+                        for n in 0..<150 {
+                            try await store.put("token-\(lane)-\(n)", Array(repeating: UInt8(n % 256), count: 300), ttl: 600)
+                            _ = try await store.get("token-\(lane)-\(n / 2)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let logged = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+            #expect(logged > 0, "the writes went through the log")
+            #expect(await database.checkpoint())
+            let left = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? -1
+            #expect(left == 0, "the log is truncated, not left at \(left) bytes")
+            #expect(try await store.get("token-3-149") == Array(repeating: UInt8(149), count: 300))
+        }
+    }
+}

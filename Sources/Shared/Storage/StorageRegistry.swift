@@ -88,12 +88,16 @@ public final class StorageRegistry: Sendable {
         self.logger = logger
     }
 
-    /// Runs the PostgreSQL pools and purges expired SQL rows every few minutes, until cancelled.
+    /// Runs the PostgreSQL pools, checkpoints SQLite files and purges expired SQL rows every few
+    /// minutes, until cancelled.
     /// A purge covers a whole file or database, so it runs once per database, not per group.
     public func run(purgeInterval: Duration = .seconds(300)) async {
         await withDiscardingTaskGroup { group in
             for database in postgresDatabases {
                 group.addTask { await database.run() }
+            }
+            for database in sqliteDatabases {
+                group.addTask { await database.runCheckpoints() }
             }
             let (sqlite, postgres, logger) = (sqliteDatabases, postgresDatabases, self.logger)
             group.addTask {

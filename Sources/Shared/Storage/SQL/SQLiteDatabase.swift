@@ -25,14 +25,18 @@ public final class SQLiteDatabase: Sendable {
     /// across statements, as migrations do, cannot retry one statement alone).
     private let busyRetryLimit: Duration?
 
-    private init(path: String, connections: [SQLiteConnection], busyRetryLimit: Duration?) {
+    /// Where writes go, batched; nil for a connection that holds transactions (migrations).
+    private let writer: SQLiteWriteBatcher?
+
+    private init(path: String, connections: [SQLiteConnection], writer: SQLiteWriteBatcher?, busyRetryLimit: Duration?) {
         self.path = path
         self.connections = AsyncPool(connections)
         self.connectionCount = connections.count
+        self.writer = writer
         self.busyRetryLimit = busyRetryLimit
     }
 
-    /// Connections a worker opens to one file.
+    /// Connections a worker opens to one file for reads; writes have one more of their own.
     static let connectionsPerProcess = 4
 
     /// - Parameter threadPool: where statements run. A connection that holds a transaction
@@ -44,7 +48,7 @@ public final class SQLiteDatabase: Sendable {
         var connections: [SQLiteConnection] = []
         do {
             // A transaction spans statements on one connection: then there is only one.
-            for _ in 0..<(holdsTransactions ? 1 : connectionsPerProcess) {
+            for _ in 0..<(holdsTransactions ? 1 : connectionsPerProcess + 1) {
                 let connection = try await SQLiteConnection.open(
                     storage: .file(path: path), threadPool: threadPool, logger: logger,
                     on: MultiThreadedEventLoopGroup.singleton.any())
@@ -57,12 +61,35 @@ public final class SQLiteDatabase: Sendable {
                 // pages are read again and again; mapped, a read is a memory access, not a
                 // pread() and a copy.
                 _ = try await connection.query("PRAGMA mmap_size = 268435456")
+                // Checkpoints are `runCheckpoints()`'s job; SQLite's own, after a commit, stays
+                // only as a safety net (see there why it cannot do the job under load).
+                _ = try await connection.query("PRAGMA wal_autocheckpoint = 10000")
             }
         } catch {
             for connection in connections { try? await connection.close() }
             throw error
         }
-        return SQLiteDatabase(path: path, connections: connections, busyRetryLimit: holdsTransactions ? nil : .seconds(5))
+        if holdsTransactions {
+            return SQLiteDatabase(path: path, connections: connections, writer: nil, busyRetryLimit: nil)
+        }
+        let writer = SQLiteWriteBatcher(connection: connections.removeLast(), busyRetryLimit: .seconds(5))
+        return SQLiteDatabase(path: path, connections: connections, writer: writer, busyRetryLimit: .seconds(5))
+    }
+
+    /// Runs one statement that changes the file and returns its rows (RETURNING), committed
+    /// with the writes of concurrent callers.
+    @discardableResult
+    public func write(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try await write([SQLiteStatement(sql, binds)])[0]
+    }
+
+    /// Runs statements that commit together (all or none), with the writes of concurrent callers.
+    @discardableResult
+    public func write(_ statements: [SQLiteStatement]) async throws -> [[SQLiteRow]] {
+        if let writer { return try await writer.write(statements) }
+        var results: [[SQLiteRow]] = []
+        for statement in statements { results.append(try await rows(statement.sql, statement.binds)) }
+        return results
     }
 
     /// Runs one statement and returns its rows.
@@ -76,23 +103,57 @@ public final class SQLiteDatabase: Sendable {
                 return try await step(sql, binds)
             } catch let error as SQLiteError where Self.isBusy(error) && ContinuousClock.now < deadline {
                 // A statement that met SQLITE_BUSY in autocommit mode changed nothing: run it again.
-                try await Task.sleep(for: pause)
+                try await Self.pause(pause)
                 pause = min(pause * 2, .milliseconds(2))
             }
         }
+    }
+
+    /// A short wait on the event loop's timer. `Task.sleep` goes through Dispatch's timer
+    /// threads (only plain enqueues reach the event loop that runs Swift concurrency's jobs here):
+    /// a thread wake-up and a hop for every pause.
+    static func pause(_ duration: Duration) async throws {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        try await MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(nanoseconds)) {}.futureResult.get()
+    }
+
+    /// Checkpoints the write-ahead log and truncates it, every `interval`, until cancelled.
+    /// SQLite's automatic checkpoint, run by whichever commit finds the log long, copies the
+    /// log's pages back but cannot restart the log while any connection still reads from it,
+    /// and under steady load some connection always does: the log grew by 600 MB in a minute
+    /// of refreshes, and every commit scanned it again. A TRUNCATE checkpoint needs only a
+    /// moment when the readers that began before it have finished (later readers use the file
+    /// itself), so it is tried a few times a few milliseconds apart.
+    public func runCheckpoints(every interval: Duration = .seconds(1)) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            _ = await checkpoint()
+        }
+    }
+
+    /// Copies the log into the file and truncates the log; false if readers kept it busy
+    /// through every try (the next round tries again).
+    public func checkpoint() async -> Bool {
+        for _ in 0..<20 where !Task.isCancelled {
+            guard let row = try? await step("PRAGMA wal_checkpoint(TRUNCATE)", []).first else { return false }
+            if row.column("busy")?.integer == 0 { return true }
+            try? await Self.pause(.milliseconds(5))
+        }
+        return false
     }
 
     private func step(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
         try await connections.withResource { connection in try await Self.rows(of: connection, sql, binds) }
     }
 
-    private static func rows(of connection: SQLiteConnection, _ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    static func rows(of connection: SQLiteConnection, _ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         let collected = Mutex<[SQLiteRow]>([])
         try await connection.query(sql, binds) { row in collected.withLock { $0.append(row) } }
         return collected.withLock { $0 }
     }
 
-    private static func isBusy(_ error: SQLiteError) -> Bool {
+    static func isBusy(_ error: SQLiteError) -> Bool {
         switch error.reason {
         case .busy, .busyInRecovery, .busyInSnapshot, .busyTimeout, .locked: true
         default: false
@@ -103,12 +164,13 @@ public final class SQLiteDatabase: Sendable {
     /// keeps the file small.
     public func purgeExpired() async throws {
         let now = SQLiteData.integer(Int(StorageClock.nowMilliseconds()))
-        try await rows("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
-        try await rows("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
+        try await write("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
+        try await write("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
     }
 
     public func close() async {
         for connection in await connections.drain(count: connectionCount) { try? await connection.close() }
+        await writer?.close()
     }
 
     /// Brings the file's schema to the newest version. `BEGIN IMMEDIATE` takes the write lock

@@ -15,7 +15,11 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
-        try await database.rows(
+        try await database.write([putStatement(key, value, ttl: ttl)])
+    }
+
+    private func putStatement(_ key: String, _ value: [UInt8], ttl: Int?) -> SQLiteStatement {
+        SQLiteStatement(
             """
             INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
@@ -31,12 +35,12 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     public func delete(_ key: String) async throws {
-        try await database.rows("DELETE FROM oauth2_records WHERE grp = ? AND key = ?", [.text(group), .text(key)])
+        try await database.write("DELETE FROM oauth2_records WHERE grp = ? AND key = ?", [.text(group), .text(key)])
     }
 
     public func take(_ key: String) async throws -> [UInt8]? {
         // One statement: SQLite's write lock makes it atomic across connections and processes.
-        let rows = try await database.rows(
+        let rows = try await database.write(
             "DELETE FROM oauth2_records WHERE grp = ? AND key = ? RETURNING value, expires_at",
             [.text(group), .text(key)])
         guard let row = rows.first else { return nil }
@@ -45,7 +49,11 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
-        try await database.rows(
+        try await database.write([indexStatement(index, member: member, ttl: ttl)])
+    }
+
+    private func indexStatement(_ index: String, member: String, ttl: Int?) -> SQLiteStatement {
+        SQLiteStatement(
             """
             INSERT INTO oauth2_index (grp, name, member, expires_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (grp, name, member) DO UPDATE SET expires_at = excluded.expires_at
@@ -54,7 +62,7 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     public func removeFromIndex(_ index: String, member: String) async throws {
-        try await database.rows(
+        try await database.write(
             "DELETE FROM oauth2_index WHERE grp = ? AND name = ? AND member = ?", [.text(group), .text(index), .text(member)])
     }
 
@@ -66,20 +74,25 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     public func deleteIndex(_ index: String) async throws {
-        try await database.rows("DELETE FROM oauth2_index WHERE grp = ? AND name = ?", [.text(group), .text(index)])
+        try await database.write([deleteIndexStatement(index)])
+    }
+
+    private func deleteIndexStatement(_ index: String) -> SQLiteStatement {
+        SQLiteStatement("DELETE FROM oauth2_index WHERE grp = ? AND name = ?", [.text(group), .text(index)])
     }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
-        // A local file: two statements cost no round trip.
-        try await put(key, value, ttl: ttl)
-        try await addToIndex(index, member: key, ttl: ttl)
+        // One write: the record and its index entry commit together.
+        try await database.write([putStatement(key, value, ttl: ttl), indexStatement(index, member: key, ttl: ttl)])
     }
 
     public func deleteIndexed(_ index: String) async throws {
-        try await database.rows(
-            "DELETE FROM oauth2_records WHERE grp = ? AND key IN (SELECT member FROM oauth2_index WHERE grp = ? AND name = ?)",
-            [.text(group), .text(group), .text(index)])
-        try await deleteIndex(index)
+        try await database.write([
+            SQLiteStatement(
+                "DELETE FROM oauth2_records WHERE grp = ? AND key IN (SELECT member FROM oauth2_index WHERE grp = ? AND name = ?)",
+                [.text(group), .text(group), .text(index)]),
+            deleteIndexStatement(index),
+        ])
     }
 
     public func ping() async throws {
@@ -113,7 +126,7 @@ public struct SQLiteAuditLog: AuditLog {
         // 32766 bound values in a statement, so a batch is written in chunks well below that.
         for chunk in stride(from: 0, to: records.count, by: 500).map({ records[$0..<min($0 + 500, records.count)] }) {
             let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            try await database.rows(
+            try await database.write(
                 "INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail) VALUES \(rows)",
                 chunk.flatMap { record in
                     [.text(group), .integer(Int(record.at.storageMilliseconds)), .text(record.event), text(record.userID),

@@ -112,7 +112,13 @@ extension IntegrationTests {
         @Test func onlyLocalReturnPathsAreFollowed() async throws {
             let server = try await ServerProcess.start(workers: 1)
             defer { server.kill() }
-            for hostile in ["https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"] {
+            // Browsers drop tabs and newlines from a URL and trim spaces: each of the last five
+            // would become //evil.example/.
+            let hostile = [
+                "https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)",
+                "/\t/evil.example/", "/\r\n/evil.example/", "/ /evil.example/", "/\u{0B}/evil.example/", "/\u{85}/evil.example/",
+            ]
+            for hostile in hostile {
                 var browser = Browser(server: server)
                 let csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
                 let response = try await browser.post("/login", form: [

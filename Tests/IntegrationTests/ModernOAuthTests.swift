@@ -134,6 +134,18 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 
+        @Test func aRefreshWithAnEmptyScopeIsInvalidScope() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 1)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            try await driver.signIn(OAuthDriver.newUser())
+            let tokens = try await driver.exchange(try await driver.code())
+            let refresh = try #require(tokens["refresh_token"] as? String)
+            let empty = try await driver.post([("grant_type", "refresh_token"), ("refresh_token", refresh), ("scope", " ")], basic: ("test", "hunter2"))
+            #expect(empty.status == 400 && empty.body.contains("invalid_scope"), "not a token for no scope: \(empty.body)")
+            #expect(await server.stop() == 0)
+        }
+
         @Test func introspectionDescribesLiveTokensToThoseAllowedToAsk() async throws {
             let server = try await OAuthDriver.start(.embedded, workers: 1)
             defer { server.kill() }

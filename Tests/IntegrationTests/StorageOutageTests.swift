@@ -67,6 +67,40 @@ extension IntegrationTests {
             })
             #expect(await server.stop() == 0)
         }
+        @Test func aRetryAfterTheServersOwnFailureIsAnExchangeNotAReplay() async throws {
+            // Codes in the SQLite default, grants and the audit trail in PostgreSQL: the code is
+            // taken, then the exchange fails on the database that went away.
+            let postgres = try PostgresServerProcess()
+            let postgresGroup: [String: Any] = [
+                "type": "Postgres",
+                "options": ["user": "postgres", "password": "", "database": "oauth2", "host": "127.0.0.1", "port": "\(postgres.port)", "ssl": false],
+            ]
+            let server = try await ServerProcess.start(
+                workers: 1, overrides: ["storage": ["users": postgresGroup, "audit": postgresGroup]], clients: FlowClients.file)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            try await driver.signIn(OAuthDriver.newUser())
+            let code = try await driver.code()
+            let exchange = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", FlowClients.redirect)]
+
+            try postgres.stop()
+            let failed = try await driver.post(exchange, basic: ("test", "hunter2"))
+            #expect(failed.status == 503, "\(failed.body)")
+            try postgres.start()
+            #expect(await eventuallyAsync(timeout: .seconds(30)) {
+                (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
+            })
+
+            let retried = try await driver.post(exchange, basic: ("test", "hunter2"))
+            #expect(retried.status == 200, "the client's retry is served: \(retried.body)")
+            let token = try #require(try OAuthDriver.json(retried)["access_token"] as? String)
+            #expect(try await driver.api("profile", token: token).status == 200, "and its grant was not ended as a replay")
+            // The code is spent now: a real replay still ends the grant.
+            #expect(try await driver.post(exchange, basic: ("test", "hunter2")).status == 400)
+            #expect(try await driver.api("profile", token: token).status == 401)
+            #expect(await server.stop() == 0)
+        }
+
         @Test func theOAuthEndpointsAnswer503WhileTheirStorageIsDown() async throws {
             let redis = try await RedisServerProcess()
             let redisGroup: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0]

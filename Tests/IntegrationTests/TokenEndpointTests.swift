@@ -58,11 +58,26 @@ extension IntegrationTests {
             try expectError(try await TestHTTP.send(url, method: .POST, headers: [form, basic], bytes: Array(repeating: UInt8(ascii: "a"), count: (1 << 20) + 1)),
                             413, "invalid_request", "a body over 1 MiB")
 
+            // Framing only a raw socket sends: a chunk size that is not hex, and a body cut short
+            // by a client that hangs up. Both are the client's mistake: 400, never a 500.
+            let badChunk = try await RawHTTP.exchange(port: server.port, """
+                POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dGVzdDpodW50ZXIy\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\ngrant_type\r\n0\r\n\r\n
+                """)
+            #expect(badChunk.hasPrefix("HTTP/1.1 400"), "a broken chunk size: \(badChunk)")
+            #expect(badChunk.contains(#""error":"invalid_request""#), "\(badChunk)")
+            let cutShort = try await RawHTTP.exchange(port: server.port, """
+                POST /token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic dGVzdDpodW50ZXIy\r\n\
+                Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=cl
+                """, hangUp: true)
+            #expect(!cutShort.hasPrefix("HTTP/1.1 5") && !cutShort.hasPrefix("HTTP/1.1 200"), "a body cut short: \(cutShort)")
+
             // After all that, the server is fine and serves a good request.
             var driver = OAuthDriver(server: server)
             try await driver.signIn(OAuthDriver.newUser())
             _ = try await driver.exchange(try await driver.code())
             #expect(!server.log().contains(" 500 "), "no request ended in a 500")
+            #expect(!server.log().contains("unhandled error"), "no client mistake is logged as the server's error")
             #expect(await server.stop() == 0)
         }
     }

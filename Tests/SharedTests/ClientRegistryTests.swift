@@ -101,4 +101,17 @@ struct ClientRegistryTests {
         }
         #expect(throws: ConfigError.self) { try registry(#"{"client_id": "x"}"#) }
     }
+
+    @Test func twoClientsMayNotShareAnInternalID() throws {
+        // The review page revokes by `id`: unticking one would end the other's grants too.
+        do {
+            _ = try registry("""
+                [{"id": "shop", "client_id": "shop-web", "allow_code_grant": true, "valid_redirects": ["https://shop.example/cb"]},
+                 {"id": "shop", "client_id": "shop-app", "allow_code_grant": true, "valid_redirects": ["https://shop.example/app"]}]
+                """)
+            Issue.record("expected a problem")
+        } catch let error as ConfigError {
+            #expect(error.description.contains("[1].id: \"shop\" is the id of another client too"), "\(error.description)")
+        }
+    }
 }

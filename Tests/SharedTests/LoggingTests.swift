@@ -17,6 +17,14 @@ struct LoggingTests {
         #expect(line.filter { $0 == "\n" }.count == 1)
         #expect(line.contains("admin\\n1970"))
         #expect(line.contains("user=a\\rb"))
+
+        // CR LF is one Character in Swift; every control character and line separator is escaped.
+        let sneaky = LogLine.format(
+            date: timespec(), role: "worker.1", pid: 1, level: .warn,
+            message: "unknown client", metadata: ["client_id": "x\r\ny\u{85}z\u{2028}w\u{1B}[31m\tv"])
+        #expect(sneaky.filter { $0 == "\n" }.count == 1 && sneaky.hasSuffix("\n"))
+        #expect(sneaky.contains(#"client_id=x\r\ny\u{85}z\u{2028}w\u{1B}[31m\tv"#), "\(sneaky)")
+        #expect(!sneaky.unicodeScalars.dropLast().contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 })
     }
 
     @Test func seedLevelNamesAndTheirAliases() {

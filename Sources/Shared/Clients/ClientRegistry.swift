@@ -32,11 +32,17 @@ public struct ClientRegistry: Sendable {
         }
         var parser = EntryParser(path: path)
         var clients: [String: RegisteredClient] = [:]
+        // The review page revokes by internal id: two clients sharing one would be unticked together.
+        var internalIDs: Set<String> = []
         var warnings: [String] = []
         for (index, entry) in entries.enumerated() {
             guard let client = parser.client(entry, index: index) else { continue }
             if clients[client.clientID] != nil {
                 parser.fail(index, "client_id", "\"\(client.clientID)\" is registered twice")
+                continue
+            }
+            guard internalIDs.insert(client.id).inserted else {
+                parser.fail(index, "id", "\"\(client.id)\" is the id of another client too")
                 continue
             }
             if client.acceptsAnyRedirect {

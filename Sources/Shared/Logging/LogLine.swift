@@ -21,11 +21,31 @@ public enum LogLine {
         return line
     }
 
-    /// Keeps one event on one line, so a value sent by a client (a username with a newline)
-    /// cannot forge a log line.
+    /// Keeps one event on one line, so a value sent by a client (a username or client_id with
+    /// a newline) cannot forge a log line: every control character (C0, DEL, C1) and the Unicode
+    /// line and paragraph separators are escaped. Scalars, not Characters: CR LF is one Character.
     public static func singleLine(_ text: String) -> String {
-        guard text.contains(where: { $0 == "\n" || $0 == "\r" }) else { return text }
-        return text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n")
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            guard needsEscape(scalar) else {
+                escaped.append(scalar)
+                continue
+            }
+            switch scalar {
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": escaped.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": escaped.append(contentsOf: "\\t".unicodeScalars)
+            default:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                escaped.append(contentsOf: "\\u{\(hex)}".unicodeScalars)
+            }
+        }
+        return String(escaped)
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
     }
 
     /// `2026-11-30T12:00:00.123Z`, built by hand: this runs for every request.

@@ -50,3 +50,37 @@ enum TestHTTP {
         return TestResponse(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
 }
+
+/// Bytes no HTTP client library would send (a broken chunked body, a body cut short), over a
+/// plain TCP connection; returns everything the server answers until it closes or goes quiet.
+enum RawHTTP {
+    /// - Parameter hangUp: close our sending side after the bytes, as a client that gives up.
+    static func exchange(port: Int, _ request: String, hangUp: Bool = false) async throws -> String {
+        try await Task.detached {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { throw POSIXError(.EMFILE) }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let bytes = Array(request.utf8)
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if hangUp { shutdown(fd, Int32(SHUT_WR)) }
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count <= 0 { break }
+                answer.append(contentsOf: buffer[0..<count])
+            }
+            return String(decoding: answer, as: UTF8.self)
+        }.value
+    }
+}

@@ -29,7 +29,7 @@ struct AccessLogMiddleware: RouterMiddleware {
             log(request, context: context, status: response.status.code, bytes: response.body.contentLength, started: started)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            let status = HTTPServing.clientMistakeStatus(error) ?? (error as? any HTTPResponseError)?.status.code ?? 500
             log(request, context: context, status: status, bytes: nil, started: started)
             throw error
         }

@@ -119,25 +119,43 @@ public struct GrantLedger: Sendable {
     public func exchangeCode(
         _ code: String, clientID: String, redirectURI: String?, codeVerifier: String? = nil, withRefreshToken: Bool
     ) async throws -> IssuedTokens {
-        let grant = try await redeemCode(code, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
-        let exchange = AuditRecord(
-            event: "code_exchange", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
-            tokenID: Redaction.shortened(code))
-        return try await issueTokens(for: grant, withRefreshToken: withRefreshToken, auditing: exchange)
-    }
-
-    /// The grant a code was issued for, taking the code.
-    private func redeemCode(_ code: String, clientID: String, redirectURI: String?, codeVerifier: String?) async throws -> Grant {
         let hash = TokenHash.of(code)
-        guard let bytes = try await codes.take(hash), let record = CodeRecord.decode(bytes) else {
-            if let grantID = try await codes.get(Self.redeemedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
-                let grant = try await grant(id: grantID)
-            {
-                try await audit.append(AuditRecord(event: "code_replay", userID: grant.userID, clientID: clientID, tokenID: Redaction.shortened(code)))
-                try await revoke(grant, reason: "authorization code presented twice")
-            }
+        guard let stored = try await codes.take(hash), let record = CodeRecord.decode(stored) else {
+            try await endGrantOfReplayedCode(code, hash: hash, clientID: clientID)
             throw OAuthError.invalidGrant("the authorization code is invalid, expired or already used")
         }
+        do {
+            let grant = try await redeem(record, hash: hash, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
+            let exchange = AuditRecord(
+                event: "code_exchange", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
+                tokenID: Redaction.shortened(code))
+            return try await issueTokens(for: grant, withRefreshToken: withRefreshToken, auditing: exchange)
+        } catch let refusal as OAuthError {
+            throw refusal
+        } catch {
+            // The server failed (a store timed out), not the client: the code goes back, so the
+            // client's retry is an exchange, not a replay that would end the user's grant. Tokens
+            // already stored by this attempt were never handed out; they are unknown and expire.
+            async let restored: Void = codes.put(hash, stored, ttl: lifetimes.code)
+            async let forgotten: Void = codes.delete(Self.redeemedKey(hash))
+            _ = try? await restored
+            _ = try? await forgotten
+            throw error
+        }
+    }
+
+    /// A code that is gone was presented: if it was redeemed before, whoever holds what it gave
+    /// may be a thief, so the grant ends (RFC 6749 4.1.2).
+    private func endGrantOfReplayedCode(_ code: String, hash: String, clientID: String) async throws {
+        guard let grantID = try await codes.get(Self.redeemedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
+            let grant = try await grant(id: grantID)
+        else { return }
+        try await audit.append(AuditRecord(event: "code_replay", userID: grant.userID, clientID: clientID, tokenID: Redaction.shortened(code)))
+        try await revoke(grant, reason: "authorization code presented twice")
+    }
+
+    /// The grant a taken code was issued for, if this request may have it.
+    private func redeem(_ record: CodeRecord, hash: String, clientID: String, redirectURI: String?, codeVerifier: String?) async throws -> Grant {
         // Remember the redemption for a while, to recognise a replay; whatever the checks below
         // say, the code is spent. The grant is read meanwhile, if the code has no copy of it.
         async let remembered: Void = codes.put(Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, lifetimes.code * 10))

@@ -104,10 +104,12 @@ struct LoginRoutes: Sendable {
     }
 
     /// A path on this server to come back to after signing in; anything else (another site,
-    /// `//host`, a backslash trick) is ignored.
+    /// `//host`, a backslash trick) is ignored. Browsers drop tabs and newlines from URLs and
+    /// trim spaces, so `/<TAB>/evil.example/` would become `//evil.example/`: no control
+    /// character or whitespace of any kind is accepted.
     static func localPath(_ candidate: String?) -> String? {
         guard let candidate, candidate.hasPrefix("/"), !candidate.hasPrefix("//"), !candidate.contains("\\"),
-            !candidate.contains(where: { $0.isNewline || $0 == "\0" })
+            !candidate.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control })
         else { return nil }
         return candidate
     }

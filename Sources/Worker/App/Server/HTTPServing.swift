@@ -3,6 +3,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOSSL
 
 /// Turns a router into the child channel the inherited-socket server runs: HTTP/1.1,
@@ -25,6 +26,12 @@ enum HTTPServing {
             var response: Response
             do {
                 response = try await routes.respond(to: request, context: context)
+            } catch where clientMistakeStatus(error) != nil {
+                logger.debug("unreadable request body for \(request.method) \(request.uri.path): \(error)")
+                response =
+                    error is NIOTooManyBytesError
+                    ? OAuthResponses.payloadTooLarge(limit: context.maxUploadSize)
+                    : OAuthResponses.error(.invalidRequest("the request body is malformed"))
             } catch {
                 logger.error("unhandled error answering \(request.method) \(request.uri.path): \(error)")
                 response = Response(status: .internalServerError)
@@ -34,6 +41,17 @@ enum HTTPServing {
             response.headers[.xContentTypeOptions] = "nosniff"
             if strictTransportSecurity { response.headers[.strictTransportSecurity] = "max-age=31536000" }
             try await responseWriter.write(response: response.head, body: response.body)
+        }
+    }
+
+    /// The status of an error the client caused while its body was read, if it was one: a
+    /// body over the limit (413), or framing that broke (a chunk size that is not hex, a
+    /// connection closed mid-body: 400). Anything else thrown out of a route is the server's.
+    static func clientMistakeStatus(_ error: any Error) -> Int? {
+        switch error {
+        case is NIOTooManyBytesError: 413
+        case is HTTPParserError: 400
+        default: nil
         }
     }
 

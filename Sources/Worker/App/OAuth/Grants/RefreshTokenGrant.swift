@@ -10,7 +10,12 @@ struct RefreshTokenGrant: TokenGrantHandler {
 
     func issue(for client: RegisteredClient, parameters: OAuthParameters) async throws -> IssuedTokens {
         guard client.allowRefreshTokens else { throw OAuthError.unauthorizedClient("this client may not use refresh tokens") }
-        let scope = parameters["scope"].map { ScopePolicy.parse($0) }
+        let scope = try parameters["scope"].map { requested in
+            let parsed = ScopePolicy.parse(requested)
+            // Narrowing to nothing is no narrowing: an empty scope is a mistake, not a token for no scope.
+            guard !parsed.isEmpty else { throw OAuthError.invalidScope("scope names no scope; leave it out to keep what was granted") }
+            return parsed
+        }
         return try await ledger.refresh(parameters.required("refresh_token"), clientID: client.clientID, scope: scope, graceSeconds: graceSeconds)
     }
 }

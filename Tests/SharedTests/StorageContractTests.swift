@@ -19,6 +19,33 @@ struct StorageContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func failureCountersCountEveryConcurrentFailureAndForgetAfterTheirWindow(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, _ in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            #expect(try await store.failures("guess") == nil)
+            // 40 workers failing at once: each failure counted once (no lost update).
+            let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<40 { group.addTask { try await store.countFailure("guess", now: now, window: 60_000).count } }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(counts.sorted() == Array(1...40), "every failure got its own count")
+            #expect(try await store.failures("guess") == FailureCount(count: 40, last: now))
+            #expect(try await store.failures("other") == nil, "counters are per key")
+
+            // A failure after the window starts the count again.
+            #expect(try await store.countFailure("guess", now: now + 60_001, window: 60_000).count == 1)
+            try await store.clearFailures("guess")
+            #expect(try await store.failures("guess") == nil)
+
+            // A counter expires a window after its last failure.
+            _ = try await store.countFailure("brief", now: Int64(Date().timeIntervalSince1970 * 1000), window: 300)
+            #expect(try await store.failures("brief")?.count == 1)
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(try await store.failures("brief") == nil)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func putGetDeleteKeepBinaryValuesExactly(_ backend: Backend) async throws {
         try await Self.withStore(backend) { store, _ in
             let value: [UInt8] = [0, 255, 10, 13, 0x80, 0xC3, 0x28, 0]

@@ -24,9 +24,9 @@ struct HTTPSiteTests {
             {"type": "http", "host": "127.0.0.1", "port": \(example.port), "basic_auth": "gateway:s3cret",
              "login": {"path": "/session", "username_field": "email", "token_cookie": "remember_me"}}
             """)
-        #expect(try await site.login(username: "bob@example.com", password: "hunter2")
+        #expect(try await site.login(username: "bob@example.com", password: "hunter2", clientAddress: "203.0.113.7")
             == .success(SiteUser(id: "42", siteToken: "tok-42", profile: ["id": "42", "firstName": "Bob", "email": "bob@example.com"])))
-        #expect(try await site.login(username: "bob@example.com", password: "wrong") == .rejected(message: "Wrong username or password."))
+        #expect(try await site.login(username: "bob@example.com", password: "wrong", clientAddress: "203.0.113.7") == .rejected(message: "Wrong username or password."))
         await http.shutdown()
     }
 
@@ -36,7 +36,7 @@ struct HTTPSiteTests {
             {"type": "http", "host": "127.0.0.1", "port": \(example.port), "basic_auth": "gateway:s3cret",
              "login": {"path": "/api-login", "username_field": "email", "token_field": "token"}}
             """)
-        guard case .success(let user) = try await site.login(username: "bob@example.com", password: "hunter2") else {
+        guard case .success(let user) = try await site.login(username: "bob@example.com", password: "hunter2", clientAddress: "203.0.113.7") else {
             Issue.record("login failed")
             return
         }
@@ -53,7 +53,7 @@ struct HTTPSiteTests {
              "login": {"path": "/session", "username_field": "email", "token_cookie": "remember_me"}}
             """)
         // The gateway answers 401 to us, which reads as a rejected login, not a crash.
-        #expect(try await site.login(username: "bob@example.com", password: "hunter2") == .rejected(message: "Wrong username or password."))
+        #expect(try await site.login(username: "bob@example.com", password: "hunter2", clientAddress: "203.0.113.7") == .rejected(message: "Wrong username or password."))
         await http.shutdown()
     }
 
@@ -62,7 +62,7 @@ struct HTTPSiteTests {
             {"type": "http", "host": "127.0.0.1", "port": \(FreePort.loopback()),
              "login": {"path": "/session", "token_cookie": "remember_me"}}
             """)
-        await #expect(throws: ResourceServerUnavailable.self) { try await site.login(username: "a", password: "b") }
+        await #expect(throws: ResourceServerUnavailable.self) { try await site.login(username: "a", password: "b", clientAddress: "203.0.113.7") }
         await http.shutdown()
     }
 

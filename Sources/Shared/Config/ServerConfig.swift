@@ -55,6 +55,7 @@ public struct AuthServerConfig: Sendable, Equatable {
     /// The folder of the page templates, and which template each page uses.
     public var viewsDirectory: String
     public var views: [String: String]
+    public var throttling: ThrottlingConfig
 
     init(reader: inout ConfigReader) {
         port = reader.integer("auth_server.port", default: 8081, in: 1...65535)
@@ -81,6 +82,7 @@ public struct AuthServerConfig: Sendable, Equatable {
         behindProxy = reader.bool("auth_server.behind_proxy", default: false)
         refreshTokenGraceSeconds = reader.integer("auth_server.refresh_token_grace_seconds", default: 0, in: 0...300)
         backlog = reader.integer("auth_server.backlog", default: 1024, in: 1...65535)
+        throttling = ThrottlingConfig(reader: &reader)
         viewsDirectory = reader.document.location.resolve(reader.string("auth_server.views_dir", default: "views"))
         views = ["layout": "layout", "login": "login", "dialog": "dialog", "review": "review", "error": "error"]
         for page in views.keys.sorted() {

@@ -15,6 +15,9 @@ public struct BlackholeStore: RecordStore, AuditLog {
     public func deleteIndex(_ index: String) async throws {}
     public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {}
     public func deleteIndexed(_ index: String) async throws {}
+    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount { FailureCount(count: 1, last: now) }
+    public func failures(_ key: String) async throws -> FailureCount? { nil }
+    public func clearFailures(_ key: String) async throws {}
     public func ping() async throws {}
     public func append(contentsOf records: [AuditRecord]) async throws {}
     public func recent(limit: Int) async throws -> [AuditRecord] { [] }

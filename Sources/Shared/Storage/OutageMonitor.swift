@@ -173,6 +173,18 @@ public struct MonitoredStore: RecordStore {
         try await monitor.run(group: group) { [base] in try await base.deleteIndexed(index) }
     }
 
+    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+        try await monitor.run(group: group) { [base] in try await base.countFailure(key, now: now, window: window) }
+    }
+
+    public func failures(_ key: String) async throws -> FailureCount? {
+        try await monitor.run(group: group) { [base] in try await base.failures(key) }
+    }
+
+    public func clearFailures(_ key: String) async throws {
+        try await monitor.run(group: group) { [base] in try await base.clearFailures(key) }
+    }
+
     public func ping() async throws {
         try await monitor.run(group: group) { [base] in try await base.ping() }
     }

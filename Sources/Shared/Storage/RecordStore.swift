@@ -32,8 +32,27 @@ public protocol RecordStore: Sendable {
     /// issued for a grant, in one round trip where the backend allows.
     func deleteIndexed(_ index: String) async throws
 
+    /// Counts one more failure under `key`, atomically across workers and hosts: the count
+    /// starts again at 1 when the last failure is more than `window` milliseconds before `now`
+    /// (Unix milliseconds). The counter expires `window` after its last failure.
+    func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount
+    /// The counter under `key`, if it has not expired.
+    func failures(_ key: String) async throws -> FailureCount?
+    func clearFailures(_ key: String) async throws
+
     /// Checks the backend answers (for health checks).
     func ping() async throws
+}
+
+/// How many failures a throttled key has seen, and when the last one was (Unix milliseconds).
+public struct FailureCount: Sendable, Equatable {
+    public let count: Int
+    public let last: Int64
+
+    public init(count: Int, last: Int64) {
+        self.count = count
+        self.last = last
+    }
 }
 
 extension RecordStore {

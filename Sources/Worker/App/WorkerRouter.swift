@@ -18,9 +18,16 @@ enum WorkerRouter {
         let ledger = GrantLedger(storage: storage, lifetimes: TokenLifetimes(storage: config.storage))
         let scopes = ScopePolicy(siteScopes: site.scopes)
         let users = storage.store("users")
+        let throttle = Throttle(
+            config: config.authServer.throttling, store: storage.store(config.authServer.throttling.group), audit: storage.audit,
+            workerCount: config.authServer.workers.resolved(), logger: logger)
+        let gate = ClientGate(clients: clients, throttle: throttle, behindProxy: config.authServer.behindProxy)
 
         APIRoutes(site: site, ledger: ledger, users: users, clients: clients, logger: logger).add(to: router)
-        LoginRoutes(sessions: sessions, pages: pages, site: site, users: users, clients: clients, logger: logger).add(to: router)
+        LoginRoutes(
+            sessions: sessions, pages: pages, site: site, users: users, clients: clients, throttle: throttle,
+            behindProxy: config.authServer.behindProxy, logger: logger
+        ).add(to: router)
         AuthorizeRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes, site: site,
             clients: clients, issuer: issuer, logger: logger
@@ -29,7 +36,7 @@ enum WorkerRouter {
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, clients: clients, issuer: issuer
         ).add(to: router)
         TokenRoutes(
-            clients: clients,
+            gate: gate,
             handlers: [
                 AuthorizationCodeGrant(ledger: ledger),
                 RefreshTokenGrant(ledger: ledger, graceSeconds: config.authServer.refreshTokenGraceSeconds),
@@ -37,8 +44,8 @@ enum WorkerRouter {
             ],
             logger: logger
         ).add(to: router)
-        RevocationRoutes(clients: clients, ledger: ledger).add(to: router)
-        IntrospectionRoutes(clients: clients, ledger: ledger, users: users, issuer: issuer).add(to: router)
+        RevocationRoutes(gate: gate, ledger: ledger).add(to: router)
+        IntrospectionRoutes(gate: gate, ledger: ledger, users: users, issuer: issuer).add(to: router)
         MetadataRoutes(issuer: issuer, scopes: site.scopes).add(to: router)
         return router
     }

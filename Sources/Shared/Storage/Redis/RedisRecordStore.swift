@@ -90,6 +90,39 @@ public struct RedisRecordStore: RecordStore {
         try check(await client.send([Array("DEL".utf8), indexKey(index)]))
     }
 
+    private func counterKey(_ key: String) -> [UInt8] { Array("oauth2:\(group):c:\(key)".utf8) }
+
+    /// One script: the read, the increment and the new expiry are one atomic step.
+    private static let countFailureScript = Array("""
+        local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local seen = redis.call('HMGET', KEYS[1], 'count', 'last')
+        local count = 1
+        if seen[1] and seen[2] and now - tonumber(seen[2]) <= window then count = tonumber(seen[1]) + 1 end
+        redis.call('HSET', KEYS[1], 'count', count, 'last', now)
+        redis.call('PEXPIRE', KEYS[1], window)
+        return count
+        """.utf8)
+
+    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+        let reply = try check(await client.send([
+            Array("EVAL".utf8), Self.countFailureScript, Array("1".utf8), counterKey(key), Array(String(now).utf8), Array(String(window).utf8),
+        ]))
+        guard case .integer(let count) = reply else { throw RedisCommandFailed(message: "unexpected reply to the failure counter script") }
+        return FailureCount(count: Int(count), last: now)
+    }
+
+    public func failures(_ key: String) async throws -> FailureCount? {
+        let reply = try check(await client.send([Array("HMGET".utf8), counterKey(key), Array("count".utf8), Array("last".utf8)]))
+        guard case .array(let fields?) = reply, fields.count == 2, case .bulk(let count?) = fields[0], case .bulk(let last?) = fields[1],
+            let countValue = Int(String(decoding: count, as: UTF8.self)), let lastValue = Int64(String(decoding: last, as: UTF8.self))
+        else { return nil }
+        return FailureCount(count: countValue, last: lastValue)
+    }
+
+    public func clearFailures(_ key: String) async throws {
+        try check(await client.send([Array("DEL".utf8), counterKey(key)]))
+    }
+
     public func ping() async throws {
         try check(await client.send([Array("PING".utf8)]))
     }

@@ -40,6 +40,7 @@ public final class PostgresDatabase: Sendable {
         let now = StorageClock.nowMilliseconds()
         try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
         try await client.query("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
+        try await client.query("DELETE FROM oauth2_counters WHERE expires_at <= \(now)")
     }
 
     /// Brings the database's schema to the newest version. The advisory lock serialises

@@ -84,6 +84,30 @@ public struct PostgresRecordStore: RecordStore {
             """)
     }
 
+    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+        let rows = try await client.query("""
+            INSERT INTO oauth2_counters (grp, key, count, last_ms, expires_at) VALUES (\(group), \(key), 1, \(now), \(now + window))
+            ON CONFLICT (grp, key) DO UPDATE SET
+                count = CASE WHEN excluded.last_ms - oauth2_counters.last_ms <= \(window) THEN oauth2_counters.count + 1 ELSE 1 END,
+                last_ms = excluded.last_ms, expires_at = excluded.expires_at
+            RETURNING count, last_ms
+            """)
+        for try await (count, last) in rows.decode((Int, Int64).self) { return FailureCount(count: count, last: last) }
+        return FailureCount(count: 1, last: now)
+    }
+
+    public func failures(_ key: String) async throws -> FailureCount? {
+        let rows = try await client.query("""
+            SELECT count, last_ms FROM oauth2_counters WHERE grp = \(group) AND key = \(key) AND expires_at > \(StorageClock.nowMilliseconds())
+            """)
+        for try await (count, last) in rows.decode((Int, Int64).self) { return FailureCount(count: count, last: last) }
+        return nil
+    }
+
+    public func clearFailures(_ key: String) async throws {
+        try await client.query("DELETE FROM oauth2_counters WHERE grp = \(group) AND key = \(key)")
+    }
+
     public func ping() async throws {
         try await client.query("SELECT 1")
     }

@@ -166,6 +166,7 @@ public final class SQLiteDatabase: Sendable {
         let now = SQLiteData.integer(Int(StorageClock.nowMilliseconds()))
         try await write("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
         try await write("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= ?", [now])
+        try await write("DELETE FROM oauth2_counters WHERE expires_at <= ?", [now])
     }
 
     public func close() async {

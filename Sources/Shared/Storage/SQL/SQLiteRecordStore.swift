@@ -95,6 +95,31 @@ public struct SQLiteRecordStore: RecordStore {
         ])
     }
 
+    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+        let rows = try await database.write(
+            """
+            INSERT INTO oauth2_counters (grp, key, count, last_ms, expires_at) VALUES (?, ?, 1, ?, ?)
+            ON CONFLICT (grp, key) DO UPDATE SET
+                count = CASE WHEN excluded.last_ms - oauth2_counters.last_ms <= ? THEN oauth2_counters.count + 1 ELSE 1 END,
+                last_ms = excluded.last_ms, expires_at = excluded.expires_at
+            RETURNING count, last_ms
+            """,
+            [.text(group), .text(key), .integer(Int(now)), .integer(Int(now + window)), .integer(Int(window))])
+        return FailureCount(count: rows.first?.column("count")?.integer ?? 1, last: Int64(rows.first?.column("last_ms")?.integer ?? Int(now)))
+    }
+
+    public func failures(_ key: String) async throws -> FailureCount? {
+        let rows = try await database.rows(
+            "SELECT count, last_ms FROM oauth2_counters WHERE grp = ? AND key = ? AND expires_at > ?",
+            [.text(group), .text(key), .integer(Int(StorageClock.nowMilliseconds()))])
+        guard let row = rows.first, let count = row.column("count")?.integer, let last = row.column("last_ms")?.integer else { return nil }
+        return FailureCount(count: count, last: Int64(last))
+    }
+
+    public func clearFailures(_ key: String) async throws {
+        try await database.write("DELETE FROM oauth2_counters WHERE grp = ? AND key = ?", [.text(group), .text(key)])
+    }
+
     public func ping() async throws {
         try await database.rows("SELECT 1")
     }

@@ -33,7 +33,16 @@ public enum StorageSchema {
                     user_id TEXT, client_id TEXT, scope TEXT, token_id TEXT, detail TEXT)
                 """,
                 "CREATE INDEX IF NOT EXISTS oauth2_audit_at ON oauth2_audit (grp, at_ms)",
-            ])
+            ]),
+            // Failure counters for throttling guesses (client secrets, passwords).
+            Migration(version: 2, statements: [
+                """
+                CREATE TABLE IF NOT EXISTS oauth2_counters (
+                    grp TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL, last_ms BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+                    PRIMARY KEY (grp, key))
+                """,
+                "CREATE INDEX IF NOT EXISTS oauth2_counters_expiry ON oauth2_counters (expires_at)",
+            ]),
         ]
     }
 

@@ -19,8 +19,6 @@ struct AccessLogMiddleware: RouterMiddleware {
     static let secretParameters: Set<String> = [
         "code", "token", "access_token", "refresh_token", "password", "client_secret", "code_verifier", "id_token_hint",
     ]
-    static let realIP = HTTPField.Name("X-Real-IP")!
-    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -40,7 +38,7 @@ struct AccessLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         let fields = [
-            clientAddress(request, context: context),
+            ClientAddress.of(request, context: context, behindProxy: behindProxy),
             request.method.rawValue,
             Self.redactedTarget(request.uri),
             authorization(request),
@@ -50,16 +48,6 @@ struct AccessLogMiddleware: RouterMiddleware {
             String(format: "%.1f ms", milliseconds),
         ]
         logger.notice("\(fields.joined(separator: " "))")
-    }
-
-    private func clientAddress(_ request: Request, context: Context) -> String {
-        if behindProxy {
-            if let real = request.headers[Self.realIP] { return real }
-            if let forwarded = request.headers[Self.forwardedFor]?.split(separator: ",").first {
-                return forwarded.trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return context.remoteAddress?.ipAddress ?? "-"
     }
 
     private func authorization(_ request: Request) -> String {

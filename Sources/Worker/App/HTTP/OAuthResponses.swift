@@ -32,6 +32,17 @@ enum OAuthResponses {
         return body
     }
 
+    /// 429 with Retry-After: the client's failed authentications from this address spent their
+    /// budget. `slow_down` is the token endpoint's "ask less often" (RFC 8628 3.5).
+    static func throttled(_ wait: Duration) -> Response {
+        let seconds = Throttle.wholeSeconds(wait)
+        var response = json(
+            .tooManyRequests,
+            errorBody("slow_down", "too many failed client authentications from this address; try again in \(seconds) s"))
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+
     static func payloadTooLarge(limit: Int) -> Response {
         json(.contentTooLarge, errorBody("invalid_request", "the request body is larger than \(limit) bytes"))
     }
@@ -68,6 +79,8 @@ enum OAuthResponses {
             return Self.error(error)
         } catch let error as OAuthParameters.BodyTooLarge {
             return payloadTooLarge(limit: error.limit)
+        } catch let error as ClientThrottled {
+            return throttled(error.wait)
         } catch let error as StorageUnavailable {
             return try error.response(from: request, context: context)
         }

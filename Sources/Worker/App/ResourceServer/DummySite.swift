@@ -30,10 +30,10 @@ struct DummySite: ResourceServer {
         ]
     }
 
-    func login(username: String, password: String) async throws -> LoginOutcome {
+    func login(username: String, password: String, clientAddress: String) async throws -> LoginOutcome {
         let body = SiteTokenExtraction.formBody([("username", username), ("password", password)])
         let site = try await http.send(
-            .POST, "/login", headers: [("Content-Type", "application/x-www-form-urlencoded")],
+            .POST, "/login", headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", clientAddress)],
             body: ByteBuffer(string: body))
         switch site.status {
         case 200:

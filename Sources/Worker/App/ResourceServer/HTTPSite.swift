@@ -105,10 +105,11 @@ struct HTTPSite: ResourceServer {
         }
     }
 
-    func login(username: String, password: String) async throws -> LoginOutcome {
+    func login(username: String, password: String, clientAddress: String) async throws -> LoginOutcome {
         let body = SiteTokenExtraction.formBody([(usernameField, username), (passwordField, password)])
         let site = try await http.send(
-            .POST, loginPath, headers: [("Content-Type", "application/x-www-form-urlencoded")], body: ByteBuffer(string: body))
+            .POST, loginPath, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Forwarded-For", clientAddress)],
+            body: ByteBuffer(string: body))
         switch site.status {
         case 200..<300:
             let json = site.json ?? [:]

@@ -13,9 +13,10 @@ public protocol ResourceServer: Sendable {
     /// The API offered to clients under `/api/<name>`.
     var functions: [String: APIFunction] { get }
 
-    /// Checks a user's credentials with the site.
+    /// Checks a user's credentials with the site. `clientAddress` is the user's address, sent as
+    /// X-Forwarded-For so the site's own defences see the user rather than this server.
     /// - Throws: `ResourceServerUnavailable` when the site cannot answer.
-    func login(username: String, password: String) async throws -> LoginOutcome
+    func login(username: String, password: String, clientAddress: String) async throws -> LoginOutcome
 
     /// Extra fields for the page templates (the seed's `set_view_context`).
     func viewContext(page: String, user: SiteUser?) -> [String: String]

@@ -6,7 +6,7 @@ import OAuth2Shared
 /// a client with `allow_introspection` (a resource server) about every token. Anything else,
 /// and every token that is not live, is exactly `{"active": false}`.
 struct IntrospectionRoutes: Sendable {
-    let clients: @Sendable () -> ClientRegistry
+    let gate: ClientGate
     let ledger: GrantLedger
     let users: any RecordStore
     let issuer: String
@@ -15,7 +15,7 @@ struct IntrospectionRoutes: Sendable {
         OAuthResponses.postOnly(router, "/introspect")
         router.post("/introspect") { request, context in
             try await OAuthResponses.answering(request, context: context) {
-                let asked = try await AuthenticatedClientRequest.read(request, context: context, clients: clients())
+                let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
                 // RFC 7662 2.1 wants real authentication; a public client only names itself.
                 guard !asked.client.isPublic else { throw OAuthError.invalidClient("introspection needs a client with a secret") }
                 let live = try await ledger.lookUp(
@@ -46,7 +46,7 @@ struct IntrospectionRoutes: Sendable {
         }
         guard client.allowIntrospection || client.clientID == clientID else { return nil }
         // A token of a client since removed from the clients file is dead, as /api treats it.
-        guard clients().client(clientID) != nil else { return nil }
+        guard gate.clients().client(clientID) != nil else { return nil }
         var answer = JSONWriter()
         answer.field("active", true)
         answer.field("scope", scope.joined(separator: " "))

@@ -11,6 +11,8 @@ struct LoginRoutes: Sendable {
     let site: any ResourceServer
     let users: any RecordStore
     let clients: @Sendable () -> ClientRegistry
+    let throttle: Throttle
+    let behindProxy: Bool
     let logger: Logger
 
     func add(to router: Router<WorkerRequestContext>) {
@@ -54,9 +56,23 @@ struct LoginRoutes: Sendable {
             return loginPage(status: .badRequest, csrf: session.csrf, returnTo: returnTo, username: username,
                              message: "Enter your username and password.")
         }
+        // Guessing is throttled per user and per address, before the site is asked anything.
+        let address = ClientAddress.of(request, context: context, behindProxy: behindProxy)
+        let (userKey, addressKey) = (ThrottleKey.loginUser(username, address: address), ThrottleKey.loginAddress(address))
+        async let userDecision = throttle.check(userKey)
+        let addressDecision = await throttle.check(addressKey)
+        var hadFailures = false
+        for decision in [await userDecision, addressDecision] {
+            switch decision {
+            case .wait(let wait):
+                return try await throttledPage(wait, sessionID: sessionID, session: session, returnTo: returnTo, username: username)
+            case .proceed(let failures):
+                hadFailures = hadFailures || failures
+            }
+        }
         let outcome: LoginOutcome
         do {
-            outcome = try await site.login(username: username, password: password)
+            outcome = try await site.login(username: username, password: password, clientAddress: address)
         } catch let error as ResourceServerUnavailable {
             logger.warning("login: \(error)")
             return loginPage(status: .serviceUnavailable, csrf: session.csrf, returnTo: returnTo, username: username,
@@ -65,8 +81,15 @@ struct LoginRoutes: Sendable {
         switch outcome {
         case .rejected(let message):
             logger.info("login rejected for a user of the site")
-            return loginPage(status: .unauthorized, csrf: session.csrf, returnTo: returnTo, username: username, message: message)
+            async let userWait = throttle.failed(userKey)
+            let addressWait = await throttle.failed(addressKey)
+            _ = await userWait
+            _ = addressWait
+            // A new anti-CSRF token after every failure: a token seen once buys one guess.
+            let csrf = try await renewedCSRF(sessionID: sessionID, session: session)
+            return loginPage(status: .unauthorized, csrf: csrf, returnTo: returnTo, username: username, message: message)
         case .success(var user):
+            await throttle.succeeded(userKey, hadFailures: hadFailures)
             user.username = username
             try await users.put(user.id, user.encoded())
             let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24), username: username)
@@ -75,6 +98,35 @@ struct LoginRoutes: Sendable {
             response.setCookie(cookie)
             return response
         }
+    }
+
+    /// The sign-in page again, refusing to try: too many failed sign-ins from this address, or
+    /// for this user from it. The wait is said in words and in Retry-After.
+    private func throttledPage(
+        _ wait: Duration, sessionID: String, session: Session, returnTo: String?, username: String
+    ) async throws -> Response {
+        let seconds = Throttle.wholeSeconds(wait)
+        let csrf = try await renewedCSRF(sessionID: sessionID, session: session)
+        var response = loginPage(
+            status: .tooManyRequests, csrf: csrf, returnTo: returnTo, username: username,
+            message: "Too many failed sign-ins. Please wait \(Self.spoken(seconds)) before you try again.")
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+
+    private func renewedCSRF(sessionID: String, session: Session) async throws -> String {
+        var renewed = session
+        renewed.csrf = Base64URL.random(bytes: 24)
+        try await sessions.save(sessionID, renewed)
+        return renewed.csrf
+    }
+
+    /// "1 second", "40 seconds", "2 minutes", "1 hour": rounded up, so waiting that long is enough.
+    static func spoken(_ seconds: Int) -> String {
+        func unit(_ count: Int, _ name: String) -> String { count == 1 ? "1 \(name)" : "\(count) \(name)s" }
+        if seconds < 60 { return unit(seconds, "second") }
+        if seconds < 3600 { return unit((seconds + 59) / 60, "minute") }
+        return unit((seconds + 3599) / 3600, "hour")
     }
 
     /// Ends the session. It redirects only to a URI some client registered, so it cannot be used

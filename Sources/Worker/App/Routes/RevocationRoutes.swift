@@ -4,14 +4,14 @@ import OAuth2Shared
 /// POST /revoke (RFC 7009): a client ends one of its tokens. Unknown tokens answer 200, so the
 /// endpoint says nothing about which tokens exist.
 struct RevocationRoutes: Sendable {
-    let clients: @Sendable () -> ClientRegistry
+    let gate: ClientGate
     let ledger: GrantLedger
 
     func add(to router: Router<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/revoke")
         router.post("/revoke") { request, context in
             try await OAuthResponses.answering(request, context: context) {
-                let asked = try await AuthenticatedClientRequest.read(request, context: context, clients: clients())
+                let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
                 try await ledger.revokeToken(
                     asked.parameters.required("token"), byClient: asked.client.clientID,
                     refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")

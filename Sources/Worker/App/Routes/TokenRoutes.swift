@@ -5,12 +5,12 @@ import OAuth2Shared
 /// POST /token (RFC 6749 3.2): authenticates the client, then lets the handler of the request's
 /// `grant_type` issue the tokens.
 struct TokenRoutes: Sendable {
-    let clients: @Sendable () -> ClientRegistry
+    let gate: ClientGate
     let handlers: [String: any TokenGrantHandler]
     let logger: Logger
 
-    init(clients: @escaping @Sendable () -> ClientRegistry, handlers: [any TokenGrantHandler], logger: Logger) {
-        self.clients = clients
+    init(gate: ClientGate, handlers: [any TokenGrantHandler], logger: Logger) {
+        self.gate = gate
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
         self.logger = logger
     }
@@ -23,7 +23,7 @@ struct TokenRoutes: Sendable {
     }
 
     private func token(_ request: Request, context: WorkerRequestContext) async throws -> Response {
-        let asked = try await AuthenticatedClientRequest.read(request, context: context, clients: clients())
+        let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
         let (client, parameters) = (asked.client, asked.parameters)
         let grantType = try parameters.required("grant_type")
         guard let handler = handlers[grantType] else {

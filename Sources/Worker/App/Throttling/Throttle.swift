@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import OAuth2Shared
+import Synchronization
+
+/// What is being guessed, from where: the counter a failure adds to.
+struct ThrottleKey: Sendable, Hashable {
+    enum Kind: String, Sendable {
+        /// A client's secret, at /token, /introspect and /revoke.
+        case client
+        /// One user's password.
+        case loginUser = "login-user"
+        /// Any password from one address (credential stuffing).
+        case loginAddress = "login-address"
+    }
+
+    let kind: Kind
+    let subject: String
+    /// For logs and the audit trail: what is throttled, never the password.
+    let shown: String
+
+    static func client(_ clientID: String, address: String) -> ThrottleKey {
+        let prefix = ClientAddress.throttlingPrefix(address)
+        return ThrottleKey(kind: .client, subject: "\(clientID)\u{0}\(prefix)", shown: "client \(clientID) from \(prefix)")
+    }
+
+    static func loginUser(_ username: String, address: String) -> ThrottleKey {
+        let prefix = ClientAddress.throttlingPrefix(address)
+        return ThrottleKey(kind: .loginUser, subject: "\(username.lowercased())\u{0}\(prefix)", shown: "sign-ins from \(prefix) for one user")
+    }
+
+    static func loginAddress(_ address: String) -> ThrottleKey {
+        let prefix = ClientAddress.throttlingPrefix(address)
+        return ThrottleKey(kind: .loginAddress, subject: prefix, shown: "sign-ins from \(prefix)")
+    }
+
+    /// The key as stored: hashed, so the store holds no usernames or addresses.
+    var stored: String { "throttle:" + TokenHash.of("\(kind.rawValue)\u{0}\(subject)") }
+}
+
+/// Budgets of failures per key, counted in a storage group that every worker and host shares
+/// (`auth_server.throttling`). A spent budget means a wait, growing while the failures go on;
+/// a success clears the key's counter. Checks run before the request does any costly work
+/// (hashing a secret, asking the site). If the store is down, each worker counts on its own
+/// with its share of each budget, and says so once.
+final class Throttle: Sendable {
+    /// Go ahead (telling whether a success has a counter to clear), or wait.
+    enum Decision: Sendable, Equatable {
+        case proceed(hasFailures: Bool)
+        case wait(Duration)
+    }
+
+    private let config: ThrottlingConfig
+    private let store: any RecordStore
+    private let audit: any AuditLog
+    private let logger: Logger
+    private let workerCount: Int
+    private let local = Mutex<[String: FailureCount]>([:])
+    private let countingLocally = Atomic<Bool>(false)
+    /// When each key was last logged as throttled, so a guessing run is logged once per window.
+    private let logged = Mutex<[String: Int64]>([:])
+
+    init(config: ThrottlingConfig, store: any RecordStore, audit: any AuditLog, workerCount: Int, logger: Logger) {
+        self.config = config
+        self.store = store
+        self.audit = audit
+        self.workerCount = max(1, workerCount)
+        self.logger = logger
+    }
+
+    private var window: Int64 { Int64(config.windowSeconds * 1000) }
+
+    func budget(_ kind: ThrottleKey.Kind, local: Bool = false) -> Int {
+        let budget: Int
+        switch kind {
+        case .client: budget = config.clientFailures
+        case .loginUser: budget = config.loginFailuresPerUser
+        case .loginAddress: budget = config.loginFailuresPerAddress
+        }
+        return local ? max(1, budget / workerCount) : budget
+    }
+
+    /// Whether `key` may try now.
+    func check(_ key: ThrottleKey) async -> Decision {
+        guard config.enabled else { return .proceed(hasFailures: false) }
+        let (found, isLocal) = await counted(shared: { try await self.store.failures(key.stored) }, local: { self.localFailures(key) })
+        guard let found else { return .proceed(hasFailures: false) }
+        if let wait = remainingWait(after: found, budget: budget(key.kind, local: isLocal)) { return .wait(wait) }
+        return .proceed(hasFailures: true)
+    }
+
+    /// Counts a failure for `key`; the wait it earned, if its budget is now spent.
+    @discardableResult
+    func failed(_ key: ThrottleKey) async -> Duration? {
+        guard config.enabled else { return nil }
+        let now = Self.nowMilliseconds()
+        let (count, isLocal) = await counted(
+            shared: { try await self.store.countFailure(key.stored, now: now, window: self.window) },
+            local: { self.countLocally(key, now: now) })
+        guard let wait = remainingWait(after: count, budget: budget(key.kind, local: isLocal)) else { return nil }
+        let seconds = Self.wholeSeconds(wait)
+        if shouldLog(key, now: now) {
+            logger.warning("throttled \(key.shown) after \(count.count) failures: waits of \(seconds) s and longer until the failures stop")
+        }
+        try? await audit.append(AuditRecord(
+            event: "throttled", detail: "\(key.shown): \(count.count) failures, next try in \(seconds) s"))
+        return wait
+    }
+
+    /// A success: the key starts again with its whole budget.
+    func succeeded(_ key: ThrottleKey, hadFailures: Bool) async {
+        guard config.enabled, hadFailures else { return }
+        _ = local.withLock { $0.removeValue(forKey: key.stored) }
+        try? await store.clearFailures(key.stored)
+    }
+
+    /// The wait a key with `count` failures still has, if any.
+    func remainingWait(after count: FailureCount, budget: Int) -> Duration? {
+        guard count.count >= budget else { return nil }
+        let over = Double(count.count - budget)
+        let seconds = min(config.firstWaitSeconds * pow(config.growth, over), config.longestWaitSeconds)
+        let left = count.last + Int64(seconds * 1000) - Self.nowMilliseconds()
+        return left > 0 ? .milliseconds(left) : nil
+    }
+
+    /// Whole seconds to tell a client (Retry-After), never 0.
+    static func wholeSeconds(_ wait: Duration) -> Int {
+        let (seconds, attoseconds) = wait.components
+        return max(1, Int(seconds) + (attoseconds > 0 ? 1 : 0))
+    }
+
+    // MARK: - The shared store, or this worker's own counters while it is down
+
+    private func counted<T: Sendable>(shared: @Sendable () async throws -> T, local: () -> T) async -> (T, isLocal: Bool) {
+        do {
+            let value = try await shared()
+            if countingLocally.exchange(false, ordering: .relaxed) {
+                logger.notice("throttling counts in storage group \(config.group) again")
+            }
+            return (value, false)
+        } catch {
+            if !countingLocally.exchange(true, ordering: .relaxed) {
+                logger.warning(
+                    "throttling cannot reach storage group \(config.group) (\(error)): each worker counts failures on its own, with 1/\(workerCount) of each budget, until it is back")
+            }
+            return (local(), true)
+        }
+    }
+
+    private func localFailures(_ key: ThrottleKey) -> FailureCount? {
+        local.withLock { counters in
+            guard let found = counters[key.stored], Self.nowMilliseconds() - found.last <= window else { return nil }
+            return found
+        }
+    }
+
+    private func countLocally(_ key: ThrottleKey, now: Int64) -> FailureCount {
+        local.withLock { counters in
+            if counters.count > 100_000 { counters = counters.filter { now - $0.value.last <= window } }
+            let previous = counters[key.stored].flatMap { now - $0.last <= window ? $0.count : nil } ?? 0
+            let count = FailureCount(count: previous + 1, last: now)
+            counters[key.stored] = count
+            return count
+        }
+    }
+
+    private func shouldLog(_ key: ThrottleKey, now: Int64) -> Bool {
+        logged.withLock { seen in
+            if let last = seen[key.stored], now - last < window { return false }
+            if seen.count > 10_000 { seen = seen.filter { now - $0.value < window } }
+            seen[key.stored] = now
+            return true
+        }
+    }
+
+    private static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+}

@@ -64,6 +64,38 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 
+        @Test func twoServersOnOneRedisCountTogetherAndEachWorkerCountsAloneWhileItIsDown() async throws {
+            let redis = try await RedisServerProcess()
+            let redisGroup: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0]
+            // Counters live in the session group (the default), here on Redis; tokens stay in SQLite.
+            let overrides: [String: Any] = ["auth_server": Self.throttling, "storage": ["session": redisGroup]]
+            let first = try await ServerProcess.start(workers: 2, overrides: overrides, clients: FlowClients.file)
+            defer { first.kill() }
+            let second = try await ServerProcess.start(workers: 2, overrides: overrides, clients: FlowClients.file)
+            defer { second.kill() }
+
+            let attacker = "192.0.2.44"
+            for guess in 1...2 { #expect(try await token(first, secret: "first-\(guess)", from: attacker).status == 401) }
+            for guess in 1...2 { #expect(try await token(second, secret: "second-\(guess)", from: attacker).status == 401) }
+            try expectThrottled(try await token(first, secret: "service-secret", from: attacker), "host one, after guesses on both")
+            try expectThrottled(try await token(second, secret: "service-secret", from: attacker), "host two, after guesses on both")
+
+            // Redis goes away: each worker keeps its own counters with its share (4 / 2 workers)
+            // of the budget, so guessing still stops within a few tries, and it says so.
+            await redis.stop()
+            var tries = 0
+            var throttled = false
+            while tries < 6, !throttled {
+                tries += 1
+                throttled = try await token(first, secret: "local-\(tries)", from: "192.0.2.45").status == 429
+            }
+            #expect(throttled && tries <= 5, "a guesser met a wait after \(tries) tries with the store down")
+            #expect(await first.waitForLog("throttling cannot reach storage group session"))
+            #expect(try await token(first, secret: "service-secret", from: "192.0.2.46").status == 200, "the client itself still gets tokens")
+            #expect(await first.stop() == 0)
+            #expect(await second.stop() == 0)
+        }
+
         @Test func guessingPasswordsIsThrottledPerUserAndPerAddress() async throws {
             let server = try await ServerProcess.start(workers: 2, overrides: ["auth_server": Self.throttling])
             defer { server.kill() }

@@ -87,7 +87,11 @@ extension IntegrationTests {
             #expect(failed.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(!server.log().contains("nope"), "passwords are never logged")
 
-            let empty = try await browser.post("/login", form: [("username", ""), ("password", ""), ("_csrf", csrf)])
+            // The failed sign-in renewed the form's anti-CSRF token: the old one is spent.
+            let renewed = try #require(Browser.csrf(in: failed))
+            #expect(renewed != csrf)
+            #expect(try await browser.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)]).status == 403)
+            let empty = try await browser.post("/login", form: [("username", ""), ("password", ""), ("_csrf", renewed)])
             #expect(empty.status == 400)
             #expect(await server.stop() == 0)
         }

@@ -102,6 +102,28 @@ struct ClientRegistryTests {
         #expect(throws: ConfigError.self) { try registry(#"{"client_id": "x"}"#) }
     }
 
+    @Test func redirectsUseHTTPSOrTheLoopbackUnlessAClientAllowsOtherwise() throws {
+        let accepted = try registry("""
+            [{"client_id": "web", "allow_code_grant": true,
+              "valid_redirects": ["https://web.example/cb", "http://localhost:8080/cb", "http://127.0.0.1:53682/cb", "http://[::1]:8080/cb", "com.example.app:/cb"]}]
+            """)
+        #expect(accepted.client("web")?.validRedirects.count == 5)
+        #expect(accepted.warnings.isEmpty)
+        do {
+            _ = try registry("""
+                [{"client_id": "web", "allow_code_grant": true, "valid_redirects": ["https://web.example/cb", "http://web.example/cb"]}]
+                """)
+            Issue.record("expected a problem")
+        } catch let error as ConfigError {
+            #expect(error.description.contains("[0].valid_redirects: item 1 (http://web.example/cb) must use https"), "\(error.description)")
+        }
+        let allowed = try registry("""
+            [{"client_id": "intranet", "allow_code_grant": true, "allow_insecure_redirects": true, "valid_redirects": ["http://intranet.local/cb"]}]
+            """)
+        #expect(allowed.client("intranet") != nil)
+        #expect(allowed.warnings.contains { $0.contains("\"intranet\" receives codes and tokens over plain http at http://intranet.local/cb") })
+    }
+
     @Test func twoClientsMayNotShareAnInternalID() throws {
         // The review page revokes by `id`: unticking one would end the other's grants too.
         do {

@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import OAuth2Shared
+import TestSupport
 import Testing
 
 /// The hand-written encodings on the hot paths agree with the standards (and with what
@@ -95,5 +97,40 @@ struct EncodingTests {
         #expect(SiteUser.decode(user.encoded()) == user)
         let earlierUser = #"{"id":"7","profile":{},"site_token":"abc"}"#
         #expect(SiteUser.decode(Array(earlierUser.utf8)) == SiteUser(id: "7", siteToken: "abc"))
+    }
+}
+
+/// Users' site tokens are stored sealed: the store alone does not give them away.
+struct UserDirectoryTests {
+    @Test(arguments: TestBackend.allCases)
+    func aUserIsStoredSealedAndOnlyTheSecretOpensIt(_ backend: TestBackend) async throws {
+        try await backend.withStores(["users"]) { stores, _ in
+            let store = stores["users"]!
+            let users = UserDirectory(store: store, secret: "the session secret")
+            let bob = SiteUser(id: "42", siteToken: "site-session-of-bob", profile: ["firstName": "Bob"], username: "bob@example.com")
+            try await users.save(bob)
+            #expect(try await users.user("42") == bob)
+            let stored = try #require(try await store.get("42"))
+            #expect(!String(decoding: stored, as: UTF8.self).contains("site-session-of-bob"), "no site token in clear")
+            #expect(!String(decoding: stored, as: UTF8.self).contains("Bob"), "nor the profile")
+
+            #expect(try await UserDirectory(store: store, secret: "another secret").user("42") == nil, "another secret opens nothing")
+            try await store.put("43", stored)
+            #expect(try await users.user("43") == nil, "a sealed record copied under another id does not open")
+
+            // Written in clear by an earlier version: still read, sealed at the next sign-in.
+            try await store.put("7", Array(#"{"id":"7","profile":{},"site_token":"abc"}"#.utf8))
+            #expect(try await users.user("7") == SiteUser(id: "7", siteToken: "abc"))
+        }
+    }
+
+    @Test func theSQLiteFileIsCreatedForItsOwnerOnly() async throws {
+        let path = NSTemporaryDirectory() + "private-\(UUID().uuidString).sqlite"
+        let database = try await SQLiteDatabase.open(path: path, logger: Logger(label: "permissions"))
+        try await database.migrate(logger: Logger(label: "permissions"))
+        await database.close()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o600, "mode \(String(mode, radix: 8))")
     }
 }

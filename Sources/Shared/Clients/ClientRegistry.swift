@@ -45,6 +45,10 @@ public struct ClientRegistry: Sendable {
                 parser.fail(index, "id", "\"\(client.id)\" is the id of another client too")
                 continue
             }
+            let insecure = client.validRedirects.filter(EntryParser.isInsecureRedirect)
+            if !insecure.isEmpty {
+                warnings.append("\(path): client \"\(client.clientID)\" receives codes and tokens over plain http at \(insecure.joined(separator: ", ")) (allow_insecure_redirects): anyone on the way can read them")
+            }
             if client.acceptsAnyRedirect {
                 warnings.append("\(path): client \"\(client.clientID)\" accepts any redirect URI (\"*\"): codes and tokens can be sent to any site; list its exact redirect URIs instead")
             }
@@ -129,6 +133,14 @@ private struct EntryParser {
         case let other?:
             fail(index, "valid_redirects", "must be an array of URIs, not \(other.typeName)")
         }
+        // RFC 9700 2.6 / RFC 8252 7.3: codes and tokens travel in the redirect, so over TLS,
+        // except to the user's own machine.
+        let allowInsecure = flag("allow_insecure_redirects", default: false)
+        for (position, uri) in redirects.enumerated() where !allowInsecure && Self.isInsecureRedirect(uri) {
+            fail(
+                index, "valid_redirects",
+                "item \(position) (\(uri)) must use https, or http only to a loopback host (127.0.0.1, [::1], localhost); set allow_insecure_redirects to accept it anyway")
+        }
         let isPublic = secret == nil
         let client = RegisteredClient(
             id: string("id") ?? clientID,
@@ -149,6 +161,14 @@ private struct EntryParser {
             fail(index, "valid_redirects", "must list at least one redirect URI for the code or implicit grant")
         }
         return problems.count == before ? client : nil
+    }
+
+    /// Plain http to a host other than this machine's loopback: codes and tokens readable on the way.
+    static func isInsecureRedirect(_ uri: String) -> Bool {
+        guard let components = URLComponents(string: uri), components.scheme?.lowercased() == "http" else { return false }
+        let host = (components.host ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let loopback = host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        return !loopback
     }
 
     /// RFC 6749 3.1.2: absolute, no fragment. Custom schemes (native apps) are allowed.

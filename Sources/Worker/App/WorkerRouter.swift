@@ -17,7 +17,7 @@ enum WorkerRouter {
         let transactions = TransactionStore(store: storage.store("session"))
         let ledger = GrantLedger(storage: storage, lifetimes: TokenLifetimes(storage: config.storage))
         let scopes = ScopePolicy(siteScopes: site.scopes)
-        let users = storage.store("users")
+        let users = UserDirectory(store: storage.store("users"), secret: config.authServer.sessionSecret)
         let throttle = Throttle(
             config: config.authServer.throttling, store: storage.store(config.authServer.throttling.group), audit: storage.audit,
             workerCount: config.authServer.workers.resolved(), logger: logger)

@@ -23,8 +23,9 @@ struct StoredTokens {
         return token
     }
 
-    func save(_ user: SiteUser) async throws {
-        try await SQLiteRecordStore(group: "users", defaultTTL: 0, database: database).put(user.id, user.encoded())
+    /// Stores a user as the server does at sign-in (sealed under the test config's session secret).
+    func save(_ user: SiteUser, sessionSecret: String = "test secret") async throws {
+        try await UserDirectory(store: SQLiteRecordStore(group: "users", defaultTTL: 0, database: database), secret: sessionSecret).save(user)
     }
 
     /// The server's audit trail, newest first.

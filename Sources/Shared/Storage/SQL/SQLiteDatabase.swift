@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -45,6 +46,12 @@ public final class SQLiteDatabase: Sendable {
     public static func open(
         path: String, logger: Logger, threadPool: NIOThreadPool = .singleton, holdsTransactions: Bool = false
     ) async throws -> SQLiteDatabase {
+        // Created readable by this user only: it holds sessions, grants and the users' site tokens.
+        // (SQLite gives the -wal and -shm files the same permissions.)
+        if !FileManager.default.fileExists(atPath: path) {
+            let descriptor = Glibc.open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if descriptor >= 0 { Glibc.close(descriptor) }
+        }
         var connections: [SQLiteConnection] = []
         do {
             // A transaction spans statements on one connection: then there is only one.

@@ -11,13 +11,13 @@ struct APIRoutes: Sendable {
     let functions: [String: APIFunction]
     let site: any ResourceServer
     let ledger: GrantLedger
-    let users: any RecordStore
+    let users: UserDirectory
     /// The clients file as last read: a token of a client removed from it no longer works.
     let clients: @Sendable () -> ClientRegistry
     let logger: Logger
 
     init(
-        site: any ResourceServer, ledger: GrantLedger, users: any RecordStore, clients: @escaping @Sendable () -> ClientRegistry,
+        site: any ResourceServer, ledger: GrantLedger, users: UserDirectory, clients: @escaping @Sendable () -> ClientRegistry,
         logger: Logger
     ) {
         self.site = site
@@ -74,7 +74,7 @@ struct APIRoutes: Sendable {
         }
         var user: SiteUser?
         if let userID = record.userID {
-            user = try await users.get(userID).flatMap(SiteUser.decode)
+            user = try await users.user(userID)
             guard user != nil else {
                 return Self.unauthorized(error: "invalid_token", message: "the user of this token is no longer known")
             }

@@ -11,7 +11,7 @@ struct AuthorizeRoutes: Sendable {
     let transactions: TransactionStore
     let pages: PageRenderer
     let ledger: GrantLedger
-    let users: any RecordStore
+    let users: UserDirectory
     let scopes: ScopePolicy
     /// For the words that explain each scope.
     let site: any ResourceServer

@@ -8,7 +8,7 @@ import OAuth2Shared
 struct IntrospectionRoutes: Sendable {
     let gate: ClientGate
     let ledger: GrantLedger
-    let users: any RecordStore
+    let users: UserDirectory
     let issuer: String
 
     func add(to router: Router<WorkerRequestContext>) {
@@ -59,7 +59,7 @@ struct IntrospectionRoutes: Sendable {
             answer.field("sub", userID)
             // Records from before tokens carried the name: ask the user's record.
             var name = username
-            if name == nil { name = try await users.get(userID).flatMap(SiteUser.decode)?.username }
+            if name == nil { name = try await users.user(userID)?.username }
             answer.field("username", name ?? userID)
         }
         return answer

@@ -9,7 +9,7 @@ struct LoginRoutes: Sendable {
     let sessions: SessionStore
     let pages: PageRenderer
     let site: any ResourceServer
-    let users: any RecordStore
+    let users: UserDirectory
     let clients: @Sendable () -> ClientRegistry
     let throttle: Throttle
     let behindProxy: Bool
@@ -91,7 +91,7 @@ struct LoginRoutes: Sendable {
         case .success(var user):
             await throttle.succeeded(userKey, hadFailures: hadFailures)
             user.username = username
-            try await users.put(user.id, user.encoded())
+            try await users.save(user)
             let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24), username: username)
             let (_, cookie) = try await sessions.create(signedIn, replacing: sessionID)
             var response = PageRenderer.redirect(.seeOther, to: returnTo ?? "/login")

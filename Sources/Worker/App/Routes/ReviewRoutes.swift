@@ -11,7 +11,7 @@ struct ReviewRoutes: Sendable {
     let transactions: TransactionStore
     let pages: PageRenderer
     let ledger: GrantLedger
-    let users: any RecordStore
+    let users: UserDirectory
     let clients: @Sendable () -> ClientRegistry
     let issuer: String
 

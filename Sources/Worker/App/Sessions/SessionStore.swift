@@ -41,9 +41,9 @@ struct SessionStore: Sendable {
     }
 
     /// The site user a session is signed in as, if any.
-    func user(of session: Session, in users: any RecordStore) async throws -> SiteUser? {
+    func user(of session: Session, in users: UserDirectory) async throws -> SiteUser? {
         guard let userID = session.userID else { return nil }
-        return try await users.get(userID).flatMap(SiteUser.decode)
+        return try await users.user(userID)
     }
 
     /// A browser that is signed in: its session and the user it belongs to.
@@ -54,7 +54,7 @@ struct SessionStore: Sendable {
     }
 
     /// The request's signed-in session, or nil (no session, anonymous, or its user forgotten).
-    func signedIn(_ request: Request, users: any RecordStore) async throws -> SignedIn? {
+    func signedIn(_ request: Request, users: UserDirectory) async throws -> SignedIn? {
         guard let (id, session) = try await load(request), let user = try await user(of: session, in: users) else { return nil }
         return SignedIn(sessionID: id, session: session, user: user)
     }

@@ -59,6 +59,14 @@ final class Throttle: Sendable {
     private let countingLocally = Atomic<Bool>(false)
     /// When each key was last logged as throttled, so a guessing run is logged once per window.
     private let logged = Mutex<[String: Int64]>([:])
+    /// Keys that just succeeded here, and until when that is trusted without asking the store.
+    /// A client calling /token or /introspect many times a second would otherwise cost a
+    /// storage read on every call (a third of an introspection's throughput). A guesser's key
+    /// never succeeds, so it is always checked; if guessing starts from the very address a
+    /// working client uses, this worker learns of it from the first failure it counts, and
+    /// other workers within `cleanFor` (one more guess each, at most).
+    private let clean = Mutex<[String: Int64]>([:])
+    private static let cleanFor: Int64 = 1000
 
     init(config: ThrottlingConfig, store: any RecordStore, audit: any AuditLog, workerCount: Int, logger: Logger) {
         self.config = config
@@ -83,6 +91,8 @@ final class Throttle: Sendable {
     /// Whether `key` may try now.
     func check(_ key: ThrottleKey) async -> Decision {
         guard config.enabled else { return .proceed(hasFailures: false) }
+        let now = Self.nowMilliseconds()
+        if clean.withLock({ ($0[key.stored] ?? 0) > now }) { return .proceed(hasFailures: false) }
         let (found, isLocal) = await counted(shared: { try await self.store.failures(key.stored) }, local: { self.localFailures(key) })
         guard let found else { return .proceed(hasFailures: false) }
         if let wait = remainingWait(after: found, budget: budget(key.kind, local: isLocal)) { return .wait(wait) }
@@ -94,6 +104,7 @@ final class Throttle: Sendable {
     func failed(_ key: ThrottleKey) async -> Duration? {
         guard config.enabled else { return nil }
         let now = Self.nowMilliseconds()
+        _ = clean.withLock { $0.removeValue(forKey: key.stored) }
         let (count, isLocal) = await counted(
             shared: { try await self.store.countFailure(key.stored, now: now, window: self.window) },
             local: { self.countLocally(key, now: now) })
@@ -109,7 +120,13 @@ final class Throttle: Sendable {
 
     /// A success: the key starts again with its whole budget.
     func succeeded(_ key: ThrottleKey, hadFailures: Bool) async {
-        guard config.enabled, hadFailures else { return }
+        guard config.enabled else { return }
+        let now = Self.nowMilliseconds()
+        clean.withLock { clean in
+            if clean.count > 10_000 { clean = clean.filter { $0.value > now } }
+            clean[key.stored] = now + Self.cleanFor
+        }
+        guard hadFailures else { return }
         _ = local.withLock { $0.removeValue(forKey: key.stored) }
         try? await store.clearFailures(key.stored)
     }

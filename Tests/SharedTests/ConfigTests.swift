@@ -100,9 +100,9 @@ struct ConfigTests {
     @Test func environmentVariablesPreferOurNamesThenNodeNames() {
         #expect(ConfigLocation.fromEnvironment([:]) == ConfigLocation(directory: "./etc", environmentName: "development"))
         #expect(ConfigLocation.fromEnvironment(["NODE_CONFIG_DIR": "/n", "NODE_ENV": "prod"])
-            == ConfigLocation(directory: "/n", environmentName: "prod"))
+            == ConfigLocation(directory: "/n", environmentName: "prod", environmentIsNamed: true))
         #expect(ConfigLocation.fromEnvironment(["NODE_CONFIG_DIR": "/n", "OAUTH2_CONFIG_DIR": "/o", "NODE_ENV": "a", "OAUTH2_ENV": "b"])
-            == ConfigLocation(directory: "/o", environmentName: "b"))
+            == ConfigLocation(directory: "/o", environmentName: "b", environmentIsNamed: true))
         #expect(ConfigLocation(directory: "/o", environmentName: "b").fileNames == ["default.json", "b.json", "runtime.json"])
     }
 
@@ -124,6 +124,22 @@ struct ConfigTests {
         }
         #expect(throws: ConfigError.self) {
             try ConfigDocument.load(from: ConfigLocation(directory: "/nonexistent", environmentName: "x"))
+        }
+    }
+
+    @Test func aNamedEnvironmentWithoutItsFileIsAnError() throws {
+        let directory = NSTemporaryDirectory() + "config-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "{}".write(toFile: "\(directory)/default.json", atomically: true, encoding: .utf8)
+        // Unnamed, the development file may be missing; named (OAUTH2_ENV=prodcution, a typo), it may not.
+        #expect(try ConfigDocument.load(from: .fromEnvironment(["OAUTH2_CONFIG_DIR": directory])).layers.count == 1)
+        do {
+            _ = try ConfigDocument.load(from: .fromEnvironment(["OAUTH2_CONFIG_DIR": directory, "NODE_ENV": "prodcution"]))
+            Issue.record("expected the missing environment file to be an error")
+        } catch {
+            #expect(error.problems.count == 1)
+            #expect(error.problems[0].file == "\(directory)/prodcution.json")
+            #expect(error.problems[0].message.contains("names the environment \"prodcution\""))
         }
     }
 

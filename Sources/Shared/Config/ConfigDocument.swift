@@ -38,8 +38,8 @@ public struct ConfigDocument: Sendable, Equatable {
         }
     }
 
-    /// Reads every layer that exists in `location`. A missing file is skipped; an unreadable
-    /// or malformed one is an error naming it.
+    /// Reads every layer that exists in `location`. A missing file is skipped, except the file of
+    /// an environment that was named; an unreadable or malformed one is an error naming it.
     public static func load(from location: ConfigLocation) throws(ConfigError) -> ConfigDocument {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location.directory, isDirectory: &isDirectory),
@@ -53,7 +53,14 @@ public struct ConfigDocument: Sendable, Equatable {
         var problems: [ConfigProblem] = []
         for name in location.fileNames {
             let path = (location.directory as NSString).appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: path) else { continue }
+            guard FileManager.default.fileExists(atPath: path) else {
+                if location.environmentIsNamed && name == "\(location.environmentName).json" {
+                    problems.append(ConfigProblem(
+                        file: path, key: nil,
+                        message: "does not exist, yet OAUTH2_ENV (or NODE_ENV) names the environment \"\(location.environmentName)\": create it (\"{}\" will do) or unset the variable"))
+                }
+                continue
+            }
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: path))
                 let value = try JSONValue.parse(data)

@@ -7,10 +7,15 @@ import Foundation
 public struct ConfigLocation: Sendable, Equatable {
     public let directory: String
     public let environmentName: String
+    /// The environment was named (OAUTH2_ENV, NODE_ENV), not the "development" default: its
+    /// file must then exist. A typo in a service's environment must not quietly run the
+    /// defaults (a dummy site, demo secrets) in production.
+    public let environmentIsNamed: Bool
 
-    public init(directory: String, environmentName: String) {
+    public init(directory: String, environmentName: String, environmentIsNamed: Bool = false) {
         self.directory = directory
         self.environmentName = environmentName
+        self.environmentIsNamed = environmentIsNamed
     }
 
     public static func fromEnvironment(
@@ -19,9 +24,10 @@ public struct ConfigLocation: Sendable, Equatable {
         func firstSet(_ names: String...) -> String? {
             names.lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
         }
+        let named = firstSet("OAUTH2_ENV", "NODE_ENV")
         return ConfigLocation(
             directory: firstSet("OAUTH2_CONFIG_DIR", "NODE_CONFIG_DIR") ?? "./etc",
-            environmentName: firstSet("OAUTH2_ENV", "NODE_ENV") ?? "development"
+            environmentName: named ?? "development", environmentIsNamed: named != nil
         )
     }
 

@@ -33,6 +33,8 @@ final class ServerProcess: @unchecked Sendable {
         let config = TestConfig.defaults(port: port, workers: workers, logLevel: logLevel, directory: directory)
             .merging(overrides)
         try TestConfig.write(config, to: "\(directory)/default.json")
+        // The environment the server is started in (OAUTH2_ENV / NODE_ENV "test") must have its file.
+        try "{}".write(toFile: "\(directory)/test.json", atomically: true, encoding: .utf8)
         try clients.write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
         let ssl = ((config["auth_server"] as? [String: Any])?["ssl"] as? Bool) ?? false
         let sitePort = ((config["resource_server"] as? [String: Any])?["port"] as? Int) ?? 0

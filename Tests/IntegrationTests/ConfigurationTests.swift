@@ -84,6 +84,37 @@ extension IntegrationTests {
             #expect(nodeOnly.output.contains("\(theirs)/default.json: auth_server.port"))
         }
 
+        @Test func demoSettingsStopAProductionStartAndAreWarningsElsewhere() throws {
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let seedClients = try String(contentsOf: repository.appendingPathComponent("etc/clients.json.example"), encoding: .utf8)
+            let directory = try configFolder([
+                "default.json": #"""
+                    {"auth_server": {"host": "192.0.2.1"}, "resource_server": {"type": "dummy"}, "client_credentials": {"file": "clients.json"},
+                     "storage": {"users": {"type": "Postgres", "options": {"password": "REPLACE ME"}}}}
+                    """#,
+                "production.json": "{}",
+                "clients.json": seedClients,
+            ])
+            let production = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "production"])
+            #expect(production.status == 1, "\(production.output)")
+            for expected in [
+                "\(directory)/default.json: resource_server.type: not for production: is the built-in dummy site",
+                "\(directory)/default.json: storage.users.options.password: not for production: is still the placeholder",
+                "\(directory)/runtime.json: auth_server.session_secret: not for production: is shorter than 32 characters",
+                "\(directory)/clients.json: client_id=test.client_secret: not for production: is the public demo secret",
+            ] {
+                #expect(production.output.contains(expected), "\(expected)\n\(production.output)")
+            }
+            let start = try runCommand(server, [], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "production"])
+            // (An address not on this machine: a server that wrongly went on could not listen, and would not hang the test.)
+            #expect(start.status == 1, "the server does not start either")
+            #expect(start.output.contains("not for production"))
+
+            let development = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+            #expect(development.status == 0, "\(development.output)")
+            #expect(development.output.contains("warning: demo setting: \(directory)/default.json: resource_server.type"))
+        }
+
         @Test func startupWithABadConfigExitsOneNamingTheProblem() throws {
             let directory = try configFolder(["default.json": #"{"storage": {"default": {"type": "Memcache"}}}"#])
             let result = try runCommand(server, [], environment: ["OAUTH2_CONFIG_DIR": directory])

@@ -48,14 +48,16 @@ struct Run: ParsableCommand {
             throw ExitCode(ExitCodes.startupFailure)
         }
         LogSettings.shared.apply(config.logging)
-        let secret = config.authServer.sessionSecret
-        if secret == "REPLACE ME" || secret.count < 32 {
-            logger.warning("auth_server.session_secret is the shipped placeholder or shorter than 32 characters: session cookies can be forged; set a long random value (openssl rand -base64 48)")
-        }
         do {
             let clients = try ClientRegistry.load(path: config.clientCredentials.file)
             for warning in clients.warnings { logger.warning("\(warning)") }
-        } catch {
+            let demo = DemoSettings.findings(config: config, clients: clients)
+            if DemoSettings.isProduction(location), !demo.isEmpty {
+                for problem in demo { logger.critical("not for production: \(problem)") }
+                throw ExitCode(ExitCodes.startupFailure)
+            }
+            for problem in demo { logger.warning("demo setting: \(problem)") }
+        } catch let error as ConfigError {
             for problem in error.problems { logger.critical("clients: \(problem)") }
             throw ExitCode(ExitCodes.startupFailure)
         }
@@ -87,12 +89,17 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let location = ConfigLocation.fromEnvironment()
-        do {
+        do throws(ConfigError) {
             let config = try ServerConfig.load(from: location)
             let clients = try ClientRegistry.load(path: config.clientCredentials.file)
             for warning in clients.warnings {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }
+            let demo = DemoSettings.findings(config: config, clients: clients)
+            if DemoSettings.isProduction(location), !demo.isEmpty {
+                throw ConfigError(demo.map { ConfigProblem(file: $0.file, key: $0.key, message: "not for production: \($0.message)") })
+            }
+            for problem in demo { FileHandle.standardError.write(Data("warning: demo setting: \(problem)\n".utf8)) }
             print("clients OK (\(clients.clients.count) in \(clients.path))")
             let files = config.document.layers.map(\.path)
             print("configuration OK (\(files.isEmpty ? "no files found in \(location.directory); built-in defaults" : files.joined(separator: ", ")))")

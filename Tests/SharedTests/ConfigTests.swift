@@ -38,6 +38,27 @@ struct ConfigTests {
         }
     }
 
+    @Test func theSitesOptionsFollowTheSameRulesAsEveryKey() throws {
+        let strings = try ServerConfig(document: document([
+            ("default.json", #"{"resource_server": {"type": "http", "ssl": "true", "timeout": "2.5", "allow_bad_ssl_cert": "false", "user_agent": 7}}"#),
+        ]))
+        #expect(strings.resourceServer.ssl, "\"ssl\": \"true\" is true, as everywhere")
+        #expect(strings.resourceServer.timeoutSeconds == 2.5)
+        #expect(!strings.resourceServer.allowBadSSLCertificate)
+        #expect(strings.resourceServer.userAgent == "7")
+        do {
+            _ = try ServerConfig(document: document([
+                ("default.json", #"{"resource_server": {"ssl": "yes", "timeout": "ten", "basic_auth": {"user": "x"}}}"#),
+            ]))
+            Issue.record("expected problems")
+        } catch let error as ConfigError {
+            let messages = error.problems.map(\.description)
+            #expect(messages.contains("/etc/oauth2/default.json: resource_server.ssl: must be true or false, not a string"), "\(messages)")
+            #expect(messages.contains("/etc/oauth2/default.json: resource_server.timeout: must be a number, not \"ten\""), "\(messages)")
+            #expect(messages.contains { $0.hasPrefix("/etc/oauth2/default.json: resource_server.basic_auth: must be a string") }, "\(messages)")
+        }
+    }
+
     @Test func seedStyleValuesAreAccepted() throws {
         let doc = try document([("default.json", #"""
             {"auth_server": {"port": "8081", "num_workers": "auto", "ssl_cert": null, "ssl_key": null, "session_secret": "x"},

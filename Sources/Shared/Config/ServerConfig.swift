@@ -153,6 +153,15 @@ public struct ResourceServerConfig: Sendable, Equatable {
     public var type: String
     public var host: String
     public var port: Int
+    /// How the server talks to the site (read by the same rules as every key: `"ssl": "true"`
+    /// is true, `"timeout": "ten"` an error).
+    public var ssl: Bool
+    /// Seconds every call to the site may take.
+    public var timeoutSeconds: Double
+    public var allowBadSSLCertificate: Bool
+    /// `user:password` for HTTP Basic on every call to the site.
+    public var basicAuth: String?
+    public var userAgent: String?
     /// The whole `resource_server` object, for options a site implementation defines itself.
     public var options: [String: JSONValue]
 
@@ -160,6 +169,11 @@ public struct ResourceServerConfig: Sendable, Equatable {
         type = reader.string("resource_server.type", default: "dummy")
         host = reader.string("resource_server.host", default: "127.0.0.1")
         port = reader.integer("resource_server.port", default: 8084, in: 1...65535)
+        ssl = reader.bool("resource_server.ssl", default: false)
+        timeoutSeconds = reader.seconds("resource_server.timeout", default: 10, minimum: 0.1)
+        allowBadSSLCertificate = reader.bool("resource_server.allow_bad_ssl_cert", default: false)
+        basicAuth = reader.string("resource_server.basic_auth")
+        userAgent = reader.string("resource_server.user_agent")
         options = reader.object("resource_server") ?? [:]
     }
 }

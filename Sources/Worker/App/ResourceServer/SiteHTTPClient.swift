@@ -28,31 +28,21 @@ public final class SiteHTTPClient: Sendable {
     }
 
     public init(config: ResourceServerConfig) {
-        let options = config.options
-        // resource_server.timeout (seconds, default 10) bounds every call to the site.
-        var seconds: Int64 = 10
-        if case .number(let value)? = options["timeout"], value > 0 { seconds = Int64(value) }
-        func string(_ key: String) -> String? {
-            if case .string(let value)? = options[key] { return value }
-            return nil
-        }
-        func flag(_ key: String) -> Bool {
-            if case .bool(let value)? = options[key] { return value }
-            return false
-        }
-        let ssl = flag("ssl")
+        let ssl = config.ssl
         let defaultPort = ssl ? 443 : 80
         baseURL = "\(ssl ? "https" : "http")://\(config.host)\(config.port == defaultPort ? "" : ":\(config.port)")"
-        basicAuthorization = string("basic_auth").map { "Basic " + Data($0.utf8).base64EncodedString() }
-        userAgent = string("user_agent") ?? "oauth2-server/\(OAuth2ServerVersion.current)"
-        timeout = .seconds(seconds)
+        basicAuthorization = config.basicAuth.map { "Basic " + Data($0.utf8).base64EncodedString() }
+        userAgent = config.userAgent ?? "oauth2-server/\(OAuth2ServerVersion.current)"
+        // resource_server.timeout (seconds, default 10) bounds every call to the site.
+        let milliseconds = Int64(config.timeoutSeconds * 1000)
+        timeout = .milliseconds(milliseconds)
         var tls = TLSConfiguration.makeClientConfiguration()
-        if flag("allow_bad_ssl_cert") { tls.certificateVerification = .none }
+        if config.allowBadSSLCertificate { tls.certificateVerification = .none }
         client = HTTPClient(
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
             configuration: .init(
                 tlsConfiguration: tls, redirectConfiguration: .disallow,
-                timeout: .init(connect: .seconds(min(3, seconds)), read: .seconds(seconds))))
+                timeout: .init(connect: .milliseconds(min(3000, milliseconds)), read: .milliseconds(milliseconds))))
     }
 
     /// Sends a request to `path` (with its query) on the site.

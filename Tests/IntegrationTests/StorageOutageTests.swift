@@ -101,6 +101,44 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 
+        @Test func aRevocationThatFailsHalfWayLeavesNoTokenThatCannotBeRevoked() async throws {
+            // Tokens in Redis, grants in the SQLite default: the review page's revocation meets
+            // a dead tokens store after it has started.
+            let redis = try await RedisServerProcess()
+            let redisGroup: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0]
+            let server = try await ServerProcess.start(
+                workers: 1, overrides: ["storage": ["tokens": redisGroup, "refresh_tokens": redisGroup]], clients: FlowClients.file)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            try await driver.signIn(OAuthDriver.newUser())
+            let token = try #require(try await driver.exchange(try await driver.code())["access_token"] as? String)
+            let reviewPath = "/review?client_id=test&redirect_uri=" + OAuthDriver.encode(FlowClients.redirect)
+            let page = try await driver.browser.get(reviewPath)
+            let transaction = try #require(OAuthDriver.hidden("transaction_id", in: page))
+
+            // An outage that loses no data (the tokens are still there when Redis returns).
+            try redis.persist()
+            await redis.stop()
+            let failed = try await driver.browser.post("/review", form: [("transaction_id", transaction)])
+            #expect(failed.status == 503, "the revocation could not finish")
+            try await redis.start()
+            #expect(await eventuallyAsync(timeout: .seconds(15)) {
+                (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
+            })
+
+            // Whatever survived can still be revoked: the token works only while its grant is listed.
+            let again = try await driver.browser.get(reviewPath)
+            let listed = again.body.contains(#"name="2" checked"#)
+            let works = try await driver.api("profile", token: token).status == 200
+            #expect(!works || listed, "a working token whose grant the review page no longer lists")
+            if listed {
+                let retry = try await driver.browser.post("/review", form: [("transaction_id", try #require(OAuthDriver.hidden("transaction_id", in: again)))])
+                #expect(retry.status == 303)
+            }
+            #expect(try await driver.api("profile", token: token).status == 401, "revoked in the end")
+            #expect(await server.stop() == 0)
+        }
+
         @Test func theOAuthEndpointsAnswer503WhileTheirStorageIsDown() async throws {
             let redis = try await RedisServerProcess()
             let redisGroup: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0]

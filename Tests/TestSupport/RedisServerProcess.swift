@@ -51,6 +51,21 @@ public final class RedisServerProcess {
         }
     }
 
+    /// Writes the data to disk (SAVE), so the next `start()` loads it: the outage that follows
+    /// loses nothing, as with a server that persists.
+    public func persist() throws {
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
+        cli.arguments = ["-p", "\(port)", "SAVE"]
+        let output = Pipe()
+        cli.standardOutput = output
+        cli.standardError = FileHandle.nullDevice
+        try cli.run()
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        cli.waitUntilExit()
+        guard answer.hasPrefix("OK") else { throw ServerProcessFailure("redis-cli SAVE answered \(answer)") }
+    }
+
     /// Kills the server by pid and waits until it is gone. SIGKILL, not SIGTERM: Foundation's
     /// Process hands the child the signal mask of the spawning thread, and Swift concurrency's
     /// threads block SIGTERM, so redis-server would never see it. The server keeps no data, and

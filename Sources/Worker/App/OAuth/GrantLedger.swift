@@ -78,8 +78,12 @@ public struct GrantLedger: Sendable {
     public func revoke(_ grant: Grant, reason: String) async throws {
         try await audit.append(AuditRecord(
             event: "revoke", userID: grant.userID, clientID: grant.clientID, scope: grant.scope.joined(separator: " "), detail: reason))
-        // The grant first: a token issued concurrently is either already in the index read
-        // below, or its issuer finds the grant gone and takes it back (see issueTokens).
+        // The tokens first: if the tokens' store fails here, the grant is still there, listed on
+        // the review page, to be revoked again; a grant deleted first would have left working
+        // tokens that nothing lists. Then the grant, then its tokens again: a token issued
+        // concurrently is either in the index the second sweep reads, or its issuer finds the
+        // grant gone and takes it back (see issueTokens).
+        try await deleteIssued(for: grant.id)
         try await grants.delete(Self.grantKey(grant.id))
         async let unindexed: Void = unindexFromUser(grant)
         try await deleteIssued(for: grant.id)

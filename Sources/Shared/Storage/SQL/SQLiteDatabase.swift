@@ -103,13 +103,19 @@ public final class SQLiteDatabase: Sendable {
     @discardableResult
     public func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         guard let busyRetryLimit else { return try await step(sql, binds) }
-        let deadline = ContinuousClock.now + busyRetryLimit
+        return try await Self.retryingWhileBusy(for: busyRetryLimit) { try await step(sql, binds) }
+    }
+
+    /// Runs `operation` again while it meets another process's lock (SQLITE_BUSY), pausing 20 µs,
+    /// then twice as long each time up to 2 ms, until `limit` has passed. What met SQLITE_BUSY in
+    /// autocommit mode, or a BEGIN that did, changed nothing, so running it again is safe.
+    static func retryingWhileBusy(for limit: Duration, _ operation: () async throws -> [SQLiteRow]) async throws -> [SQLiteRow] {
+        let deadline = ContinuousClock.now + limit
         var pause = Duration.microseconds(20)
         while true {
             do {
-                return try await step(sql, binds)
-            } catch let error as SQLiteError where Self.isBusy(error) && ContinuousClock.now < deadline {
-                // A statement that met SQLITE_BUSY in autocommit mode changed nothing: run it again.
+                return try await operation()
+            } catch let error as SQLiteError where isBusy(error) && ContinuousClock.now < deadline {
                 try await Self.pause(pause)
                 pause = min(pause * 2, .milliseconds(2))
             }

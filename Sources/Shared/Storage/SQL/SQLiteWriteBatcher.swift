@@ -67,11 +67,11 @@ final class SQLiteWriteBatcher: Sendable {
         private func transaction(_ writes: [[SQLiteStatement]]) async throws -> [[[SQLiteRow]]] {
             // A lone statement commits by itself: no BEGIN and COMMIT trips to the thread pool.
             if writes.count == 1, writes[0].count == 1 {
-                return [[try await retryingWhileBusy { try await run(writes[0][0]) }]]
+                return [[try await SQLiteDatabase.retryingWhileBusy(for: busyRetryLimit) { try await run(writes[0][0]) }]]
             }
             // IMMEDIATE takes the write lock first: once begun, no statement meets another
             // process's lock, and a busy BEGIN changed nothing, so it is simply tried again.
-            _ = try await retryingWhileBusy { try await run(SQLiteStatement("BEGIN IMMEDIATE")) }
+            _ = try await SQLiteDatabase.retryingWhileBusy(for: busyRetryLimit) { try await run(SQLiteStatement("BEGIN IMMEDIATE")) }
             do {
                 var results: [[[SQLiteRow]]] = []
                 results.reserveCapacity(writes.count)
@@ -85,20 +85,6 @@ final class SQLiteWriteBatcher: Sendable {
             } catch {
                 _ = try? await run(SQLiteStatement("ROLLBACK"))
                 throw error
-            }
-        }
-
-        private func retryingWhileBusy(_ operation: () async throws -> [SQLiteRow]) async throws -> [SQLiteRow] {
-            let deadline = ContinuousClock.now + busyRetryLimit
-            var pause = Duration.microseconds(20)
-            while true {
-                do {
-                    return try await operation()
-                } catch let error as SQLiteError where SQLiteDatabase.isBusy(error) && ContinuousClock.now < deadline {
-                    // Another process holds the write lock; what met SQLITE_BUSY changed nothing.
-                    try await SQLiteDatabase.pause(pause)
-                    pause = min(pause * 2, .milliseconds(2))
-                }
             }
         }
 

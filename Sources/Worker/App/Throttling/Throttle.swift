@@ -15,9 +15,17 @@ struct ThrottleKey: Sendable, Hashable {
     }
 
     let kind: Kind
-    let subject: String
     /// For logs and the audit trail: what is throttled, never the password.
     let shown: String
+    /// The key as stored: hashed (once, it is looked up several times a request), so the store
+    /// holds no usernames or addresses.
+    let stored: String
+
+    private init(kind: Kind, subject: String, shown: String) {
+        self.kind = kind
+        self.shown = shown
+        self.stored = "throttle:" + TokenHash.of("\(kind.rawValue)\u{0}\(subject)")
+    }
 
     static func client(_ clientID: String, address: String) -> ThrottleKey {
         let prefix = ClientAddress.throttlingPrefix(address)
@@ -33,9 +41,6 @@ struct ThrottleKey: Sendable, Hashable {
         let prefix = ClientAddress.throttlingPrefix(address)
         return ThrottleKey(kind: .loginAddress, subject: prefix, shown: "sign-ins from \(prefix)")
     }
-
-    /// The key as stored: hashed, so the store holds no usernames or addresses.
-    var stored: String { "throttle:" + TokenHash.of("\(kind.rawValue)\u{0}\(subject)") }
 }
 
 /// Budgets of failures per key, counted in a storage group that every worker and host shares
@@ -91,7 +96,7 @@ final class Throttle: Sendable {
     /// Whether `key` may try now.
     func check(_ key: ThrottleKey) async -> Decision {
         guard config.enabled else { return .proceed(hasFailures: false) }
-        let now = Self.nowMilliseconds()
+        let now = Date().storageMilliseconds
         if clean.withLock({ ($0[key.stored] ?? 0) > now }) { return .proceed(hasFailures: false) }
         let (found, isLocal) = await counted(shared: { try await self.store.failures(key.stored) }, local: { self.localFailures(key) })
         guard let found else { return .proceed(hasFailures: false) }
@@ -103,7 +108,7 @@ final class Throttle: Sendable {
     @discardableResult
     func failed(_ key: ThrottleKey) async -> Duration? {
         guard config.enabled else { return nil }
-        let now = Self.nowMilliseconds()
+        let now = Date().storageMilliseconds
         _ = clean.withLock { $0.removeValue(forKey: key.stored) }
         let (count, isLocal) = await counted(
             shared: { try await self.store.countFailure(key.stored, now: now, window: self.window) },
@@ -121,7 +126,7 @@ final class Throttle: Sendable {
     /// A success: the key starts again with its whole budget.
     func succeeded(_ key: ThrottleKey, hadFailures: Bool) async {
         guard config.enabled else { return }
-        let now = Self.nowMilliseconds()
+        let now = Date().storageMilliseconds
         clean.withLock { clean in
             if clean.count > 10_000 { clean = clean.filter { $0.value > now } }
             clean[key.stored] = now + Self.cleanFor
@@ -136,7 +141,7 @@ final class Throttle: Sendable {
         guard count.count >= budget else { return nil }
         let over = Double(count.count - budget)
         let seconds = min(config.firstWaitSeconds * pow(config.growth, over), config.longestWaitSeconds)
-        let left = count.last + Int64(seconds * 1000) - Self.nowMilliseconds()
+        let left = count.last + Int64(seconds * 1000) - Date().storageMilliseconds
         return left > 0 ? .milliseconds(left) : nil
     }
 
@@ -166,7 +171,7 @@ final class Throttle: Sendable {
 
     private func localFailures(_ key: ThrottleKey) -> FailureCount? {
         local.withLock { counters in
-            guard let found = counters[key.stored], Self.nowMilliseconds() - found.last <= window else { return nil }
+            guard let found = counters[key.stored], Date().storageMilliseconds - found.last <= window else { return nil }
             return found
         }
     }
@@ -189,6 +194,4 @@ final class Throttle: Sendable {
             return true
         }
     }
-
-    private static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 }

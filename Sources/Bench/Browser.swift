@@ -35,16 +35,16 @@ struct Browser: Sendable {
         _ = try await exchange(code: code, verifier: verifier)
     }
 
-    /// The signed-in session cookie.
+    /// The signed-in session's `Cookie` header value.
     func signIn(username: String, returnTo: String? = nil) async throws -> String {
         let loginPath = "/login" + (returnTo.map { "?return_to=" + Self.formEncoded($0) } ?? "")
         let page = try await send(.GET, loginPath)
-        guard page.status == 200, let anonymous = page.cookie, let csrf = Self.field("_csrf", in: page.body) else {
-            throw Failure(description: "GET /login answered \(page.status) without a session or CSRF token")
+        guard page.status == 200, let formToken = page.cookies["login_form"], let csrf = Self.field("_csrf", in: page.body) else {
+            throw Failure(description: "GET /login answered \(page.status) without a form token")
         }
         let form = [("_csrf", csrf), ("return_to", returnTo ?? ""), ("username", username), ("password", "password")]
-        let answer = try await send(.POST, "/login", cookie: anonymous, form: form)
-        guard answer.status == 303, let session = answer.cookie else {
+        let answer = try await send(.POST, "/login", cookie: "login_form=\(formToken)", form: form)
+        guard answer.status == 303, let session = answer.cookies["sid"].map({ "sid=\($0)" }) else {
             throw Failure(description: "POST /login answered \(answer.status)")
         }
         if let returnTo {
@@ -98,7 +98,8 @@ struct Browser: Sendable {
     private struct Answer {
         let status: Int
         let body: String
-        let cookie: String?
+        /// The cookies the answer set, by name.
+        let cookies: [String: String]
         let location: String?
     }
 
@@ -107,7 +108,7 @@ struct Browser: Sendable {
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
-        if let cookie { request.headers.add(name: "Cookie", value: "sid=\(cookie)") }
+        if let cookie { request.headers.add(name: "Cookie", value: cookie) }
         if let authorization { request.headers.add(name: "Authorization", value: authorization) }
         if let form {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -115,12 +116,13 @@ struct Browser: Sendable {
         }
         let response = try await http.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
-        let sid = response.headers["Set-Cookie"].lazy.compactMap { header -> String? in
-            guard header.hasPrefix("sid=") else { return nil }
-            return String(header.dropFirst(4).prefix { $0 != ";" })
-        }.first
+        var cookies: [String: String] = [:]
+        for header in response.headers["Set-Cookie"] {
+            let pair = header.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1)
+            if pair.count == 2 { cookies[String(pair[0])] = String(pair[1]) }
+        }
         return Answer(
-            status: Int(response.status.code), body: String(buffer: body), cookie: sid, location: response.headers.first(name: "Location"))
+            status: Int(response.status.code), body: String(buffer: body), cookies: cookies, location: response.headers.first(name: "Location"))
     }
 
     /// The value of a hidden form field in a page.

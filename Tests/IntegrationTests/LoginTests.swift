@@ -1,6 +1,8 @@
 import Foundation
 import NIOHTTP1
 import OAuth2Shared
+import SQLiteNIO
+import TestSupport
 import Testing
 
 extension IntegrationTests {
@@ -10,7 +12,19 @@ extension IntegrationTests {
         /// A browser's cookie jar and form handling, for one server.
         struct Browser {
             let server: ServerProcess
-            var sid: String?
+            /// Cookies by name (this server sets no two with one name on different paths).
+            var cookies: [String: String] = [:]
+
+            init(server: ServerProcess, sid: String? = nil) {
+                self.server = server
+                self.sid = sid
+            }
+
+            /// The session cookie.
+            var sid: String? {
+                get { cookies["sid"] }
+                set { cookies["sid"] = newValue }
+            }
 
             mutating func get(_ path: String) async throws -> TestResponse {
                 let response = try await TestHTTP.get(server.baseURL + path, headers: cookieHeader)
@@ -18,21 +32,24 @@ extension IntegrationTests {
                 return response
             }
 
-            mutating func post(_ path: String, form: [(String, String)]) async throws -> TestResponse {
+            mutating func post(_ path: String, form: [(String, String)], headers: [(String, String)] = []) async throws -> TestResponse {
                 let body = form.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
                 let response = try await TestHTTP.send(
                     server.baseURL + path, method: .POST,
-                    headers: cookieHeader + [("Content-Type", "application/x-www-form-urlencoded")], body: body)
+                    headers: cookieHeader + [("Content-Type", "application/x-www-form-urlencoded")] + headers, body: body)
                 remember(response)
                 return response
             }
 
-            private var cookieHeader: [(String, String)] { sid.map { [("Cookie", "sid=\($0)")] } ?? [] }
+            var cookieHeader: [(String, String)] {
+                cookies.isEmpty ? [] : [("Cookie", cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))]
+            }
 
             private mutating func remember(_ response: TestResponse) {
-                for cookie in response.headers["Set-Cookie"] where cookie.hasPrefix("sid=") {
-                    let value = String(cookie.split(separator: ";")[0].dropFirst(4))
-                    sid = value.isEmpty ? nil : value
+                for cookie in response.headers["Set-Cookie"] {
+                    let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                    guard pair.count == 2 else { continue }
+                    cookies[String(pair[0])] = pair[1].isEmpty ? nil : String(pair[1])
                 }
             }
 
@@ -44,7 +61,12 @@ extension IntegrationTests {
         @Test func signingInReplacesTheSessionAndReturnsToThePageThatAsked() async throws {
             let server = try await ServerProcess.start(workers: 2)
             defer { server.kill() }
-            var browser = Browser(server: server)
+            // Mallory signs in, then plants her session cookie in the victim's browser.
+            var mallory = Browser(server: server)
+            let malloryForm = try #require(Browser.csrf(in: try await mallory.get("/login")))
+            #expect(try await mallory.post("/login", form: [("username", "mallory"), ("password", "password"), ("_csrf", malloryForm)]).status == 303)
+            let planted = try #require(mallory.sid)
+            var browser = Browser(server: server, sid: planted)
 
             let page = try await browser.get("/login?return_to=%2Fauthorize%3Fclient_id%3Dtest")
             #expect(page.status == 200)
@@ -53,9 +75,8 @@ extension IntegrationTests {
             #expect(page.header("X-Frame-Options") == "DENY")
             #expect(page.header("Content-Security-Policy")?.contains("frame-ancestors 'none'") == true)
             #expect(page.header("Referrer-Policy") == "no-referrer")
-            let cookie = try #require(page.headers["Set-Cookie"].first { $0.hasPrefix("sid=") })
-            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"))
-            let before = try #require(browser.sid)
+            let cookie = try #require(page.headers["Set-Cookie"].first { $0.hasPrefix("login_form=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/login"))
             let csrf = try #require(Browser.csrf(in: page))
 
             let signedIn = try await browser.post("/login", form: [
@@ -64,12 +85,12 @@ extension IntegrationTests {
             ])
             #expect(signedIn.status == 303)
             #expect(signedIn.header("Location") == "/authorize?client_id=test")
-            #expect(browser.sid != nil && browser.sid != before, "a new session id at login")
+            #expect(browser.sid != nil && browser.sid != planted, "a new session id at login")
+            #expect(browser.cookies["login_form"] == nil, "the spent form token is forgotten")
             #expect(try await browser.get("/login").body.contains("You are signed in as bob."))
 
-            // The session planted before login is worth nothing now.
-            var attacker = Browser(server: server, sid: before)
-            #expect(!(try await attacker.get("/login").body.contains("signed in")))
+            // The session planted before login is worth nothing now, to either of them.
+            #expect(!(try await mallory.get("/login").body.contains("signed in")))
             #expect(!server.log().contains("password=") && !server.log().contains("&password"))
             #expect(await server.stop() == 0)
         }
@@ -79,6 +100,7 @@ extension IntegrationTests {
             defer { server.kill() }
             var browser = Browser(server: server)
             let csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
+            let firstForm = browser
             let hostile = "<script>alert(1)</script>\"'&"
             let failed = try await browser.post("/login", form: [("username", hostile), ("password", "nope"), ("_csrf", csrf)])
             #expect(failed.status == 401)
@@ -87,16 +109,20 @@ extension IntegrationTests {
             #expect(failed.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
             #expect(!server.log().contains("nope"), "passwords are never logged")
 
-            // The failed sign-in renewed the form's anti-CSRF token: the old one is spent.
+            // The failed sign-in renewed the form's anti-CSRF token, and the old one is spent:
+            // sent again with its own cookie, it buys no second guess.
             let renewed = try #require(Browser.csrf(in: failed))
             #expect(renewed != csrf)
             #expect(try await browser.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)]).status == 403)
+            var replay = Browser(server: server)
+            replay.cookies = firstForm.cookies
+            #expect(try await replay.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)]).status == 403)
             let empty = try await browser.post("/login", form: [("username", ""), ("password", ""), ("_csrf", renewed)])
             #expect(empty.status == 400)
             #expect(await server.stop() == 0)
         }
 
-        @Test func aFormWithoutThisSessionsTokenIsRefused() async throws {
+        @Test func aFormWithoutThisBrowsersTokenIsRefused() async throws {
             let server = try await ServerProcess.start(workers: 1)
             defer { server.kill() }
             var victim = Browser(server: server)
@@ -110,7 +136,63 @@ extension IntegrationTests {
             #expect(missing.status == 403)
             var stranger = Browser(server: server)
             #expect(try await stranger.post("/login", form: [("username", "a"), ("password", "password"), ("_csrf", "x")]).status == 403)
+
+            // A form cookie whose expiry was moved, or whose nonce was swapped, is refused.
+            var tamperer = Browser(server: server)
+            let token = try #require(Browser.csrf(in: try await tamperer.get("/login")))
+            let parts = try #require(tamperer.cookies["login_form"]).split(separator: ".").map(String.init)
+            #expect(parts.count == 3 && parts[0] == token, "the cookie carries the form's nonce")
+            for forged in ["\(parts[0]).\(Int64(parts[1])! + 86_400_000).\(parts[2])", "\(attackersToken).\(parts[1]).\(parts[2])"] {
+                tamperer.cookies["login_form"] = forged
+                let nonce = String(forged.prefix { $0 != "." })
+                #expect(try await tamperer.post("/login", form: [("username", "a"), ("password", "password"), ("_csrf", nonce)]).status == 403)
+            }
             #expect(await server.stop() == 0)
+        }
+
+        /// A visitor who only looks at the sign-in page, or at error pages, costs the server no
+        /// storage: the form's token lives in the browser. Counted on a server's own SQLite file
+        /// and on a Redis of its own; a sign-in afterwards shows the count does move.
+        @Test(arguments: [false, true])
+        func anonymousVisitorsMakeTheServerStoreNothing(sessionsInRedis: Bool) async throws {
+            let redis = sessionsInRedis ? try await RedisServerProcess() : nil
+            let overrides: [String: Any] = redis.map { redis in
+                let group: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0, "ttl": 600]
+                return ["storage": ["session": group, "codes": group, "tokens": group, "refresh_tokens": group]]
+            } ?? [:]
+            let server = try await ServerProcess.start(workers: 2, overrides: overrides)
+            defer { server.kill() }
+            func stored() async throws -> Int {
+                if let redis {
+                    let (status, output) = try runCommand("/usr/bin/redis-cli", ["-p", "\(redis.port)", "DBSIZE"])
+                    #expect(status == 0)
+                    return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+                }
+                let tokens = try await StoredTokens.open(for: server)
+                defer { Task { await tokens.close() } }
+                let tables = ["oauth2_records", "oauth2_index", "oauth2_counters", "oauth2_audit"]
+                let count = try await tokens.database.rows("SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " + ") + " AS n")
+                return count.first?.column("n")?.integer ?? -1
+            }
+            let before = try await stored()
+            #expect(before >= 0)
+            for visit in 0..<200 {
+                var visitor = Browser(server: server)
+                let page = try await visitor.get(visit % 2 == 0 ? "/login" : "/login?return_to=%2Freview")
+                #expect(page.status == 200 && Browser.csrf(in: page) != nil)
+                #expect(visitor.sid == nil, "no session for a visitor who has not signed in")
+            }
+            for errorPage in ["/authorize?client_id=nobody&response_type=code", "/review", "/no-such-page", "/authorize"] {
+                #expect(try await TestHTTP.get(server.baseURL + errorPage).status != 200)
+            }
+            #expect(try await stored() == before, "nothing stored for anonymous visits")
+
+            var browser = Browser(server: server)
+            let csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
+            #expect(try await browser.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)]).status == 303)
+            #expect(try await stored() > before, "a sign-in is stored")
+            #expect(await server.stop() == 0)
+            await redis?.stop()
         }
 
         @Test func onlyLocalReturnPathsAreFollowed() async throws {

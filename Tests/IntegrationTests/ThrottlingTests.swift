@@ -102,10 +102,8 @@ extension IntegrationTests {
             var browser = LoginTests.Browser(server: server)
             var csrf = try #require(LoginTests.Browser.csrf(in: try await browser.get("/login")))
             func signIn(_ username: String, _ password: String, from address: String) async throws -> TestResponse {
-                let response = try await TestHTTP.send(
-                    server.baseURL + "/login", method: .POST,
-                    headers: [("Cookie", "sid=\(browser.sid ?? "")"), ("Content-Type", "application/x-www-form-urlencoded"), ("X-Real-IP", address)],
-                    body: "username=\(username)&password=\(password)&_csrf=\(csrf.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+                let response = try await browser.post(
+                    "/login", form: [("username", username), ("password", password), ("_csrf", csrf)], headers: [("X-Real-IP", address)])
                 if let next = LoginTests.Browser.csrf(in: response) {
                     #expect(next != csrf, "a new anti-CSRF token after a failed sign-in")
                     csrf = next
@@ -124,7 +122,7 @@ extension IntegrationTests {
             #expect(try await signIn("alice", "password", from: "203.0.113.10").status == 303)
 
             // Credential stuffing: other usernames from the same address until its budget is
-            // spent (in a new session: signing in replaced the one above).
+            // spent (with a new form: signing in spent the one above).
             browser = LoginTests.Browser(server: server)
             csrf = try #require(LoginTests.Browser.csrf(in: try await browser.get("/login")))
             #expect(try await signIn("bob", "wrong", from: attacker).status == 401)

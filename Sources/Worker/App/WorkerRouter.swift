@@ -25,7 +25,9 @@ enum WorkerRouter {
 
         APIRoutes(site: site, ledger: ledger, users: users, clients: clients, logger: logger).add(to: router)
         LoginRoutes(
-            sessions: sessions, pages: pages, site: site, users: users, clients: clients, throttle: throttle,
+            sessions: sessions,
+            formTokens: LoginFormTokens(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer),
+            pages: pages, site: site, users: users, clients: clients, throttle: throttle,
             behindProxy: config.authServer.behindProxy, logger: logger
         ).add(to: router)
         AuthorizeRoutes(

@@ -64,7 +64,7 @@ struct AuthorizeRoutes: Sendable {
         else {
             return pages.error(.badRequest, heading: "Something went wrong", message: "The form could not be read.")
         }
-        guard let (sessionID, session) = try await sessions.load(request), let userID = session.userID,
+        guard let (sessionID, session) = try await sessions.load(request),
             let asked = try await transactions.finish(
                 Self.transactionKind, id: transactionID, session: sessionID, as: AuthorizationRequest.self)
         else {
@@ -78,11 +78,11 @@ struct AuthorizeRoutes: Sendable {
         }
         let redirect = asked.redirect
         if form["cancel"] != nil {
-            try await ledger.deny(userID: userID, clientID: client.clientID)
+            try await ledger.deny(userID: session.userID, clientID: client.clientID)
             return PageRenderer.redirect(to: redirect.location(.accessDenied("the user denied access"), issuer: issuer))
         }
         let scope = scopes.approved(posted: ScopePolicy.parse(form["scope"]), offered: asked.scope)
-        let grant = try await ledger.grant(userID: userID, clientID: client.clientID, scope: scope, username: session.username)
+        let grant = try await ledger.grant(userID: session.userID, clientID: client.clientID, scope: scope, username: session.username)
         switch asked.responseType {
         case .code:
             let code = try await ledger.issueCode(

@@ -7,6 +7,7 @@ import OAuth2Shared
 /// The password goes to the site and nowhere else: it is neither stored nor logged.
 struct LoginRoutes: Sendable {
     let sessions: SessionStore
+    let formTokens: LoginFormTokens
     let pages: PageRenderer
     let site: any ResourceServer
     let users: UserDirectory
@@ -22,21 +23,8 @@ struct LoginRoutes: Sendable {
     }
 
     private func showLogin(_ request: Request) async throws -> Response {
-        let session: Session
-        var cookie: Cookie?
-        if let existing = try await sessions.load(request) {
-            session = existing.session
-        } else {
-            // A session from the first page on, so the form can carry its anti-CSRF token.
-            session = .anonymous()
-            cookie = try await sessions.create(session).cookie
-        }
-        let user = try await sessions.user(of: session, in: users)
-        var response = loginPage(
-            status: .ok, csrf: session.csrf, returnTo: Self.localPath(request.uri.queryParameters["return_to"].map(String.init)),
-            user: user)
-        if let cookie { response.setCookie(cookie) }
-        return response
+        let user = try await sessions.signedIn(request, users: users)?.user
+        return loginPage(status: .ok, returnTo: Self.localPath(request.uri.queryParameters["return_to"].map(String.init)), user: user)
     }
 
     private func login(_ request: Request, context: WorkerRequestContext) async throws -> Response {
@@ -44,17 +32,14 @@ struct LoginRoutes: Sendable {
         guard let form = FormFields.form(body) else {
             return pages.error(.badRequest, heading: "Sign-in failed", message: "The form could not be read.", link: "/login")
         }
-        // The form must come from a page this server gave this browser.
-        guard let (sessionID, session) = try await sessions.load(request), let token = form["_csrf"],
-            Data(token.utf8).constantTimeEquals(Data(session.csrf.utf8))
-        else {
+        // The form must come from a page this server gave this browser, and be used once.
+        guard try await formTokens.redeem(field: form["_csrf"], in: request) else {
             return pages.error(.forbidden, heading: "Sign-in failed", message: "This form has expired. Please sign in again.", link: "/login")
         }
         let returnTo = Self.localPath(form["return_to"])
         let username = form["username"].map { String(HeaderText.trimmed($0[...])) } ?? ""
         guard !username.isEmpty, let password = form["password"], !password.isEmpty else {
-            return loginPage(status: .badRequest, csrf: session.csrf, returnTo: returnTo, username: username,
-                             message: "Enter your username and password.")
+            return loginPage(status: .badRequest, returnTo: returnTo, username: username, message: "Enter your username and password.")
         }
         // Guessing is throttled per user and per address, before the site is asked anything.
         let address = ClientAddress.of(request, context: context, behindProxy: behindProxy)
@@ -65,7 +50,7 @@ struct LoginRoutes: Sendable {
         for decision in [await userDecision, addressDecision] {
             switch decision {
             case .wait(let wait):
-                return try await throttledPage(wait, sessionID: sessionID, session: session, returnTo: returnTo, username: username)
+                return throttledPage(wait, returnTo: returnTo, username: username)
             case .proceed(let failures):
                 hadFailures = hadFailures || failures
             }
@@ -75,7 +60,7 @@ struct LoginRoutes: Sendable {
             outcome = try await site.login(username: username, password: password, clientAddress: address)
         } catch let error as ResourceServerUnavailable {
             logger.warning("login: \(error)")
-            return loginPage(status: .serviceUnavailable, csrf: session.csrf, returnTo: returnTo, username: username,
+            return loginPage(status: .serviceUnavailable, returnTo: returnTo, username: username,
                              message: "Sign-in is not possible right now: the site cannot check passwords. Please try again in a moment.")
         }
         switch outcome {
@@ -85,40 +70,31 @@ struct LoginRoutes: Sendable {
             let addressWait = await throttle.failed(addressKey)
             _ = await userWait
             _ = addressWait
-            // A new anti-CSRF token after every failure: a token seen once buys one guess.
-            let csrf = try await renewedCSRF(sessionID: sessionID, session: session)
-            return loginPage(status: .unauthorized, csrf: csrf, returnTo: returnTo, username: username, message: message)
+            return loginPage(status: .unauthorized, returnTo: returnTo, username: username, message: message)
         case .success(var user):
             await throttle.succeeded(userKey, hadFailures: hadFailures)
             user.username = username
             try await users.save(user)
-            let signedIn = Session(userID: user.id, csrf: Base64URL.random(bytes: 24), username: username)
-            let (_, cookie) = try await sessions.create(signedIn, replacing: sessionID)
+            // A new session id at every sign-in keeps an id planted before (session fixation)
+            // from becoming a signed-in session.
+            let previous = try await sessions.load(request)?.id
+            let (_, cookie) = try await sessions.create(Session(userID: user.id, username: username), replacing: previous)
             var response = PageRenderer.redirect(.seeOther, to: returnTo ?? "/login")
             response.setCookie(cookie)
+            response.setCookie(formTokens.spentCookie)
             return response
         }
     }
 
     /// The sign-in page again, refusing to try: too many failed sign-ins from this address, or
     /// for this user from it. The wait is said in words and in Retry-After.
-    private func throttledPage(
-        _ wait: Duration, sessionID: String, session: Session, returnTo: String?, username: String
-    ) async throws -> Response {
+    private func throttledPage(_ wait: Duration, returnTo: String?, username: String) -> Response {
         let seconds = Throttle.wholeSeconds(wait)
-        let csrf = try await renewedCSRF(sessionID: sessionID, session: session)
         var response = loginPage(
-            status: .tooManyRequests, csrf: csrf, returnTo: returnTo, username: username,
+            status: .tooManyRequests, returnTo: returnTo, username: username,
             message: "Too many failed sign-ins. Please wait \(Self.spoken(seconds)) before you try again.")
         response.headers[.retryAfter] = String(seconds)
         return response
-    }
-
-    private func renewedCSRF(sessionID: String, session: Session) async throws -> String {
-        var renewed = session
-        renewed.csrf = Base64URL.random(bytes: 24)
-        try await sessions.save(sessionID, renewed)
-        return renewed.csrf
     }
 
     /// "1 second", "40 seconds", "2 minutes", "1 hour": rounded up, so waiting that long is enough.
@@ -146,13 +122,16 @@ struct LoginRoutes: Sendable {
         return response
     }
 
+    /// The sign-in form, with a fresh anti-CSRF token (and its cookie) every time it is shown.
     private func loginPage(
-        status: HTTPResponse.Status, csrf: String, returnTo: String?, username: String = "", message: String? = nil,
-        user: SiteUser? = nil
+        status: HTTPResponse.Status, returnTo: String?, username: String = "", message: String? = nil, user: SiteUser? = nil
     ) -> Response {
+        let (csrf, cookie) = formTokens.issue()
         var values: [String: Any] = ["csrf": csrf, "return_to": returnTo ?? "", "username": username]
         if let message { values["message"] = message }
-        return pages.render("login", title: "Sign in", status: status, values: values, user: user)
+        var response = pages.render("login", title: "Sign in", status: status, values: values, user: user)
+        response.setCookie(cookie)
+        return response
     }
 
     /// A path on this server to come back to after signing in; anything else (another site,

@@ -70,7 +70,7 @@ struct ReviewRoutes: Sendable {
         else {
             return pages.error(.badRequest, heading: "Something went wrong", message: "The form could not be read.")
         }
-        guard let (sessionID, session) = try await sessions.load(request), let userID = session.userID,
+        guard let (sessionID, session) = try await sessions.load(request),
             let listed = try await transactions.finish(Self.transactionKind, id: transactionID, session: sessionID, as: Listed.self)
         else {
             return pages.error(
@@ -79,7 +79,7 @@ struct ReviewRoutes: Sendable {
         }
         // A ticked box stays; every listed application left unticked loses its access.
         for (box, clientID) in listed.clients.sorted(by: { $0.key < $1.key }) where form[box] == nil {
-            try await ledger.revokeGrants(ofUser: userID, toClient: clientID, reason: "revoked by the user on the review page")
+            try await ledger.revokeGrants(ofUser: session.userID, toClient: clientID, reason: "revoked by the user on the review page")
         }
         return PageRenderer.redirect(.seeOther, to: listed.redirectURI)
     }

@@ -3,15 +3,12 @@ import Foundation
 import Hummingbird
 import OAuth2Shared
 
-/// A browser's session: who is signed in, and the token its forms must carry back.
+/// A signed-in browser's session. Only a sign-in creates one: a visitor who has not signed in
+/// has none (the sign-in form's token lives in the browser, see `LoginFormTokens`).
 struct Session: Codable, Sendable, Equatable {
-    var userID: String?
-    /// Anti-CSRF token, sent in every form of this session and checked on POST.
-    var csrf: String
+    var userID: String
     /// The name the user signed in with, for the grants this session makes.
-    var username: String? = nil
-
-    static func anonymous() -> Session { Session(userID: nil, csrf: Base64URL.random(bytes: 24)) }
+    var username: String?
 }
 
 /// Sessions in the `session` storage group, behind the `sid` cookie. The cookie carries a random
@@ -40,10 +37,9 @@ struct SessionStore: Sendable {
         return (id, session)
     }
 
-    /// The site user a session is signed in as, if any.
+    /// The site user a session is signed in as, if the site's record of them is still kept.
     func user(of session: Session, in users: UserDirectory) async throws -> SiteUser? {
-        guard let userID = session.userID else { return nil }
-        return try await users.user(userID)
+        try await users.user(session.userID)
     }
 
     /// A browser that is signed in: its session and the user it belongs to.
@@ -53,7 +49,7 @@ struct SessionStore: Sendable {
         let user: SiteUser
     }
 
-    /// The request's signed-in session, or nil (no session, anonymous, or its user forgotten).
+    /// The request's signed-in session, or nil (no session, or its user forgotten).
     func signedIn(_ request: Request, users: UserDirectory) async throws -> SignedIn? {
         guard let (id, session) = try await load(request), let user = try await user(of: session, in: users) else { return nil }
         return SignedIn(sessionID: id, session: session, user: user)
@@ -64,12 +60,8 @@ struct SessionStore: Sendable {
     func create(_ session: Session, replacing old: String? = nil) async throws -> (id: String, cookie: Cookie) {
         if let old { try await store.delete(TokenHash.of(old)) }
         let id = Base64URL.random(bytes: 32)
-        try await save(id, session)
-        return (id, cookie(value: "\(id).\(mac(id))"))
-    }
-
-    func save(_ id: String, _ session: Session) async throws {
         try await store.put(TokenHash.of(id), try RecordCoding.encode(session))
+        return (id, cookie(value: "\(id).\(mac(id))"))
     }
 
     func destroy(_ id: String) async throws {

@@ -66,6 +66,35 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 
+        @Test func parametersOverTwoKilobytesAreRefusedOnAPageNeverEchoed() async throws {
+            let server = try await OAuthDriver.start(.embedded, workers: 1)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            let huge = String(repeating: "A", count: 2049)
+            let requests: [[(String, String)]] = [
+                OAuthDriver.codeRequest(state: huge), OAuthDriver.codeRequest(scope: huge), OAuthDriver.codeRequest(client: huge),
+                OAuthDriver.codeRequest(redirect: FlowClients.redirect + huge), OAuthDriver.codeRequest(extra: [("nonce", huge)]),
+            ]
+            for parameters in requests {
+                let response = try await driver.authorize(parameters)
+                #expect(response.status == 400, "a page, not a redirect")
+                #expect(response.header("Location") == nil)
+                #expect(response.body.contains("invalid_request") && response.body.contains("longer than 2048 bytes"))
+                #expect(!response.body.contains(huge))
+            }
+            // Exactly 2 KiB is fine.
+            #expect(try await driver.authorize(OAuthDriver.codeRequest(state: String(huge.dropLast()))).status == 302)
+
+            for json in [false, true] {
+                let token = try await driver.post(
+                    [("grant_type", "client_credentials"), ("scope", huge)], basic: ("service", FlowClients.secrets["service"]!), json: json)
+                #expect(token.status == 400)
+                #expect(try OAuthDriver.json(token)["error"] as? String == "invalid_request")
+                #expect(!token.body.contains(huge))
+            }
+            #expect(await server.stop() == 0)
+        }
+
         @Test func aTransactionIsAnsweredOnlyByTheSessionItWasShownTo() async throws {
             let server = try await OAuthDriver.start(.embedded, workers: 2)
             defer { server.kill() }

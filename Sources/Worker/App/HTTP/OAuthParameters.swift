@@ -12,7 +12,13 @@ struct OAuthParameters: Sendable {
     /// The body is over the limit: 413, before anything is decoded.
     struct BodyTooLarge: Error { let limit: Int }
 
-    init(_ values: [String: String]) { self.values = values }
+    /// Refuses a parameter over `OAuthLimits.parameterBytes` (names included).
+    init(_ values: [String: String]) throws(OAuthError) {
+        if let name = values.first(where: { OAuthLimits.isOversized($0.key, [$0.value]) })?.key {
+            throw .invalidRequest("parameter \(OAuthLimits.shown(name)) is longer than \(OAuthLimits.parameterBytes) bytes")
+        }
+        self.values = values
+    }
 
     subscript(_ name: String) -> String? {
         guard let value = values[name], !value.isEmpty else { return nil }  // RFC 6749 3.1: empty means absent
@@ -50,7 +56,7 @@ struct OAuthParameters: Sendable {
     static func fromForm(_ body: some Collection<UInt8>) throws(OAuthError) -> OAuthParameters {
         guard let fields = FormFields(body) else { throw .invalidRequest("the form body cannot be read") }
         if let name = fields.repeatedName { throw .invalidRequest("parameter \(name) was sent more than once") }
-        return OAuthParameters(Dictionary(fields.pairs, uniquingKeysWith: { first, _ in first }))
+        return try OAuthParameters(Dictionary(fields.pairs, uniquingKeysWith: { first, _ in first }))
     }
 
     static func fromJSON(_ text: String) throws -> OAuthParameters {
@@ -66,6 +72,6 @@ struct OAuthParameters: Sendable {
             default: throw OAuthError.invalidRequest("parameter \(name) must be a string")
             }
         }
-        return OAuthParameters(values)
+        return try OAuthParameters(values)
     }
 }

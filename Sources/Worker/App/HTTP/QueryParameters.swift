@@ -18,6 +18,9 @@ struct QueryParameters: Sendable {
 
     func all(_ name: String) -> [String] { values[name] ?? [] }
 
+    /// The first parameter whose name or a value is longer than `OAuthLimits.parameterBytes`.
+    var oversizedName: String? { values.first { OAuthLimits.isOversized($0.key, $0.value) }?.key }
+
     /// The value of a parameter sent once; nil when absent or repeated.
     subscript(_ name: String) -> String? {
         let found = all(name)

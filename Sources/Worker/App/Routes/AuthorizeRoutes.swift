@@ -29,6 +29,12 @@ struct AuthorizeRoutes: Sendable {
 
     private func ask(_ request: Request) async throws -> Response {
         let query = QueryParameters(request)
+        // A huge value is refused on a page, never echoed back in a redirect.
+        if let name = query.oversizedName {
+            return pages.error(
+                .badRequest, heading: "This link is not valid",
+                message: "invalid_request: the parameter \(OAuthLimits.shown(name)) is longer than \(OAuthLimits.parameterBytes) bytes.")
+        }
         let registry = clients()
         let checked: AuthorizationRequest
         do throws(AuthorizationRequest.Problem) {

@@ -8,6 +8,12 @@ extension IntegrationTests {
     @Suite(.serialized)
     struct StorageOutageTests {
         private func expectOutage(server: ServerProcess, failingGroup: String) async throws {
+            // The health check answers from a probe at most a second old, each worker its own:
+            // once one worker has seen the outage, a second later every one sees it.
+            #expect(await eventuallyAsync(timeout: .seconds(5)) {
+                (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 503
+            })
+            try await Task.sleep(for: .milliseconds(1200))
             for _ in 0..<6 {
                 let started = ContinuousClock.now
                 let response = try await TestHTTP.get("\(server.baseURL)/healthcheck/storage")
@@ -40,6 +46,36 @@ extension IntegrationTests {
             })
             // The line travels through the supervisor's log relay, so it may follow the answer.
             #expect(await server.waitForLog("storage Redis 127.0.0.1:\(redis.port)/0 is available again"))
+            #expect(await server.stop() == 0)
+        }
+
+        /// The readiness check is public: however often it is asked, each worker probes the
+        /// stores at most once a second.
+        @Test func theStorageHealthCheckProbesAtMostOnceASecond() async throws {
+            let redis = try await RedisServerProcess()
+            let redisGroup: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0, "ttl": 60]
+            let server = try await ServerProcess.start(workers: 2, overrides: ["storage": ["session": redisGroup]])
+            defer { server.kill() }
+            func pings() throws -> Int {
+                let (_, output) = try runCommand("/usr/bin/redis-cli", ["-p", "\(redis.port)", "INFO", "commandstats"])
+                return output.firstMatch(of: #/cmdstat_ping:calls=(\d+)/#).flatMap { Int($0.1) } ?? 0
+            }
+            let before = try pings()
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<200 { group.addTask { try await TestHTTP.get("\(server.baseURL)/healthcheck/storage").status } }
+                for try await status in group { #expect(status == 200) }
+            }
+            let seconds = Int((ContinuousClock.now - started).components.seconds) + 1
+            let probes = try pings() - before
+            #expect(probes >= 1, "the stores were asked")
+            #expect(probes <= server.workers.count * (seconds + 1), "\(probes) probes in \(seconds) s for 200 requests")
+
+            // A store that goes away shows within about a second.
+            await redis.stop()
+            #expect(await eventuallyAsync(timeout: .seconds(5)) {
+                (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 503
+            })
             #expect(await server.stop() == 0)
         }
 
@@ -156,7 +192,12 @@ extension IntegrationTests {
             #expect(token.status == 503)
             #expect(try OAuthDriver.json(token)["error"] as? String == "temporarily_unavailable")
             #expect(token.header("Retry-After") != nil)
-            let page = try await TestHTTP.get(server.baseURL + "/login")
+            // The sign-in form needs no storage; signing in does.
+            var visitor = LoginTests.Browser(server: server)
+            let form = try await visitor.get("/login")
+            #expect(form.status == 200)
+            let csrf = try #require(LoginTests.Browser.csrf(in: form))
+            let page = try await visitor.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)])
             #expect(page.status == 503)
             #expect(page.header("Content-Type")?.hasPrefix("text/html") == true, "a page, not JSON, for a browser")
             let consent = try await driver.authorize(OAuthDriver.codeRequest())

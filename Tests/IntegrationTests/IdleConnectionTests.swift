@@ -39,5 +39,114 @@ extension IntegrationTests {
             sockets.removeAll()
             #expect(await server.stop() == 0)
         }
+    
+        @Test func aWorkerAtItsConnectionLimitStopsAcceptingUntilOneCloses() async throws {
+            let server = try await ServerProcess.start(workers: 1, overrides: ["auth_server": ["max_connections": 10]])
+            defer { server.kill() }
+            var idle = try (0..<10).map { _ in try RawConnection(port: server.port) }
+            try await Task.sleep(for: .milliseconds(500))  // all ten accepted: the worker is at its limit
+
+            let waiting = try RawConnection(port: server.port)
+            waiting.send("GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(!waiting.readable(within: .seconds(1)), "not accepted while ten connections are open")
+            #expect(await server.waitForLog("10 connections open (auth_server.max_connections)"))
+
+            idle.removeFirst().close()
+            #expect(waiting.readable(within: .seconds(3)), "accepted once one closed")
+            #expect(waiting.readAvailable().hasPrefix("HTTP/1.1 200"))
+            #expect(server.workers.count == 1, "the worker did not fall over")
+            for connection in idle { connection.close() }
+            #expect(await server.stop() == 0)
+        }
+
+        @Test func idleAndSlowHeaderConnectionsAreClosed() async throws {
+            let server = try await ServerProcess.start(
+                workers: 1, overrides: ["auth_server": ["idle_timeout": 1, "request_header_timeout": 1.5]])
+            defer { server.kill() }
+            let started = ContinuousClock.now
+            // One says nothing; one finishes a request and then says nothing; one trickles a
+            // header byte every 100 ms, never finishing its headers.
+            let silent = try RawConnection(port: server.port)
+            let kept = try RawConnection(port: server.port)
+            kept.send("GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(kept.readable(within: .seconds(2)) && kept.readAvailable().hasPrefix("HTTP/1.1 200"))
+            let trickler = try RawConnection(port: server.port)
+            let header = Array("GET /healthcheck HTTP/1.1\r\nHost: x\r\nX-Slow: \(String(repeating: "a", count: 60))".utf8)
+            var sent = 0
+            while !trickler.readable(within: .milliseconds(100)), sent < header.count {
+                trickler.send(bytes: [header[sent]])
+                sent += 1
+            }
+            let trickled = ContinuousClock.now - started
+            #expect(trickled > .milliseconds(1400) && trickled < .seconds(3), "cut off after the header timeout: \(trickled)")
+            #expect(trickler.readAvailable().hasPrefix("HTTP/1.1 408"))
+            for connection in [silent, kept] {
+                #expect(connection.readable(within: .seconds(2)), "an idle connection is closed")
+                #expect(connection.readAvailable().isEmpty, "closed without an answer")
+            }
+            #expect(ContinuousClock.now - started > .seconds(1), "not before the idle timeout")
+            // A busy connection is not cut off between requests that keep coming.
+            let busy = try RawConnection(port: server.port)
+            for _ in 0..<5 {
+                busy.send("GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(busy.readable(within: .seconds(2)) && busy.readAvailable().hasPrefix("HTTP/1.1 200"))
+                try await Task.sleep(for: .milliseconds(600))
+            }
+            #expect(await server.stop() == 0)
+        }
+}
+}
+
+/// A raw TCP connection to the server, for tests of what the server does with connections
+/// rather than with requests.
+final class RawConnection {
+    private var fd: Int32
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            Glibc.close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
     }
+
+    func send(_ text: String) { send(bytes: Array(text.utf8)) }
+
+    func send(bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Whether an answer or the server's close arrives within `limit`.
+    func readable(within limit: Duration) -> Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
+        return poll(&descriptor, 1, milliseconds) > 0
+    }
+
+    /// What has arrived so far (empty once the server closed without answering).
+    func readAvailable() -> String {
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while readable(within: .milliseconds(50)) {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            answer.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+
+    func close() {
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
+    }
+
+    deinit { close() }
 }

@@ -96,6 +96,26 @@ struct ConfigTests {
         #expect(try ServerConfig(document: doc).authServer.workers == .fixed(4))
     }
 
+    @Test func connectionLimitsAreNumbersOrAuto() throws {
+        let defaults = try ServerConfig(document: document([]))
+        #expect(defaults.authServer.maxConnections == nil && defaults.authServer.idleTimeout == 15)
+        #expect(defaults.authServer.requestHeaderTimeout == 10)
+        let set = try ServerConfig(document: document([("default.json",
+            #"{"auth_server": {"max_connections": "500", "idle_timeout": "2.5", "request_header_timeout": 4}}"#)]))
+        #expect(set.authServer.maxConnections == 500 && set.authServer.idleTimeout == 2.5 && set.authServer.requestHeaderTimeout == 4)
+        #expect(try ServerConfig(document: document([("default.json", #"{"auth_server": {"max_connections": "auto"}}"#)]))
+            .authServer.maxConnections == nil)
+        for (key, bad) in [("max_connections", "0"), ("max_connections", #""lots""#), ("idle_timeout", "0"), ("request_header_timeout", #""ten""#)] {
+            let doc = try document([("default.json", #"{"auth_server": {"\#(key)": \#(bad)}}"#)])
+            do {
+                _ = try ServerConfig(document: doc)
+                Issue.record("\(key) \(bad) was accepted")
+            } catch {
+                #expect(error.description.contains("default.json") && error.description.contains("auth_server.\(key)"), "\(error.description)")
+            }
+        }
+    }
+
     @Test func sslRequiresReadableCertificateAndKey() throws {
         let doc = try document([("default.json", #"{"auth_server": {"ssl": true, "ssl_cert": "/nonexistent/cert.pem"}}"#)])
         do {

@@ -49,6 +49,12 @@ public struct AuthServerConfig: Sendable, Equatable {
     /// Take the client address for logs from X-Real-IP / X-Forwarded-For (only behind a proxy you run).
     public var behindProxy: Bool
     public var backlog: Int
+    /// Connections one worker holds at most; nil: sized from its file-descriptor limit.
+    public var maxConnections: Int?
+    /// Seconds an idle keep-alive connection (or a body that stopped arriving) is kept.
+    public var idleTimeout: Double
+    /// Seconds a request's headers may take to arrive in full.
+    public var requestHeaderTimeout: Double
     /// Seconds during which a just-rotated refresh token presented again (a retry, two instances
     /// refreshing at once) gets the pair it was rotated into instead of ending its grant; 0: never.
     public var refreshTokenGraceSeconds: Int
@@ -82,6 +88,10 @@ public struct AuthServerConfig: Sendable, Equatable {
         behindProxy = reader.bool("auth_server.behind_proxy", default: false)
         refreshTokenGraceSeconds = reader.integer("auth_server.refresh_token_grace_seconds", default: 0, in: 0...300)
         backlog = reader.integer("auth_server.backlog", default: 1024, in: 1...65535)
+        maxConnections = reader.value("auth_server.max_connections") == .string("auto")
+            ? nil : reader.integer("auth_server.max_connections", default: 0, in: 1...1_000_000).nonZero
+        idleTimeout = reader.seconds("auth_server.idle_timeout", default: 15, minimum: 0.1)
+        requestHeaderTimeout = reader.seconds("auth_server.request_header_timeout", default: 10, minimum: 0.1)
         throttling = ThrottlingConfig(reader: &reader)
         viewsDirectory = reader.document.location.resolve(reader.string("auth_server.views_dir", default: "views"))
         views = ["layout": "layout", "login": "login", "dialog": "dialog", "review": "review", "error": "error"]
@@ -176,4 +186,9 @@ public struct ResourceServerConfig: Sendable, Equatable {
         userAgent = reader.string("resource_server.user_agent")
         options = reader.object("resource_server") ?? [:]
     }
+}
+
+extension Int {
+    /// Nil for 0, the "not set" of a config number whose default is computed.
+    fileprivate var nonZero: Int? { self == 0 ? nil : self }
 }

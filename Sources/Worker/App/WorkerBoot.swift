@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import OAuth2Shared
-import HummingbirdTLS
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 
@@ -77,27 +77,24 @@ public enum WorkerBoot {
         let pages = try await PageRenderer.load(config: config, site: site)
         let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, pages: pages, logger: logger)
         let responder = HTTPServing.responder(for: router, logger: logger, strictTransportSecurity: config.authServer.ssl)
-
+        var tls: NIOSSLContext?
         if config.authServer.ssl, let certificate = config.authServer.sslCertificatePath, let key = config.authServer.sslKeyPath {
-            let channel: TLSChannel<HTTP1Channel>
             do {
-                channel = try HTTPServing.tlsChannel(responder: responder, certificatePath: certificate, keyPath: key)
+                tls = try HTTPServing.tlsContext(certificatePath: certificate, keyPath: key)
             } catch {
                 throw CannotBoot(description: "TLS certificate \(certificate) or key \(key) is unusable: \(error)")
             }
-            try await serve(childChannel: channel, runtime: runtime, backends: backends, logger: logger)
-        } else {
-            try await serve(
-                childChannel: HTTPServing.plainChannel(responder: responder), runtime: runtime, backends: backends, logger: logger)
         }
+        let serving = HTTPServing(
+            responder: responder,
+            timeouts: ConnectionTimeouts(
+                idle: .milliseconds(Int64(config.authServer.idleTimeout * 1000)),
+                requestHeader: .milliseconds(Int64(config.authServer.requestHeaderTimeout * 1000))),
+            tls: tls, maxBodyBytes: WorkerRequestContext.maxUploadSize)
+        try await serve(serving, runtime: runtime, backends: backends, logger: logger)
     }
 
-    private static func serve<Channel: ServerChildChannel>(
-        childChannel: Channel,
-        runtime: WorkerRuntime,
-        backends: BackendsService,
-        logger: Logger
-    ) async throws {
+    private static func serve(_ serving: HTTPServing, runtime: WorkerRuntime, backends: BackendsService, logger: Logger) async throws {
         let config = runtime.config
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let heartbeat = WorkerContract.heartbeatInterval(workerTimeout: config.authServer.workerTimeout)
@@ -109,7 +106,8 @@ public enum WorkerBoot {
         )
         let server = InheritedSocketServer(
             descriptor: WorkerContract.listenDescriptor,
-            childChannel: childChannel,
+            serving: serving,
+            limiter: ConnectionLimiter(limit: config.authServer.maxConnections ?? ConnectionLimiter.defaultLimit(), logger: logger),
             eventLoopGroup: eventLoopGroup,
             logger: logger
         ) {

@@ -13,5 +13,6 @@ public struct WorkerRequestContext: RequestContext {
     }
 
     /// Request bodies over 1 MiB are refused with 413 before they are decoded.
-    public var maxUploadSize: Int { 1 << 20 }
+    public static let maxUploadSize = 1 << 20
+    public var maxUploadSize: Int { Self.maxUploadSize }
 }

@@ -1,27 +1,48 @@
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import NIOSSL
 
-/// Turns a router into the child channel the inherited-socket server runs: HTTP/1.1,
-/// wrapped in TLS when `auth_server.ssl` is on.
-enum HTTPServing {
-    /// Connections idle this long are closed, so a slow or silent client cannot hold a worker's connection slot.
-    static let idleTimeout: TimeAmount = .seconds(75)
+/// How each accepted connection is served: TLS when `auth_server.ssl` is on, the connection's
+/// deadlines, NIO's HTTP/1.1 codec, and `HTTPRequestHandler` running the router.
+struct HTTPServing: Sendable {
+    let responder: HTTPRequestHandler.Responder
+    let timeouts: ConnectionTimeouts
+    let tls: NIOSSLContext?
+    /// Request bodies over this are answered 413 (`WorkerRequestContext.maxUploadSize`).
+    let maxBodyBytes: Int
 
+    /// Adds the connection's handlers; runs on its event loop as it is accepted.
+    func configure(_ channel: any Channel, executor: EventLoopTaskExecutor?, logger: Logger) throws {
+        let pipeline = channel.pipeline.syncOperations
+        if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+        let deadlines = ConnectionDeadlines(timeouts: timeouts)
+        try pipeline.addHandler(deadlines)
+        try pipeline.configureHTTPServerPipeline(
+            withPipeliningAssistance: true,
+            withErrorHandling: false,  // HTTPRequestHandler answers a request it cannot read
+            withOutboundHeaderValidation: false  // swift-http-types validated the fields already
+        )
+        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: tls != nil))
+        try pipeline.addHandler(
+            HTTPRequestHandler(responder: responder, executor: executor, deadlines: deadlines, maxBodyBytes: maxBodyBytes, logger: logger))
+    }
+
+    /// Runs the router; every error becomes an answer, and every answer gets the headers all
+    /// of them carry.
     /// - Parameter strictTransportSecurity: the server itself speaks TLS, so browsers are told
     ///   to use nothing else for this host (session cookies, consent pages).
     static func responder<Context: RequestContext>(
         for router: Router<Context>,
         logger: Logger,
         strictTransportSecurity: Bool = false
-    ) -> HTTPChannelHandler.Responder where Context.Source == ApplicationRequestContextSource {
+    ) -> HTTPRequestHandler.Responder where Context.Source == ApplicationRequestContextSource {
         let routes = router.buildResponder()
         let dates = HTTPDateCache()
-        return { request, responseWriter, channel in
+        return { request, channel in
             let context = Context(source: .init(channel: channel, logger: logger))
             var response: Response
             do {
@@ -40,11 +61,11 @@ enum HTTPServing {
             // Browsers must not guess a content type other than the one declared.
             response.headers[.xContentTypeOptions] = "nosniff"
             if strictTransportSecurity { response.headers[.strictTransportSecurity] = "max-age=31536000" }
-            try await responseWriter.write(response: response.head, body: response.body)
+            return response
         }
     }
 
-    /// The status of an error the client caused while its body was read, if it was one: a
+    /// The status of an error the client caused while its request was read, if it was one: a
     /// body over the limit (413), or framing that broke (a chunk size that is not hex, a
     /// connection closed mid-body: 400). Anything else thrown out of a route is the server's.
     static func clientMistakeStatus(_ error: any Error) -> Int? {
@@ -55,20 +76,12 @@ enum HTTPServing {
         }
     }
 
-    static func plainChannel(responder: @escaping HTTPChannelHandler.Responder) -> HTTP1Channel {
-        HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout))
-    }
-
     /// Reads the PEM certificate chain and key named by the config; a failure stops the worker from booting.
-    static func tlsChannel(
-        responder: @escaping HTTPChannelHandler.Responder,
-        certificatePath: String,
-        keyPath: String
-    ) throws -> TLSChannel<HTTP1Channel> {
+    static func tlsContext(certificatePath: String, keyPath: String) throws -> NIOSSLContext {
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
-        return try TLSChannel(plainChannel(responder: responder), tlsConfiguration: tls)
+        return try NIOSSLContext(configuration: tls)
     }
 }

@@ -1,23 +1,25 @@
-import HummingbirdCore
 import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// Serves HTTP on a listening socket the supervisor opened, as a ServiceLifecycle service.
 ///
-/// Hummingbird's own server always binds an address; a prefork worker must accept on the
-/// socket it inherited instead, so this mirrors HummingbirdCore's `Server` on
-/// `ServerBootstrap.bind(_ socket:)`. On graceful shutdown it stops accepting at once and
-/// lets open connections finish their in-flight requests.
-struct InheritedSocketServer<ChildChannel: ServerChildChannel>: Service {
+/// A prefork worker must accept on the socket it inherited rather than bind an address, so
+/// this runs NIO's `ServerBootstrap` on that descriptor, with a plain channel initializer per
+/// connection (`HTTPServing.configure`): no task per connection, no async channel wrapper. On
+/// graceful shutdown it stops accepting at once and lets open connections finish their
+/// in-flight requests.
+struct InheritedSocketServer: Service {
     /// Between "stop accepting" and "close idle connections": a connection accepted an instant
     /// before the stop has not sent its request yet, and closing it then would reset it.
     static var firstRequestGrace: TimeAmount { .milliseconds(750) }
 
     let descriptor: Int32
-    let childChannel: ChildChannel
+    let serving: HTTPServing
+    let limiter: ConnectionLimiter
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     /// Runs once the socket is registered and accepting.
@@ -25,8 +27,8 @@ struct InheritedSocketServer<ChildChannel: ServerChildChannel>: Service {
 
     func run() async throws {
         let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
-        let childChannel = self.childChannel
-        let logger = self.logger
+        let (serving, limiter, logger) = (self.serving, self.limiter, self.logger)
+        let executors = EventLoopTaskExecutor.PerLoop(eventLoopGroup)
         let server = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -34,35 +36,39 @@ struct InheritedSocketServer<ChildChannel: ServerChildChannel>: Service {
                 }
             }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .bind(descriptor) { channel in
-                childChannel.setup(channel: channel, logger: logger)
-            }
-
-        let executors = EventLoopTaskExecutor.PerLoop(eventLoopGroup)
-        await withGracefulShutdownHandler {
-            await onAccepting()
-            await withDiscardingTaskGroup { group in
-                do {
-                    try await server.executeThenClose { inbound in
-                        for try await connection in inbound {
-                            group.addTask(executorPreference: executors[connection.channel.eventLoop]) {
-                                await childChannel.handle(value: connection, logger: logger)
-                            }
-                        }
-                    }
-                } catch {
-                    logger.error("accepting connections failed: \(error)")
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    limiter.opened(channel)
+                    try serving.configure(channel, executor: executors[channel.eventLoop], logger: logger)
                 }
             }
+            .withBoundSocket(descriptor)
+            .get()
+
+        // The service ends when its connections have drained after a shutdown, or when the
+        // listening channel closes by itself; whichever comes first.
+        let ended = server.eventLoop.makePromise(of: Void.self)
+        let endOnce = Mutex(false)
+        let end: @Sendable () -> Void = {
+            if endOnce.withLock({ ended in defer { ended = true }; return !ended }) { ended.succeed() }
+        }
+        let drained = server.eventLoop.makePromise(of: Void.self)
+        drained.futureResult.whenComplete { _ in end() }
+        server.closeFuture.whenComplete { _ in
+            if !limiter.isStopped { end() }
+        }
+        await withGracefulShutdownHandler {
+            await onAccepting()
+            try? await ended.futureResult.get()
         } onGracefulShutdown: {
             // The other workers keep accepting on the shared socket; this one stops calling
             // accept() now (closing the server channel instead would drop connections still being
             // set up), and quiesces its connections (idle ones close, busy ones after their
             // response) once just-accepted ones have had time to send their request.
-            let channel = server.channel
-            channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in
-                channel.eventLoop.scheduleTask(in: Self.firstRequestGrace) {
-                    quiescing.initiateShutdown(promise: nil)
+            limiter.stop()
+            server.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in
+                server.eventLoop.scheduleTask(in: Self.firstRequestGrace) {
+                    quiescing.initiateShutdown(promise: drained)
                 }
             }
         }

@@ -57,10 +57,6 @@ WAIT = 10
 # closes the browser.
 DEADLINE = 90
 
-# The pages name no icon, so every browser asks for /favicon.ico and the server answers
-# 404; Chromium logs that as an error. It is the one error tolerated (and reported).
-FAVICON_404 = "/favicon.ico - Failed to load resource: the server responded with a status of 404"
-
 # return_to values that must not take a signed-in user off the server. Browsers drop tabs
 # and newlines from URLs and read a backslash as a slash, so several of them would become
 # //evil.example/ (another site) if the server passed them through.
@@ -166,7 +162,6 @@ class Browser:
         self.profile = os.path.join(work_dir, "profile")
         self.driver_log = os.path.join(work_dir, "chromedriver.log")
         self.screenshots = screenshots
-        self.favicon_404 = 0
         self.pages_checked = 0
         options = webdriver.ChromeOptions()
         options.binary_location = CHROMIUM
@@ -269,9 +264,6 @@ class Browser:
         problems = []
         for entry in self.driver.get_log("browser"):
             message = entry.get("message", "")
-            if entry.get("level") == "SEVERE" and FAVICON_404 in message and message.startswith(self.origin):
-                self.favicon_404 += 1
-                continue
             # (Chromium shows its own error page for an error answer without a body.)
             if (status and entry.get("level") == "SEVERE" and entry.get("source") == "network"
                     and (message.startswith(self.origin) or message.startswith("chrome-error://chromewebdata/"))
@@ -585,8 +577,6 @@ def main():
             scenario = f"{number} {name}"
             print(f"PASS {scenario}: {function(run)}", flush=True)
         scenario = "the end"
-        if browser.favicon_404:
-            print(f"note: /favicon.ico answered 404 on {browser.favicon_404} page(s) (tolerated)")
         print(f"all {len(SCENARIOS)} scenarios passed ({browser.pages_checked} pages checked)")
         passed = True
     except CheckFailed as error:

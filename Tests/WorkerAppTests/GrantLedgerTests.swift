@@ -47,6 +47,25 @@ struct GrantLedgerTests {
         }
     }
 
+    /// A grant is kept for the refresh lifetime from its creation; a token issued late in its
+    /// life must not outlive it (the review page could no longer list, nor revoke, what it came from).
+    @Test(arguments: TestBackend.allCases)
+    func noTokenOutlivesItsGrant(_ backend: TestBackend) async throws {
+        try await withLedger(backend, lifetimes: TokenLifetimes(code: 60, access: 7200, refresh: 30)) { ledger, stores, _ in
+            let grant = try await ledger.grant(userID: "carol", clientID: "test", scope: ["read-only"])
+            let grantEnds = grant.createdAt.addingTimeInterval(30)
+            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let tokens = try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+            #expect((1...30).contains(tokens.expiresIn), "expires_in \(tokens.expiresIn), not the usual 7200")
+            let record = try #require(try await accessRecord(tokens.accessToken, in: stores))
+            #expect(record.expiresAt <= grantEnds.addingTimeInterval(1))
+
+            let refreshed = try await ledger.refresh(try #require(tokens.refreshToken), clientID: "test")
+            #expect((1...30).contains(refreshed.expiresIn))
+            #expect(try #require(try await accessRecord(refreshed.accessToken, in: stores)).expiresAt <= grantEnds.addingTimeInterval(1))
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func aCodeForAnotherClientOrRedirectIsBurnt(_ backend: TestBackend) async throws {
         try await withLedger(backend) { ledger, _, _ in

@@ -204,14 +204,15 @@ public struct GrantLedger: Sendable {
         let access = Base64URL.random(bytes: 32)
         let now = Date()
         let scope = scope ?? grant.scope
+        let (accessLifetime, refreshLifetime) = lifetimes.within(grant, at: now)
         let record = AccessTokenRecord(
             grantID: grant.id, clientID: grant.clientID, userID: grant.userID, scope: scope,
-            issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.access)), username: grant.username)
+            issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(accessLifetime)), username: grant.username)
         let refresh = withRefreshToken ? Base64URL.random(bytes: 32) : nil
         // The writes are independent: one round trip's wait for all of them.
         async let audited: Void = append(auditing)
-        async let refreshStored: Void = storeRefreshToken(refresh, for: grant, issuedAt: now)
-        try await tokens.put(TokenHash.of(access), record.encoded(), ttl: lifetimes.access, indexedIn: Self.grantIndex(grant.id))
+        async let refreshStored: Void = storeRefreshToken(refresh, for: grant, issuedAt: now, lifetime: refreshLifetime)
+        try await tokens.put(TokenHash.of(access), record.encoded(), ttl: accessLifetime, indexedIn: Self.grantIndex(grant.id))
         try await refreshStored
         try await audited
         // The grant may have been revoked meanwhile (a replayed code racing this exchange), or
@@ -229,19 +230,19 @@ public struct GrantLedger: Sendable {
             try await audited
             throw OAuthError.invalidGrant("the grant has been revoked")
         }
-        return IssuedTokens(accessToken: access, expiresIn: lifetimes.access, refreshToken: refresh, scope: scope)
+        return IssuedTokens(accessToken: access, expiresIn: accessLifetime, refreshToken: refresh, scope: scope)
     }
 
     private func append(_ record: AuditRecord?) async throws {
         if let record { try await audit.append(record) }
     }
 
-    private func storeRefreshToken(_ token: String?, for grant: Grant, issuedAt now: Date) async throws {
+    private func storeRefreshToken(_ token: String?, for grant: Grant, issuedAt now: Date, lifetime: Int) async throws {
         guard let token else { return }
         let record = RefreshRecord(
-            grantID: grant.id, clientID: grant.clientID, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.refresh)),
+            grantID: grant.id, clientID: grant.clientID, issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetime)),
             grant: grant)
-        try await refreshTokens.put(TokenHash.of(token), record.encoded(), ttl: lifetimes.refresh, indexedIn: Self.grantIndex(grant.id))
+        try await refreshTokens.put(TokenHash.of(token), record.encoded(), ttl: lifetime, indexedIn: Self.grantIndex(grant.id))
     }
 
     private func endAccessTokens(ofGrant grantID: String, unless refused: Bool) async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import OAuth2Shared
 
 /// How long codes and tokens live: each group's `ttl`, or the seed's defaults when it is 0.
@@ -18,5 +19,16 @@ public struct TokenLifetimes: Sendable {
             return configured > 0 ? configured : fallback
         }
         self.init(code: ttl("codes", 60), access: ttl("tokens", 7200), refresh: ttl("refresh_tokens", 7_776_000))
+    }
+}
+
+extension TokenLifetimes {
+    /// The lifetimes of tokens issued now from `grant`: never past the grant's own end (it is
+    /// stored for `refresh` seconds from its creation), so a token never outlives the grant the
+    /// review page lists and a user can revoke. At least a second, so the answer stays well formed;
+    /// an ended grant is refused by the existence check that follows every issue.
+    func within(_ grant: Grant, at now: Date) -> (access: Int, refresh: Int) {
+        let left = Int(grant.createdAt.addingTimeInterval(TimeInterval(refresh)).timeIntervalSince(now).rounded(.down))
+        return (max(1, min(access, left)), max(1, min(refresh, left)))
     }
 }

@@ -5,7 +5,7 @@ import OAuth2Shared
 /// base64) or from `client_id`/`client_secret` in the body. Using both is refused, as the RFC asks.
 enum ClientCredentialsReader {
     static func read(_ request: Request, parameters: OAuthParameters) throws(OAuthError) -> PresentedClientCredentials? {
-        let basic = try basicCredentials(request)
+        let basic = try basicCredentials(request.headers[.authorization])
         if let basic {
             if parameters["client_secret"] != nil {
                 throw .invalidRequest("send the client's credentials one way: HTTP Basic or the request body, not both")
@@ -19,8 +19,9 @@ enum ClientCredentialsReader {
         return PresentedClientCredentials(clientID: clientID, secret: parameters["client_secret"])
     }
 
-    private static func basicCredentials(_ request: Request) throws(OAuthError) -> PresentedClientCredentials? {
-        guard let header = request.headers[.authorization] else { return nil }
+    /// The credentials of an `Authorization: Basic` header; nil for no header or another scheme.
+    static func basicCredentials(_ header: String?) throws(OAuthError) -> PresentedClientCredentials? {
+        guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, HeaderText.equalsIgnoringCase(parts[0], "basic") else { return nil }
         guard let decoded = Base64URL.decodeStandard(HeaderText.trimmed(parts[1])) else {

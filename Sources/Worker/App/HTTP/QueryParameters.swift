@@ -8,8 +8,11 @@ import Hummingbird
 struct QueryParameters: Sendable {
     private var values: [String: [String]] = [:]
 
-    init(_ request: Request) {
-        for pair in (request.uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+    init(_ request: Request) { self.init(query: request.uri.query ?? "") }
+
+    /// The query text after `?`, as the URI carries it (still percent-encoded).
+    init(query: String) {
+        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = Self.decode(parts[0]) else { continue }
             values[name, default: []].append(parts.count > 1 ? Self.decode(parts[1]) ?? "" : "")

@@ -95,6 +95,20 @@ struct EncodingTests {
         ]))
     }
 
+    /// Found by scripts/fuzz (json): a stored date no store could hold (1.7e36 ms) read back, and
+    /// writing the record again (a refresh writes its grant's copy into the new record) trapped.
+    @Test func recordsWithImpossibleDatesAreUnreadableNotFatal() {
+        let far = #"{"clientID":"demo","expiresAt":1766588400000,"grantID":"g-7a1c","issuedAt":1763996400888888888888888888888888000}"#
+        #expect(AccessTokenRecord.decode(Array(far.utf8)) == nil)
+        #expect(JSONValue.number(1e300).storedDate == nil)
+        #expect(JSONValue.number(-1e300).storedDate == nil)
+        // The whole range a record can hold: year 1 to 9999, written again unchanged.
+        for milliseconds in [253_402_300_799_999.0, -62_135_596_800_000, 0, 1_763_996_400_123] {
+            let date = JSONValue.number(milliseconds).storedDate
+            #expect(date?.storageMilliseconds == Int64(milliseconds))
+        }
+    }
+
     @Test func tokenAndUserRecordsRoundTripAndReadTheEarlierFormat() throws {
         let issued = Date(timeIntervalSince1970: 1_764_698_000.123)
         let record = AccessTokenRecord(

@@ -32,6 +32,22 @@ struct RequestParsingTests {
         #expect(try ClientCredentialsReader.basicCredentials("Bearer abc") == nil)
     }
 
+    /// Found by scripts/fuzz (session-cookie) as an invariant: empty parts were dropped when the
+    /// cookie was split, so `id..mac`, `.id.mac` and `id.mac.` verified as if they were the value
+    /// signed for the id. Not a forgery (the MAC is still needed), but one id has one cookie.
+    @Test func onlyTheExactSignedValueVerifies() {
+        let signer = SessionIDSigner(secret: "test secret")
+        let value = signer.cookieValue(for: "c2Vzc2lvbg")
+        #expect(signer.verifiedID(value) == "c2Vzc2lvbg")
+        let dot = value.firstIndex(of: ".")!
+        for altered in [
+            value.replacingCharacters(in: dot...dot, with: ".."), "." + value, value + ".", value.replacingOccurrences(of: ".", with: ""),
+        ] {
+            #expect(signer.verifiedID(altered) == nil, "\(altered)")
+        }
+        #expect(SessionIDSigner(secret: "other secret").verifiedID(value) == nil)
+    }
+
     /// A JSON body may not repeat a parameter either (RFC 6749 3.2): Foundation's decoder, which
     /// read it before, kept the first value silently.
     @Test func aJSONBodyWithARepeatedParameterIsRefused() throws {

@@ -6,6 +6,16 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Fuzzing (scripts/fuzz): only when the script names libFuzzer's no-main runtime in
+// OAUTH2_FUZZER_RUNTIME are our two modules built with coverage and AddressSanitizer and does the
+// `oauth2-fuzz` executable (Tests/Fuzz) exist. Every other build sees none of it, so it builds,
+// links and costs what it did. Dependencies stay uninstrumented: the fuzzer follows our parsers'
+// branches, not NIO's. The executable has its own `main` and calls libFuzzer's driver, because
+// SwiftPM aliases an executable's `main` to its module's entry point, which clashes with the
+// `main` that `-sanitize=fuzzer` links in.
+let fuzzerRuntime = Context.environment["OAUTH2_FUZZER_RUNTIME"].flatMap { $0.isEmpty ? nil : $0 }
+let instrumentation: [SwiftSetting] = fuzzerRuntime == nil ? [] : [.unsafeFlags(["-sanitize=fuzzer,address"])]
+
 let package = Package(
     name: "oauth2-server",
     platforms: [.macOS(.v15)],
@@ -61,7 +71,7 @@ let package = Package(
                 "CHiredis",
             ],
             path: "Sources/Shared",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + instrumentation
         ),
 
         .target(
@@ -84,7 +94,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Worker/App",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + instrumentation
         ),
         .executableTarget(
             name: "Worker",
@@ -181,3 +191,16 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+if let fuzzerRuntime {
+    package.products.append(.executable(name: "oauth2-fuzz", targets: ["Fuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "Fuzz",
+            dependencies: ["OAuth2Shared", "WorkerApp", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Tests/Fuzz",
+            exclude: ["Corpus", "Dictionaries"],
+            swiftSettings: swiftSettings + instrumentation,
+            linkerSettings: [.unsafeFlags(["-sanitize=address", "-Xlinker", fuzzerRuntime, "-lstdc++"])]
+        ))
+}

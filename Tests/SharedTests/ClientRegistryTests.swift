@@ -102,6 +102,14 @@ struct ClientRegistryTests {
         #expect(throws: ConfigError.self) { try registry(#"{"client_id": "x"}"#) }
     }
 
+    /// Found by scripts/fuzz (config): a number too large for Int64 where text is expected trapped.
+    @Test func anyNumberIsReadAsTextWhereTextIsExpected() throws {
+        let clients = try registry(#"[{"client_id": 1e19, "name": 42, "id": -0.5}, {"client_id": 7}]"#)
+        #expect(clients.client("1e+19")?.name == "42")
+        #expect(clients.client("1e+19")?.id == "-0.5")
+        #expect(clients.client("7") != nil)
+    }
+
     @Test func redirectsUseHTTPSOrTheLoopbackUnlessAClientAllowsOtherwise() throws {
         let accepted = try registry("""
             [{"client_id": "web", "allow_code_grant": true,

@@ -198,6 +198,23 @@ struct ConfigTests {
         #expect(ConfigChange(from: base, to: otherSite).needsNewWorkers)
     }
 
+    /// Found by scripts/fuzz (config): a number too large for Int64 where text is expected trapped
+    /// (`oauth2-server check-config`, or the supervisor reloading the file).
+    @Test func anyNumberIsReadAsTextWhereTextIsExpected() throws {
+        let config = try ServerConfig(document: document([
+            ("default.json", #"{"auth_server": {"host": 1e300, "session_secret": 12345}}"#),
+        ]))
+        #expect(config.authServer.host == "1e+300")
+        #expect(config.authServer.sessionSecret == "12345")
+        do {
+            _ = try ServerConfig(document: document([("default.json", #"{"logging": {"level": 9.3e18}}"#)]))
+            Issue.record("expected a problem")
+        } catch let error as ConfigError {
+            #expect(error.description.contains("logging.level: must be one of"), "\(error.description)")
+            #expect(error.description.contains("not \"9.3e+18\""), "\(error.description)")
+        }
+    }
+
     @Test func autoWorkerCountFollowsTheCgroupQuota() {
         #expect(WorkerCount.cpus(fromCgroupCPUMax: "max 100000\n") == nil)
         #expect(WorkerCount.cpus(fromCgroupCPUMax: "150000 100000\n") == 2)

@@ -79,6 +79,36 @@ struct EncodingTests {
         #expect(JSONScanner.parse([0x22, 0xFF, 0x22]) == nil, "a string that is not UTF-8")
     }
 
+    /// Found by scripts/fuzz (json): inputs Foundation's reader and the scanner disagreed on.
+    @Test func jsonScannerRefusesLeadingZerosHugeNumbersAndRepeatedNames() {
+        #expect(JSONScanner.parse(Array(#"{"rotatedAt":08819982000}"#.utf8)) == nil, "RFC 8259 6: no leading zero")
+        #expect(JSONScanner.parse(Array("-01".utf8)) == nil)
+        #expect(JSONScanner.parse(Array("1e400".utf8)) == nil, "beyond Double: Foundation refuses it too")
+        #expect(JSONScanner.parse(Array("-1e400".utf8)) == nil)
+        // A repeated name means different things to different readers (Foundation's two keep the
+        // first and the last), so a document with one is refused.
+        #expect(JSONScanner.parse(Array(#"{"a":1,"b":{"a":2},"a":3}"#.utf8)) == nil)
+        #expect(JSONScanner.parse(Array(#"{"a":1,"b":{"a":2}}"#.utf8)) == .object(["a": .number(1), "b": .object(["a": .number(2)])]))
+        // What stays valid around a zero.
+        #expect(JSONScanner.parse(Array("[0, -0, 0.5, 0e4, 0E+2, 10, 1e308]".utf8)) == .array([
+            .number(0), .number(0), .number(0.5), .number(0), .number(0), .number(10), .number(1e308),
+        ]))
+    }
+
+    /// Found by scripts/fuzz (json): a stored date no store could hold (1.7e36 ms) read back, and
+    /// writing the record again (a refresh writes its grant's copy into the new record) trapped.
+    @Test func recordsWithImpossibleDatesAreUnreadableNotFatal() {
+        let far = #"{"clientID":"demo","expiresAt":1766588400000,"grantID":"g-7a1c","issuedAt":1763996400888888888888888888888888000}"#
+        #expect(AccessTokenRecord.decode(Array(far.utf8)) == nil)
+        #expect(JSONValue.number(1e300).storedDate == nil)
+        #expect(JSONValue.number(-1e300).storedDate == nil)
+        // The whole range a record can hold: year 1 to 9999, written again unchanged.
+        for milliseconds in [253_402_300_799_999.0, -62_135_596_800_000, 0, 1_763_996_400_123] {
+            let date = JSONValue.number(milliseconds).storedDate
+            #expect(date?.storageMilliseconds == Int64(milliseconds))
+        }
+    }
+
     @Test func tokenAndUserRecordsRoundTripAndReadTheEarlierFormat() throws {
         let issued = Date(timeIntervalSince1970: 1_764_698_000.123)
         let record = AccessTokenRecord(

@@ -79,7 +79,7 @@ private struct EntryParser {
             switch fields[key] {
             case nil, .null?: return nil
             case .string(let text)?: return text
-            case .number(let number)?: return number.rounded() == number ? String(Int64(number)) : String(number)
+            case .number(let number)?: return JSONValue.text(ofNumber: number)
             case let other?:
                 fail(index, key, "must be a string, not \(other.typeName)")
                 return nil

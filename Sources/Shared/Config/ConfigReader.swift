@@ -22,7 +22,7 @@ public struct ConfigReader {
         switch value(key) {
         case nil: return nil
         case .string(let text): return text
-        case .number(let number): return number.rounded() == number ? String(Int64(number)) : String(number)
+        case .number(let number): return JSONValue.text(ofNumber: number)
         case let other?:
             fail(key, "must be a string, not \(other.typeName)")
             return nil

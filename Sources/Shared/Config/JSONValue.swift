@@ -31,6 +31,12 @@ public enum JSONValue: Sendable, Equatable {
         return .object(result)
     }
 
+    /// A number read where text is expected, as the seed writes `"port": 5432` or `"port": "5432"`:
+    /// a whole number without a fraction, any other as Swift writes it (`1e+300`).
+    public static func text(ofNumber number: Double) -> String {
+        Int64(exactly: number).map(String.init) ?? String(number)
+    }
+
     /// A short name for the JSON type, for error messages.
     public var typeName: String {
         switch self {

@@ -1,7 +1,9 @@
 /// Reads one JSON document (RFC 8259) from bytes into `JSONValue`, by hand. The records read
 /// on every token lookup are small, flat objects; Foundation's `JSONDecoder` spends most of its
 /// time in Codable machinery around them. Nil for anything that is not exactly one valid
-/// JSON value (trailing bytes included); nesting deeper than 64 levels is refused.
+/// JSON value (trailing bytes included); nesting deeper than 64 levels, a name repeated in one
+/// object (RFC 8259 4 leaves its meaning open: readers disagree on which value wins) and a
+/// number beyond `Double`'s range are refused.
 public struct JSONScanner {
     private let bytes: [UInt8]
     private var index = 0
@@ -43,7 +45,7 @@ public struct JSONScanner {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let key = string() else { return nil }
             skipWhitespace()
             guard consume(UInt8(ascii: ":")), let member = value() else { return nil }
-            members[key] = member
+            guard members.updateValue(member, forKey: key) == nil else { return nil }
             skipWhitespace()
         } while consume(UInt8(ascii: ","))
         return consume(UInt8(ascii: "}")) ? .object(members) : nil
@@ -139,13 +141,18 @@ public struct JSONScanner {
     private mutating func number() -> JSONValue? {
         let start = index
         _ = consume(UInt8(ascii: "-"))
-        guard digits() else { return nil }
+        // RFC 8259 6: a zero stands alone; no other integer part starts with one ("08" is not JSON).
+        if !consume(UInt8(ascii: "0")) {
+            guard digits() else { return nil }
+        }
         if consume(UInt8(ascii: ".")) { guard digits() else { return nil } }
         if consume(UInt8(ascii: "e")) || consume(UInt8(ascii: "E")) {
             if !consume(UInt8(ascii: "+")) { _ = consume(UInt8(ascii: "-")) }
             guard digits() else { return nil }
         }
-        guard let text = String(validating: bytes[start..<index], as: UTF8.self), let number = Double(text) else { return nil }
+        guard let text = String(validating: bytes[start..<index], as: UTF8.self), let number = Double(text), number.isFinite else {
+            return nil
+        }
         return .number(number)
     }
 

@@ -28,9 +28,13 @@ extension JSONValue {
         return strings
     }
 
-    /// A date as `RecordCoding` stores it: milliseconds since 1970.
+    /// A date as `RecordCoding` stores it: milliseconds since 1970, from year 1 to 9999 (what a
+    /// record can hold and be written again: `storageMilliseconds` of a wilder one traps).
     package var storedDate: Date? {
-        if case .number(let milliseconds) = self { return Date(timeIntervalSince1970: milliseconds / 1000) }
-        return nil
+        guard case .number(let milliseconds) = self, abs(milliseconds) <= Self.latestStoredMilliseconds else { return nil }
+        return Date(timeIntervalSince1970: milliseconds / 1000)
     }
+
+    /// 9999-12-31T23:59:59.999Z.
+    private static let latestStoredMilliseconds = 253_402_300_799_999.0
 }

@@ -3,9 +3,9 @@ import OAuth2Shared
 
 /// Reads client credentials from HTTP Basic (RFC 6749 2.3.1: each part form-urlencoded, then
 /// base64) or from `client_id`/`client_secret` in the body. Using both is refused, as the RFC asks.
-enum ClientCredentialsReader {
+package enum ClientCredentialsReader {
     static func read(_ request: Request, parameters: OAuthParameters) throws(OAuthError) -> PresentedClientCredentials? {
-        let basic = try basicCredentials(request)
+        let basic = try basicCredentials(request.headers[.authorization])
         if let basic {
             if parameters["client_secret"] != nil {
                 throw .invalidRequest("send the client's credentials one way: HTTP Basic or the request body, not both")
@@ -19,21 +19,25 @@ enum ClientCredentialsReader {
         return PresentedClientCredentials(clientID: clientID, secret: parameters["client_secret"])
     }
 
-    private static func basicCredentials(_ request: Request) throws(OAuthError) -> PresentedClientCredentials? {
-        guard let header = request.headers[.authorization] else { return nil }
+    /// The credentials of an `Authorization: Basic` header; nil for no header or another scheme.
+    package static func basicCredentials(_ header: String?) throws(OAuthError) -> PresentedClientCredentials? {
+        guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
         guard parts.count == 2, HeaderText.equalsIgnoringCase(parts[0], "basic") else { return nil }
         guard let decoded = Base64URL.decodeStandard(HeaderText.trimmed(parts[1])) else {
             throw .invalidRequest("the Authorization header is not valid Base64")
         }
-        guard let text = String(validating: decoded, as: UTF8.self) else {
+        guard String(validating: decoded, as: UTF8.self) != nil else {
             throw .invalidRequest("the Authorization header is not valid UTF-8")
         }
-        guard let colon = text.firstIndex(of: ":") else { throw .invalidRequest("the Authorization header needs client_id:client_secret") }
-        guard let clientID = formDecoded(text[..<colon]), let secret = formDecoded(text[text.index(after: colon)...]), !clientID.isEmpty
+        // The first colon, found as a byte: as text, a colon followed by a combining mark would be
+        // one character with it and not separate anything.
+        guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else {
+            throw .invalidRequest("the Authorization header needs client_id:client_secret")
+        }
+        guard let clientID = FormFields.decode(Array(decoded[..<colon])), let secret = FormFields.decode(Array(decoded[(colon + 1)...])),
+            !clientID.isEmpty
         else { throw .invalidRequest("the Authorization header's credentials are not form-encoded correctly") }
         return PresentedClientCredentials(clientID: clientID, secret: secret.isEmpty ? nil : secret)
     }
-
-    private static func formDecoded(_ text: Substring) -> String? { FormFields.decode(Array(text.utf8)) }
 }

@@ -6,7 +6,7 @@ import OAuth2Shared
 /// The parameters of a back-channel request, from an `application/x-www-form-urlencoded` body
 /// (RFC 6749) or, because the seed's documented clients post JSON, an `application/json` one.
 /// A parameter may appear once (RFC 6749 3.2); anything unreadable is `invalid_request`.
-struct OAuthParameters: Sendable {
+package struct OAuthParameters: Sendable {
     private let values: [String: String]
 
     /// The body is over the limit: 413, before anything is decoded.
@@ -20,7 +20,7 @@ struct OAuthParameters: Sendable {
         self.values = values
     }
 
-    subscript(_ name: String) -> String? {
+    package subscript(_ name: String) -> String? {
         guard let value = values[name], !value.isEmpty else { return nil }  // RFC 6749 3.1: empty means absent
         return value
     }
@@ -53,15 +53,17 @@ struct OAuthParameters: Sendable {
         }
     }
 
-    static func fromForm(_ body: some Collection<UInt8>) throws(OAuthError) -> OAuthParameters {
+    package static func fromForm(_ body: some Collection<UInt8>) throws(OAuthError) -> OAuthParameters {
         guard let fields = FormFields(body) else { throw .invalidRequest("the form body cannot be read") }
         if let name = fields.repeatedName { throw .invalidRequest("parameter \(name) was sent more than once") }
         return try OAuthParameters(Dictionary(fields.pairs, uniquingKeysWith: { first, _ in first }))
     }
 
-    static func fromJSON(_ text: String) throws -> OAuthParameters {
-        guard case .object(let fields) = try? JSONValue.parse(Data(text.utf8)) else {
-            throw OAuthError.invalidRequest("the JSON body must be an object")
+    package static func fromJSON(_ text: String) throws -> OAuthParameters {
+        // JSONScanner refuses a repeated name, as a repeated form parameter is refused (RFC 6749
+        // 3.2); Foundation's decoder would quietly keep the first.
+        guard case .object(let fields) = JSONScanner.parse(Array(text.utf8)) else {
+            throw OAuthError.invalidRequest("the JSON body must be an object, each parameter sent once")
         }
         var values: [String: String] = [:]
         for (name, value) in fields {

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Hummingbird
 import OAuth2Shared
@@ -12,25 +11,24 @@ struct Session: Codable, Sendable, Equatable {
 }
 
 /// Sessions in the `session` storage group, behind the `sid` cookie. The cookie carries a random
-/// id and its HMAC under `auth_server.session_secret`, so a forged or altered cookie is refused
-/// before any lookup; the store keeps sessions under the SHA-256 of the id.
+/// id signed by `SessionIDSigner`; the store keeps sessions under the SHA-256 of the id.
 struct SessionStore: Sendable {
     static let cookieName = "sid"
 
     let store: any RecordStore
-    let key: SymmetricKey
+    let signer: SessionIDSigner
     /// Secure cookies when the public URL is https.
     let secureCookies: Bool
 
     init(store: any RecordStore, secret: String, publicURL: String) {
         self.store = store
-        self.key = SymmetricKey(data: SHA256.hash(data: Array(secret.utf8)))
+        self.signer = SessionIDSigner(secret: secret)
         self.secureCookies = publicURL.lowercased().hasPrefix("https://")
     }
 
     /// The request's session and its id, or nil when it has none (or a forged one).
     func load(_ request: Request) async throws -> (id: String, session: Session)? {
-        guard let value = request.cookies[Self.cookieName]?.value, let id = verifiedID(value),
+        guard let value = request.cookies[Self.cookieName]?.value, let id = signer.verifiedID(value),
             let bytes = try await store.get(TokenHash.of(id)),
             let session = RecordCoding.decode(Session.self, bytes)
         else { return nil }
@@ -61,7 +59,7 @@ struct SessionStore: Sendable {
         if let old { try await store.delete(TokenHash.of(old)) }
         let id = Base64URL.random(bytes: 32)
         try await store.put(TokenHash.of(id), try RecordCoding.encode(session))
-        return (id, cookie(value: "\(id).\(mac(id))"))
+        return (id, cookie(value: signer.cookieValue(for: id)))
     }
 
     func destroy(_ id: String) async throws {
@@ -73,16 +71,5 @@ struct SessionStore: Sendable {
 
     private func cookie(value: String, maxAge: Int? = nil) -> Cookie {
         Cookie(name: Self.cookieName, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .lax)
-    }
-
-    private func mac(_ id: String) -> String {
-        Base64URL.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(id.utf8), using: key)))
-    }
-
-    private func verifiedID(_ value: String) -> String? {
-        let parts = value.split(separator: ".")
-        guard parts.count == 2, let mac = Base64URL.decode(parts[1]) else { return nil }
-        let id = String(parts[0])
-        return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(id.utf8), using: key) ? id : nil
     }
 }

@@ -10,33 +10,19 @@ extension IntegrationTests {
         @Test func twoThousandIdleConnectionsDoNotStopANewRequest() async throws {
             let server = try await ServerProcess.start(workers: 2)
             defer { server.kill() }
-            var sockets: [Int32] = []
-            defer { for fd in sockets { close(fd) } }
+            var connections: [RawConnection] = []
             for index in 0..<2_000 {
-                let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                try #require(fd >= 0, "a socket for idle connection \(index)")
-                sockets.append(fd)
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(server.port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                let connected = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
-                try #require(connected == 0, "idle connection \(index) was accepted")
+                let connection = try #require(try? RawConnection(port: server.port), "idle connection \(index) was accepted")
+                connections.append(connection)
                 // Every other one starts a request it never finishes.
-                if index % 2 == 0 {
-                    let partial = Array("GET /login HTTP/1.1\r\nHost: x\r\n".utf8)
-                    _ = partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                }
+                if index % 2 == 0 { connection.send("GET /login HTTP/1.1\r\nHost: x\r\n") }
             }
             let started = ContinuousClock.now
             let page = try await TestHTTP.get("\(server.baseURL)/healthcheck")
             #expect(page.status == 200)
             #expect(ContinuousClock.now - started < .seconds(2), "served at once beside 2,000 idle connections")
             #expect(server.workers.count == 2, "no worker fell over")
-            for fd in sockets { close(fd) }
-            sockets.removeAll()
+            for connection in connections { connection.close() }
             #expect(await server.stop() == 0)
         }
     
@@ -95,58 +81,4 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 }
-}
-
-/// A raw TCP connection to the server, for tests of what the server does with connections
-/// rather than with requests.
-final class RawConnection {
-    private var fd: Int32
-
-    init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            Glibc.close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
-    }
-
-    func send(_ text: String) { send(bytes: Array(text.utf8)) }
-
-    func send(bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Whether an answer or the server's close arrives within `limit`.
-    func readable(within limit: Duration) -> Bool {
-        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(limit.components.seconds * 1000 + limit.components.attoseconds / 1_000_000_000_000_000)
-        return poll(&descriptor, 1, milliseconds) > 0
-    }
-
-    /// What has arrived so far (empty once the server closed without answering).
-    func readAvailable() -> String {
-        var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while readable(within: .milliseconds(50)) {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { break }
-            answer.append(contentsOf: buffer[0..<count])
-        }
-        return String(decoding: answer, as: UTF8.self)
-    }
-
-    func close() {
-        if fd >= 0 { Glibc.close(fd) }
-        fd = -1
-    }
-
-    deinit { close() }
 }

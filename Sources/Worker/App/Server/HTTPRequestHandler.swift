@@ -122,16 +122,12 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         Task(executorPreference: executor) {
             let response = await make()
             let body = await CollectedBody.of(response)
-            // The task runs on the connection's loop, so this is normally a direct call.
-            if loop.inEventLoop {
+            let send: @Sendable () -> Void = {
                 let (handler, context) = handler.value
                 handler.write(response.head, body: body, context: context, thenClose: thenClose)
-            } else {
-                loop.execute {
-                    let (handler, context) = handler.value
-                    handler.write(response.head, body: body, context: context, thenClose: thenClose)
-                }
             }
+            // The task runs on the connection's loop, so this is normally a direct call.
+            if loop.inEventLoop { send() } else { loop.execute(send) }
         }
     }
 

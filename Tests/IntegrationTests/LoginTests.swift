@@ -1,7 +1,6 @@
 import Foundation
 import NIOHTTP1
 import OAuth2Shared
-import SQLiteNIO
 import TestSupport
 import Testing
 
@@ -172,7 +171,7 @@ extension IntegrationTests {
                 defer { Task { await tokens.close() } }
                 let tables = ["oauth2_records", "oauth2_index", "oauth2_counters", "oauth2_audit"]
                 let count = try await tokens.database.rows("SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " + ") + " AS n")
-                return count.first?.column("n")?.integer ?? -1
+                return count.first?.integer("n").map(Int.init) ?? -1
             }
             let before = try await stored()
             #expect(before >= 0)

@@ -33,11 +33,9 @@ struct MigrationTests {
 
     @Test func concurrentSQLiteMigrationsApplyEachStepOnce() async throws {
         let path = NSTemporaryDirectory() + "migrate-\(UUID().uuidString).sqlite"
-        // Each "process" has threads of its own, as separate processes do.
-        let pools = (0..<4).map { _ in NIOThreadPool(numberOfThreads: 1) }
-        pools.forEach { $0.start() }
+        // Each "process" has connections (and dispatch queues) of its own, as separate processes do.
         var processes: [SQLiteDatabase] = []
-        for pool in pools { processes.append(try await SQLiteDatabase.open(path: path, logger: logger, threadPool: pool, holdsTransactions: true)) }
+        for _ in 0..<4 { processes.append(try await SQLiteDatabase.open(path: path, logger: logger)) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for database in processes { group.addTask { try await database.migrate(logger: logger) } }
             try await group.waitForAll()
@@ -45,6 +43,5 @@ struct MigrationTests {
         let versions = try await processes[0].rows("SELECT version FROM oauth2_schema_migrations")
         #expect(versions.count == StorageSchema.latestVersion)
         for database in processes { await database.close() }
-        for pool in pools { try await pool.shutdownGracefully() }
     }
 }

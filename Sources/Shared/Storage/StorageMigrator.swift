@@ -16,16 +16,12 @@ public enum StorageMigrator {
             }
         }
         for path in sqlitePaths.sorted() {
-            let threads = NIOThreadPool(numberOfThreads: 1)
-            threads.start()
-            let database = try await SQLiteDatabase.open(path: path, logger: logger, threadPool: threads, holdsTransactions: true)
+            let database = try await SQLiteDatabase.open(path: path, logger: logger)
             do {
                 try await database.migrate(logger: logger)
                 await database.close()
-                try await threads.shutdownGracefully()
             } catch {
                 await database.close()
-                try? await threads.shutdownGracefully()
                 throw error
             }
         }

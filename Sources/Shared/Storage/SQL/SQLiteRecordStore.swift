@@ -1,6 +1,5 @@
 import Foundation
-import NIOCore
-import SQLiteNIO
+import GRDB
 
 /// A storage group kept in an SQLite file (the embedded default).
 public struct SQLiteRecordStore: RecordStore {
@@ -24,28 +23,28 @@ public struct SQLiteRecordStore: RecordStore {
             INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
             """,
-            [.text(group), .text(key), .blob(ByteBuffer(bytes: value)), Self.expiry(effectiveTTL(ttl))])
+            [group.databaseValue, key.databaseValue, Data(value).databaseValue, Self.expiry(effectiveTTL(ttl))])
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
         try await database.rows(
             "SELECT value FROM oauth2_records WHERE grp = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
-            [.text(group), .text(key), .integer(Int(StorageClock.nowMilliseconds()))]
-        ).first.flatMap(Self.bytes)
+            [group.databaseValue, key.databaseValue, StorageClock.nowMilliseconds().databaseValue]
+        ).first?.bytes("value")
     }
 
     public func delete(_ key: String) async throws {
-        try await database.write("DELETE FROM oauth2_records WHERE grp = ? AND key = ?", [.text(group), .text(key)])
+        try await database.write("DELETE FROM oauth2_records WHERE grp = ? AND key = ?", [group.databaseValue, key.databaseValue])
     }
 
     public func take(_ key: String) async throws -> [UInt8]? {
         // One statement: SQLite's write lock makes it atomic across connections and processes.
         let rows = try await database.write(
             "DELETE FROM oauth2_records WHERE grp = ? AND key = ? RETURNING value, expires_at",
-            [.text(group), .text(key)])
+            [group.databaseValue, key.databaseValue])
         guard let row = rows.first else { return nil }
-        if let expiry = row.column("expires_at")?.integer, Int64(expiry) <= StorageClock.nowMilliseconds() { return nil }
-        return Self.bytes(row)
+        if let expiry = row.integer("expires_at"), expiry <= StorageClock.nowMilliseconds() { return nil }
+        return row.bytes("value")
     }
 
     public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
@@ -58,19 +57,20 @@ public struct SQLiteRecordStore: RecordStore {
             INSERT INTO oauth2_index (grp, name, member, expires_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (grp, name, member) DO UPDATE SET expires_at = excluded.expires_at
             """,
-            [.text(group), .text(index), .text(member), Self.expiry(effectiveTTL(ttl))])
+            [group.databaseValue, index.databaseValue, member.databaseValue, Self.expiry(effectiveTTL(ttl))])
     }
 
     public func removeFromIndex(_ index: String, member: String) async throws {
         try await database.write(
-            "DELETE FROM oauth2_index WHERE grp = ? AND name = ? AND member = ?", [.text(group), .text(index), .text(member)])
+            "DELETE FROM oauth2_index WHERE grp = ? AND name = ? AND member = ?",
+            [group.databaseValue, index.databaseValue, member.databaseValue])
     }
 
     public func members(ofIndex index: String) async throws -> [String] {
         try await database.rows(
             "SELECT member FROM oauth2_index WHERE grp = ? AND name = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY member",
-            [.text(group), .text(index), .integer(Int(StorageClock.nowMilliseconds()))]
-        ).compactMap { $0.column("member")?.string }
+            [group.databaseValue, index.databaseValue, StorageClock.nowMilliseconds().databaseValue]
+        ).compactMap { $0.text("member") }
     }
 
     public func deleteIndex(_ index: String) async throws {
@@ -78,7 +78,7 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     private func deleteIndexStatement(_ index: String) -> SQLiteStatement {
-        SQLiteStatement("DELETE FROM oauth2_index WHERE grp = ? AND name = ?", [.text(group), .text(index)])
+        SQLiteStatement("DELETE FROM oauth2_index WHERE grp = ? AND name = ?", [group.databaseValue, index.databaseValue])
     }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
@@ -90,7 +90,7 @@ public struct SQLiteRecordStore: RecordStore {
         try await database.write([
             SQLiteStatement(
                 "DELETE FROM oauth2_records WHERE grp = ? AND key IN (SELECT member FROM oauth2_index WHERE grp = ? AND name = ?)",
-                [.text(group), .text(group), .text(index)]),
+                [group.databaseValue, group.databaseValue, index.databaseValue]),
             deleteIndexStatement(index),
         ])
     }
@@ -104,33 +104,28 @@ public struct SQLiteRecordStore: RecordStore {
                 last_ms = excluded.last_ms, expires_at = excluded.expires_at
             RETURNING count, last_ms
             """,
-            [.text(group), .text(key), .integer(Int(now)), .integer(Int(now + window)), .integer(Int(window))])
-        return FailureCount(count: rows.first?.column("count")?.integer ?? 1, last: Int64(rows.first?.column("last_ms")?.integer ?? Int(now)))
+            [group.databaseValue, key.databaseValue, now.databaseValue, (now + window).databaseValue, window.databaseValue])
+        return FailureCount(count: rows.first?.integer("count").map(Int.init) ?? 1, last: rows.first?.integer("last_ms") ?? now)
     }
 
     public func failures(_ key: String) async throws -> FailureCount? {
         let rows = try await database.rows(
             "SELECT count, last_ms FROM oauth2_counters WHERE grp = ? AND key = ? AND expires_at > ?",
-            [.text(group), .text(key), .integer(Int(StorageClock.nowMilliseconds()))])
-        guard let row = rows.first, let count = row.column("count")?.integer, let last = row.column("last_ms")?.integer else { return nil }
-        return FailureCount(count: count, last: Int64(last))
+            [group.databaseValue, key.databaseValue, StorageClock.nowMilliseconds().databaseValue])
+        guard let row = rows.first, let count = row.integer("count"), let last = row.integer("last_ms") else { return nil }
+        return FailureCount(count: Int(count), last: last)
     }
 
     public func clearFailures(_ key: String) async throws {
-        try await database.write("DELETE FROM oauth2_counters WHERE grp = ? AND key = ?", [.text(group), .text(key)])
+        try await database.write("DELETE FROM oauth2_counters WHERE grp = ? AND key = ?", [group.databaseValue, key.databaseValue])
     }
 
     public func ping() async throws {
         try await database.rows("SELECT 1")
     }
 
-    static func expiry(_ ttl: Int) -> SQLiteData {
-        StorageClock.expiry(afterSeconds: ttl).map { .integer(Int($0)) } ?? .null
-    }
-
-    static func bytes(_ row: SQLiteRow) -> [UInt8]? {
-        guard case .blob(let buffer)? = row.column("value") else { return nil }
-        return Array(buffer.readableBytesView)
+    static func expiry(_ ttl: Int) -> DatabaseValue {
+        StorageClock.expiry(afterSeconds: ttl)?.databaseValue ?? .null
     }
 }
 
@@ -146,30 +141,31 @@ public struct SQLiteAuditLog: AuditLog {
 
     public func append(contentsOf records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
-        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+        func text(_ value: String?) -> DatabaseValue { value?.databaseValue ?? .null }
         // One multi-row INSERT: one statement, one commit for the whole batch. SQLite allows
         // 32766 bound values in a statement, so a batch is written in chunks well below that.
         for chunk in stride(from: 0, to: records.count, by: 500).map({ records[$0..<min($0 + 500, records.count)] }) {
             let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-            try await database.write(
+            try await database.write([SQLiteStatement(
                 "INSERT INTO oauth2_audit (grp, at_ms, event, user_id, client_id, scope, token_id, detail) VALUES \(rows)",
                 chunk.flatMap { record in
-                    [.text(group), .integer(Int(record.at.storageMilliseconds)), .text(record.event), text(record.userID),
+                    [group.databaseValue, record.at.storageMilliseconds.databaseValue, record.event.databaseValue, text(record.userID),
                      text(record.clientID), text(record.scope), text(record.tokenID), text(record.detail)]
-                })
+                },
+                cached: chunk.count == 1)])
         }
     }
 
     public func recent(limit: Int) async throws -> [AuditRecord] {
         try await database.rows(
-            "SELECT * FROM oauth2_audit WHERE grp = ? ORDER BY id DESC LIMIT ?", [.text(group), .integer(limit)]
+            "SELECT * FROM oauth2_audit WHERE grp = ? ORDER BY id DESC LIMIT ?", [group.databaseValue, limit.databaseValue]
         ).map { row in
             AuditRecord(
-                at: .init(timeIntervalSince1970: Double(row.column("at_ms")?.integer ?? 0) / 1000),
-                event: row.column("event")?.string ?? "",
-                userID: row.column("user_id")?.string, clientID: row.column("client_id")?.string,
-                scope: row.column("scope")?.string, tokenID: row.column("token_id")?.string,
-                detail: row.column("detail")?.string)
+                at: .init(timeIntervalSince1970: Double(row.integer("at_ms") ?? 0) / 1000),
+                event: row.text("event") ?? "",
+                userID: row.text("user_id"), clientID: row.text("client_id"),
+                scope: row.text("scope"), tokenID: row.text("token_id"),
+                detail: row.text("detail"))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OAuth2Shared
+import Synchronization
 import TestSupport
 import Testing
 import WorkerApp
@@ -224,6 +225,40 @@ struct GrantLedgerTests {
         }
     }
 
+    /// The token stores fail in the middle of a revocation (their sweep of the grant's tokens):
+    /// the user got an error, but nothing the grant gave works any more, anywhere.
+    @Test(arguments: TestBackend.allCases)
+    func aRevocationThatFailsHalfWayLeavesNoWorkingToken(_ backend: TestBackend) async throws {
+        try await backend.withStores(Self.groups) { stores, audit in
+            let tokenStore = SweepFailingStore(stores["tokens"]!), refreshStore = SweepFailingStore(stores["refresh_tokens"]!)
+            let ledger = GrantLedger(
+                grants: stores["users"]!, codes: stores["codes"]!, tokens: tokenStore,
+                refreshTokens: refreshStore, audit: audit, lifetimes: TokenLifetimes())
+            let grant = try await ledger.grant(userID: "ida", clientID: "test", scope: ["read-only"])
+            let issued = try await ledger.issueTokens(for: grant, withRefreshToken: true)
+            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let other = try await ledger.issueTokens(for: try await ledger.grant(userID: "ida", clientID: "other", scope: ["read-only"]), withRefreshToken: false)
+
+            for store in [tokenStore, refreshStore] { store.failSweeps.withLock { $0 = true } }
+            await #expect(throws: SweepFailingStore.Failure.self) { try await ledger.revoke(grant, reason: "test") }
+            #expect(try await accessRecord(issued.accessToken, in: stores) != nil, "the failed sweep left the record behind")
+
+            #expect(try await ledger.accessToken(issued.accessToken) == nil, "refused at /api")
+            #expect(try await ledger.lookUp(issued.accessToken) == nil, "inactive at introspection")
+            #expect(try await ledger.accessToken(other.accessToken) != nil, "the user's grant to another client is untouched")
+
+            // The store is back; the refresh token and the code it left behind still give nothing.
+            for store in [tokenStore, refreshStore] { store.failSweeps.withLock { $0 = false } }
+            #expect(try await stores["refresh_tokens"]!.get(TokenHash.of(issued.refreshToken!)) != nil, "left behind")
+            await #expect(throws: OAuthError.invalidGrant("the grant has been revoked")) {
+                try await ledger.refresh(issued.refreshToken!, clientID: "test")
+            }
+            await #expect(throws: OAuthError.invalidGrant("the grant has been revoked")) {
+                try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+            }
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func aClientGrantHasNoUserAndNoRefreshToken(_ backend: TestBackend) async throws {
         try await withLedger(backend) { ledger, stores, _ in
@@ -234,6 +269,40 @@ struct GrantLedgerTests {
         }
     }
 
+}
+
+/// A real store whose sweeps of an index (`deleteIndexed`) can be made to fail, as a store
+/// that goes away in the middle of a revocation would.
+final class SweepFailingStore: RecordStore {
+    struct Failure: Error {}
+    let base: any RecordStore
+    let failSweeps = Mutex(false)
+    var group: String { base.group }
+    var defaultTTL: Int { base.defaultTTL }
+
+    init(_ base: any RecordStore) { self.base = base }
+
+    func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws { try await base.put(key, value, ttl: ttl) }
+    func get(_ key: String) async throws -> [UInt8]? { try await base.get(key) }
+    func delete(_ key: String) async throws { try await base.delete(key) }
+    func take(_ key: String) async throws -> [UInt8]? { try await base.take(key) }
+    func addToIndex(_ index: String, member: String, ttl: Int?) async throws { try await base.addToIndex(index, member: member, ttl: ttl) }
+    func removeFromIndex(_ index: String, member: String) async throws { try await base.removeFromIndex(index, member: member) }
+    func members(ofIndex index: String) async throws -> [String] { try await base.members(ofIndex: index) }
+    func deleteIndex(_ index: String) async throws { try await base.deleteIndex(index) }
+    func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+        try await base.put(key, value, ttl: ttl, indexedIn: index)
+    }
+    func deleteIndexed(_ index: String) async throws {
+        if failSweeps.withLock({ $0 }) { throw Failure() }
+        try await base.deleteIndexed(index)
+    }
+    func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+        try await base.countFailure(key, now: now, window: window)
+    }
+    func failures(_ key: String) async throws -> FailureCount? { try await base.failures(key) }
+    func clearFailures(_ key: String) async throws { try await base.clearFailures(key) }
+    func ping() async throws { try await base.ping() }
 }
 
 extension Array where Element: Sendable {

@@ -75,19 +75,29 @@ public struct GrantLedger: Sendable {
     }
 
     /// Ends a grant and every code and token issued from it.
+    ///
+    /// The grant's tombstone is stored first, in the tokens' store: from then on every code,
+    /// access token and refresh token of the grant is refused wherever it is presented (token
+    /// issue, /api, introspection), even if what follows fails half-way and leaves records
+    /// behind. Then the grant and its tokens go. A token issued concurrently was either indexed
+    /// before the sweep reads the index, or its issuer finds the tombstone and takes it back
+    /// (see `issueTokens`). If storing the tombstone fails, nothing has changed: the grant is
+    /// still listed on the review page, to be revoked again.
     public func revoke(_ grant: Grant, reason: String) async throws {
         try await audit.append(AuditRecord(
             event: "revoke", userID: grant.userID, clientID: grant.clientID, scope: grant.scope.joined(separator: " "), detail: reason))
-        // The tokens first: if the tokens' store fails here, the grant is still there, listed on
-        // the review page, to be revoked again; a grant deleted first would have left working
-        // tokens that nothing lists. Then the grant, then its tokens again: a token issued
-        // concurrently is either in the index the second sweep reads, or its issuer finds the
-        // grant gone and takes it back (see issueTokens).
-        try await deleteIssued(for: grant.id)
-        try await grants.delete(Self.grantKey(grant.id))
+        // Kept as long as the grant could have lived: no token of it lives longer (`within`).
+        try await tokens.put(Self.tombstoneKey(grant.id), Self.tombstone, ttl: lifetimes.within(grant, at: Date()).refresh)
         async let unindexed: Void = unindexFromUser(grant)
-        try await deleteIssued(for: grant.id)
+        async let swept: Void = deleteIssued(for: grant.id)
+        try await grants.delete(Self.grantKey(grant.id))
+        try await swept
         try await unindexed
+    }
+
+    /// Whether the grant has been revoked (its tombstone is stored).
+    func isRevoked(_ grantID: String) async throws -> Bool {
+        try await tokens.get(Self.tombstoneKey(grantID)) != nil
     }
 
     /// Ends every grant the user gave the client.
@@ -217,9 +227,10 @@ public struct GrantLedger: Sendable {
         try await audited
         // The grant may have been revoked meanwhile (a replayed code racing this exchange), or
         // before, when the code or refresh token carried a copy of it. Checking after the tokens
-        // are indexed closes the gap: a revocation either found them in the index or ran before
-        // this check, which then takes them back.
-        guard try await grants.get(Self.grantKey(grant.id)) != nil else {
+        // are indexed closes the gap: a revocation either found them in the index or stored its
+        // tombstone before this check, which then takes them back. The tombstone lives beside
+        // the tokens, so with tokens in Redis and grants in PostgreSQL this is a Redis read.
+        guard try await !isRevoked(grant.id) else {
             // The record written alongside said the tokens were issued: say they were not.
             async let audited: Void = append(auditing.map { issued in
                 AuditRecord(
@@ -363,11 +374,14 @@ public struct GrantLedger: Sendable {
         case refresh(RefreshRecord, Grant)
     }
 
-    /// The record of a live (stored, unexpired) access token.
+    /// The record of a live access token: stored, unexpired, and (for a user's token) of a grant
+    /// that has not been revoked, so a revocation that failed half-way leaves no working token.
+    /// A client's own token has no grant to revoke but itself.
     public func accessToken(_ token: String) async throws -> AccessTokenRecord? {
         guard let record = try await tokens.get(TokenHash.of(token)).flatMap(AccessTokenRecord.decode), record.expiresAt > Date() else {
             return nil
         }
+        if record.userID != nil, try await isRevoked(record.grantID) { return nil }
         return record
     }
 
@@ -418,6 +432,8 @@ public struct GrantLedger: Sendable {
     // MARK: - Keys
 
     static func grantKey(_ id: String) -> String { "grant:\(id)" }
+    static func tombstoneKey(_ grantID: String) -> String { "revoked-grant:\(grantID)" }
+    static let tombstone: [UInt8] = Array("revoked".utf8)
     static func userIndex(_ userID: String) -> String { "grants-of:\(userID)" }
     static func grantIndex(_ grantID: String) -> String { "issued-for:\(grantID)" }
     static func redeemedKey(_ hash: String) -> String { "redeemed:\(hash)" }

@@ -157,6 +157,26 @@ struct StorageContractTests {
         }
     }
 
+    /// `storage.audit.ttl`: records older than the retention go, newer ones stay, and two
+    /// workers purging at once never remove a record that is still within it.
+    @Test(arguments: Backend.allCases)
+    func auditRecordsOlderThanTheRetentionArePurged(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { _, audit in
+            let now = Date()
+            let old = (0..<1_500).map { AuditRecord(at: now.addingTimeInterval(-7200 + Double($0) / 1000), event: "grant", userID: "old-\($0)") }
+            let recent = (0..<50).map { AuditRecord(at: now.addingTimeInterval(-60 + Double($0)), event: "refresh", userID: "new-\($0)") }
+            try await audit.append(contentsOf: old + recent)
+            let cutoff = now.addingTimeInterval(-3600)
+            let purged = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<2 { group.addTask { try await audit.purge(before: cutoff) } }
+                return try await group.reduce(0, +)
+            }
+            #expect(purged == 1_500)
+            #expect(try await audit.recent(limit: 5_000) == Array(recent.reversed()))
+            #expect(try await audit.purge(before: cutoff) == 0)
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func auditRecordsAreAppendedAndReadBackNewestFirst(_ backend: Backend) async throws {
         try await Self.withStore(backend) { _, audit in

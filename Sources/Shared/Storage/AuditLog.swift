@@ -33,6 +33,9 @@ public protocol AuditLog: Sendable {
     func append(contentsOf records: [AuditRecord]) async throws
     /// The newest records first, for operators and tests.
     func recent(limit: Int) async throws -> [AuditRecord]
+    /// Deletes the records written before `cutoff` (the audit group's `ttl`, its retention);
+    /// returns how many went.
+    func purge(before cutoff: Date) async throws -> Int
 }
 
 extension AuditLog {

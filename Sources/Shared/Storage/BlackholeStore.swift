@@ -1,3 +1,4 @@
+import Foundation
 /// "Blackhole": accepts everything and keeps nothing, as the seed uses it for audit in tests.
 public struct BlackholeStore: RecordStore, AuditLog {
     public let group: String
@@ -21,4 +22,5 @@ public struct BlackholeStore: RecordStore, AuditLog {
     public func ping() async throws {}
     public func append(contentsOf records: [AuditRecord]) async throws {}
     public func recent(limit: Int) async throws -> [AuditRecord] { [] }
+    public func purge(before cutoff: Date) async throws -> Int { 0 }
 }

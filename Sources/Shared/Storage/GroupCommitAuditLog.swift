@@ -1,3 +1,4 @@
+import Foundation
 /// Writes the audit records of concurrent requests together: while one batch is being written,
 /// records that arrive queue up and go out as the next batch, in one statement. Every `append`
 /// returns only once its own records are stored (or throws if its batch failed), so a response
@@ -28,5 +29,9 @@ public final class GroupCommitAuditLog: AuditLog {
 
     public func recent(limit: Int) async throws -> [AuditRecord] {
         try await base.recent(limit: limit)
+    }
+
+    public func purge(before cutoff: Date) async throws -> Int {
+        try await base.purge(before: cutoff)
     }
 }

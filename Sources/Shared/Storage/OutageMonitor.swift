@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import Synchronization
@@ -206,5 +207,9 @@ public struct MonitoredAuditLog: AuditLog {
 
     public func recent(limit: Int) async throws -> [AuditRecord] {
         try await monitor.run(group: "audit") { [base] in try await base.recent(limit: limit) }
+    }
+
+    public func purge(before cutoff: Date) async throws -> Int {
+        try await monitor.run(group: "audit") { [base] in try await base.purge(before: cutoff) }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 
@@ -8,6 +9,8 @@ public final class StorageRegistry: Sendable {
     private let stores: [String: any RecordStore]
     public let audit: any AuditLog
     private let sqliteDatabases: [SQLiteDatabase]
+    /// Seconds audit records are kept (`storage.audit.ttl`); 0 keeps them for ever.
+    private let auditRetention: Int
     private let postgresDatabases: [PostgresDatabase]
     private let redisClients: [RedisClient]
     private let logger: Logger
@@ -72,24 +75,26 @@ public final class StorageRegistry: Sendable {
         }
         return StorageRegistry(
             stores: stores, audit: GroupCommitAuditLog(audit ?? BlackholeStore(group: "audit")),
+            auditRetention: config.backend(for: "audit").ttl,
             sqliteDatabases: sqlite.values.map(\.0), postgresDatabases: postgres.values.map(\.0),
             redisClients: redis.values.map(\.0), logger: logger)
     }
 
     private init(
-        stores: [String: any RecordStore], audit: any AuditLog, sqliteDatabases: [SQLiteDatabase],
+        stores: [String: any RecordStore], audit: any AuditLog, auditRetention: Int, sqliteDatabases: [SQLiteDatabase],
         postgresDatabases: [PostgresDatabase], redisClients: [RedisClient], logger: Logger
     ) {
         self.stores = stores
         self.audit = audit
+        self.auditRetention = auditRetention
         self.sqliteDatabases = sqliteDatabases
         self.postgresDatabases = postgresDatabases
         self.redisClients = redisClients
         self.logger = logger
     }
 
-    /// Runs the PostgreSQL pools, checkpoints SQLite files and purges expired SQL rows every few
-    /// minutes, until cancelled.
+    /// Runs the PostgreSQL pools, checkpoints SQLite files, and every few minutes purges expired
+    /// SQL rows and the audit records older than the audit group's `ttl`, until cancelled.
     /// A purge covers a whole file or database, so it runs once per database, not per group.
     public func run(purgeInterval: Duration = .seconds(300)) async {
         await withDiscardingTaskGroup { group in
@@ -99,7 +104,7 @@ public final class StorageRegistry: Sendable {
             for database in sqliteDatabases {
                 group.addTask { await database.runCheckpoints() }
             }
-            let (sqlite, postgres, logger) = (sqliteDatabases, postgresDatabases, self.logger)
+            let (sqlite, postgres, logger, audit, retention) = (sqliteDatabases, postgresDatabases, self.logger, self.audit, auditRetention)
             group.addTask {
                 func purge(_ operation: () async throws -> Void) async {
                     do { try await operation() } catch { logger.debug("purging expired records failed: \(error)") }
@@ -109,6 +114,12 @@ public final class StorageRegistry: Sendable {
                 while !Task.isCancelled {
                     for database in sqlite { await purge { try await database.purgeExpired() } }
                     for database in postgres { await purge { try await database.purgeExpired() } }
+                    if retention > 0 {
+                        await purge {
+                            let purged = try await audit.purge(before: Date().addingTimeInterval(-TimeInterval(retention)))
+                            if purged > 0 { logger.info("purged \(purged) audit records older than \(retention) s (storage.audit.ttl)") }
+                        }
+                    }
                     try? await Task.sleep(for: purgeInterval)
                 }
             }

@@ -146,6 +146,32 @@ public struct RedisAuditLog: AuditLog {
         try check(await client.send([Array("RPUSH".utf8), key] + records.map { try RecordCoding.encode($0) }))
     }
 
+    /// The list is in the order records were written, oldest first: one script call trims the
+    /// oldest up to 1,000 records written before the cutoff (atomically, so two workers purging
+    /// at once never trim a record twice), and calls repeat while there are more.
+    private static let purgeScript = Array("""
+        local cutoff, count = tonumber(ARGV[1]), 0
+        for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, 999)) do
+            local ok, record = pcall(cjson.decode, item)
+            if not (ok and type(record) == 'table' and tonumber(record.at) and tonumber(record.at) < cutoff) then break end
+            count = count + 1
+        end
+        if count > 0 then redis.call('LTRIM', KEYS[1], count, -1) end
+        return count
+        """.utf8)
+
+    public func purge(before cutoff: Date) async throws -> Int {
+        var purged = 0
+        while true {
+            let reply = try check(await client.send([
+                Array("EVAL".utf8), Self.purgeScript, Array("1".utf8), key, Array(String(cutoff.storageMilliseconds).utf8),
+            ]))
+            guard case .integer(let count) = reply else { throw RedisCommandFailed(message: "unexpected reply to the audit purge script") }
+            purged += Int(count)
+            if count < 1000 { return purged }
+        }
+    }
+
     public func recent(limit: Int) async throws -> [AuditRecord] {
         let reply = try await client.send([Array("LRANGE".utf8), key, Array(String(-limit).utf8), Array("-1".utf8)])
         guard case .array(let items?) = try check(reply) else { return [] }

@@ -145,6 +145,24 @@ public struct PostgresAuditLog: AuditLog {
         try await database.client.query(query)
     }
 
+    public func purge(before cutoff: Date) async throws -> Int {
+        // Batches of 10,000 rows: short transactions, even for the first purge of a long history.
+        var purged = 0
+        while true {
+            let rows = try await database.client.query("""
+                WITH gone AS (
+                    DELETE FROM oauth2_audit WHERE id IN (
+                        SELECT id FROM oauth2_audit WHERE grp = \(group) AND at_ms < \(cutoff.storageMilliseconds) LIMIT 10000)
+                    RETURNING 1)
+                SELECT count(*)::bigint FROM gone
+                """)
+            var count = 0
+            for try await (gone) in rows.decode(Int64.self) { count = Int(gone) }
+            purged += count
+            if count < 10_000 { return purged }
+        }
+    }
+
     public func recent(limit: Int) async throws -> [AuditRecord] {
         let rows = try await database.client.query("""
             SELECT at_ms, event, user_id, client_id, scope, token_id, detail FROM oauth2_audit

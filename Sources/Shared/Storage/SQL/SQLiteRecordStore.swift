@@ -156,6 +156,22 @@ public struct SQLiteAuditLog: AuditLog {
         }
     }
 
+    public func purge(before cutoff: Date) async throws -> Int {
+        // Batches of 10,000 rows, so a first purge of a long history holds the write lock only
+        // briefly at a time.
+        var purged = 0
+        while true {
+            let rows = try await database.write(
+                """
+                DELETE FROM oauth2_audit WHERE id IN (SELECT id FROM oauth2_audit WHERE grp = ? AND at_ms < ? LIMIT 10000)
+                RETURNING 1 AS gone
+                """,
+                [group.databaseValue, cutoff.storageMilliseconds.databaseValue])
+            purged += rows.count
+            if rows.count < 10_000 { return purged }
+        }
+    }
+
     public func recent(limit: Int) async throws -> [AuditRecord] {
         try await database.rows(
             "SELECT * FROM oauth2_audit WHERE grp = ? ORDER BY id DESC LIMIT ?", [group.databaseValue, limit.databaseValue]

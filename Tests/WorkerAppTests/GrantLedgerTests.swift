@@ -30,16 +30,16 @@ struct GrantLedgerTests {
     func aCodeIsExchangedOnceAndAReplayEndsTheGrant(_ backend: TestBackend) async throws {
         try await withLedger(backend) { ledger, stores, audit in
             let grant = try await ledger.grant(userID: "alice", clientID: "test", scope: ["read-only"])
-            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let code = try await ledger.codeExchange.issue(for: grant, redirectURI: "http://localhost:8080/")
             #expect(try await stores["codes"]!.get(code) == nil, "codes are stored by hash, never in clear")
 
-            let tokens = try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+            let tokens = try await ledger.codeExchange.exchange(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             #expect(try await accessRecord(tokens.accessToken, in: stores)?.grantID == grant.id)
             #expect(try await accessRecord(tokens.accessToken, in: stores)?.userID == "alice")
             #expect(tokens.expiresIn == 7200)
 
             await #expect(throws: OAuthError.invalidGrant("the authorization code is invalid, expired or already used")) {
-                try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+                try await ledger.codeExchange.exchange(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
             #expect(try await accessRecord(tokens.accessToken, in: stores) == nil, "the replay revoked what the code gave")
             #expect(try await ledger.grants(ofUser: "alice").isEmpty)
@@ -55,13 +55,13 @@ struct GrantLedgerTests {
         try await withLedger(backend, lifetimes: TokenLifetimes(code: 60, access: 7200, refresh: 30)) { ledger, stores, _ in
             let grant = try await ledger.grant(userID: "carol", clientID: "test", scope: ["read-only"])
             let grantEnds = grant.createdAt.addingTimeInterval(30)
-            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
-            let tokens = try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+            let code = try await ledger.codeExchange.issue(for: grant, redirectURI: "http://localhost:8080/")
+            let tokens = try await ledger.codeExchange.exchange(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             #expect((1...30).contains(tokens.expiresIn), "expires_in \(tokens.expiresIn), not the usual 7200")
             let record = try #require(try await accessRecord(tokens.accessToken, in: stores))
             #expect(record.expiresAt <= grantEnds.addingTimeInterval(1))
 
-            let refreshed = try await ledger.refresh(try #require(tokens.refreshToken), clientID: "test")
+            let refreshed = try await ledger.refreshRotation.rotate(try #require(tokens.refreshToken), clientID: "test")
             #expect((1...30).contains(refreshed.expiresIn))
             #expect(try #require(try await accessRecord(refreshed.accessToken, in: stores)).expiresAt <= grantEnds.addingTimeInterval(1))
         }
@@ -71,21 +71,21 @@ struct GrantLedgerTests {
     func aCodeForAnotherClientOrRedirectIsBurnt(_ backend: TestBackend) async throws {
         try await withLedger(backend) { ledger, _, _ in
             let grant = try await ledger.grant(userID: "bob", clientID: "test", scope: ["read-only"])
-            let stolen = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let stolen = try await ledger.codeExchange.issue(for: grant, redirectURI: "http://localhost:8080/")
             await #expect(throws: OAuthError.invalidGrant("the authorization code was issued to another client")) {
-                try await ledger.exchangeCode(stolen, clientID: "evil", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+                try await ledger.codeExchange.exchange(stolen, clientID: "evil", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
             await #expect(throws: OAuthError.invalidGrant("the authorization code is invalid, expired or already used")) {
-                try await ledger.exchangeCode(stolen, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+                try await ledger.codeExchange.exchange(stolen, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
-            let other = try await ledger.issueCode(for: try await ledger.grant(userID: "bob", clientID: "test", scope: ["read-only"]),
+            let other = try await ledger.codeExchange.issue(for: try await ledger.grant(userID: "bob", clientID: "test", scope: ["read-only"]),
                                                    redirectURI: "http://localhost:8080/")
             await #expect(throws: OAuthError.invalidGrant("redirect_uri differs from the one the code was issued for")) {
-                try await ledger.exchangeCode(other, clientID: "test", redirectURI: "http://localhost:8080/elsewhere", withRefreshToken: true)
+                try await ledger.codeExchange.exchange(other, clientID: "test", redirectURI: "http://localhost:8080/elsewhere", withRefreshToken: true)
             }
             // Burnt: the right redirect URI does not bring it back.
             await #expect(throws: OAuthError.invalidGrant("the authorization code is invalid, expired or already used")) {
-                try await ledger.exchangeCode(other, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+                try await ledger.codeExchange.exchange(other, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
         }
     }
@@ -94,14 +94,14 @@ struct GrantLedgerTests {
     func concurrentRedemptionsOfOneCodeNeverLeaveTwoLiveTokens(_ backend: TestBackend) async throws {
         try await withLedger(backend) { ledger, stores, _ in
             let grant = try await ledger.grant(userID: "carol", clientID: "test", scope: ["read-only"])
-            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let code = try await ledger.codeExchange.issue(for: grant, redirectURI: "http://localhost:8080/")
             // Each attempt exchanges the code, as the token endpoint does. A loser must be refused
             // as a client's mistake (invalid_grant), never fail on storage.
             let issued = try await withThrowingTaskGroup(of: String?.self) { group in
                 for _ in 0..<20 {
                     group.addTask {
                         do {
-                            return try await ledger.exchangeCode(
+                            return try await ledger.codeExchange.exchange(
                                 code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true
                             ).accessToken
                         } catch let error as OAuthError where error.code == "invalid_grant" {
@@ -125,15 +125,15 @@ struct GrantLedgerTests {
         try await withLedger(backend) { ledger, stores, audit in
             let grant = try await ledger.grant(userID: "dave", clientID: "test", scope: ["read-write"])
             let first = try await ledger.issueTokens(for: grant, withRefreshToken: true)
-            let second = try await ledger.refresh(try #require(first.refreshToken), clientID: "test")
+            let second = try await ledger.refreshRotation.rotate(try #require(first.refreshToken), clientID: "test")
             #expect(second.refreshToken != first.refreshToken && second.accessToken != first.accessToken)
             #expect(try await accessRecord(first.accessToken, in: stores) == nil, "the old access token ended")
             #expect(try await accessRecord(second.accessToken, in: stores)?.scope == ["read-write"])
 
             // The rotated-out token again: suspected theft, the whole grant ends.
-            await #expect(throws: OAuthError.self) { try await ledger.refresh(first.refreshToken!, clientID: "test") }
+            await #expect(throws: OAuthError.self) { try await ledger.refreshRotation.rotate(first.refreshToken!, clientID: "test") }
             #expect(try await accessRecord(second.accessToken, in: stores) == nil)
-            await #expect(throws: OAuthError.self) { try await ledger.refresh(second.refreshToken!, clientID: "test") }
+            await #expect(throws: OAuthError.self) { try await ledger.refreshRotation.rotate(second.refreshToken!, clientID: "test") }
             #expect(try await audit.recent(limit: 10).contains { $0.event == "refresh_reuse" && $0.userID == "dave" })
         }
     }
@@ -146,7 +146,7 @@ struct GrantLedgerTests {
             let other = try await ledger.grant(userID: "erin", clientID: "sp-demo", scope: ["read-only"])
             let new = try await ledger.grant(userID: "erin", clientID: "test", scope: ["read-write"])
             #expect(try await accessRecord(oldTokens.accessToken, in: stores) == nil)
-            await #expect(throws: OAuthError.self) { try await ledger.refresh(oldTokens.refreshToken!, clientID: "test") }
+            await #expect(throws: OAuthError.self) { try await ledger.refreshRotation.rotate(oldTokens.refreshToken!, clientID: "test") }
             #expect(Set(try await ledger.grants(ofUser: "erin").map(\.id)) == [other.id, new.id])
             try await ledger.revoke(other, reason: "review page")
             #expect(try await ledger.grants(ofUser: "erin").map(\.id) == [new.id])
@@ -160,24 +160,24 @@ struct GrantLedgerTests {
             let pkce = try #require(try PKCEChallenge.from(
                 challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", method: "S256", allowPlain: false))
             let redirect = "http://localhost:8080/"
-            let good = try await ledger.issueCode(for: grant, redirectURI: redirect, pkce: pkce)
+            let good = try await ledger.codeExchange.issue(for: grant, redirectURI: redirect, pkce: pkce)
             let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-            #expect(try await ledger.exchangeCode(good, clientID: "test", redirectURI: redirect, codeVerifier: verifier, withRefreshToken: false)
+            #expect(try await ledger.codeExchange.exchange(good, clientID: "test", redirectURI: redirect, codeVerifier: verifier, withRefreshToken: false)
                 .refreshToken == nil)
-            let unverified = try await ledger.issueCode(for: grant, redirectURI: redirect, pkce: pkce)
+            let unverified = try await ledger.codeExchange.issue(for: grant, redirectURI: redirect, pkce: pkce)
             await #expect(throws: OAuthError.invalidGrant("code_verifier is required: the authorization request sent a code_challenge")) {
-                try await ledger.exchangeCode(unverified, clientID: "test", redirectURI: redirect, withRefreshToken: false)
+                try await ledger.codeExchange.exchange(unverified, clientID: "test", redirectURI: redirect, withRefreshToken: false)
             }
-            let plain = try await ledger.issueCode(for: grant, redirectURI: redirect)
+            let plain = try await ledger.codeExchange.issue(for: grant, redirectURI: redirect)
             await #expect(throws: OAuthError.invalidGrant("code_verifier sent for a code issued without a code_challenge")) {
-                try await ledger.exchangeCode(plain, clientID: "test", redirectURI: redirect, codeVerifier: verifier, withRefreshToken: false)
+                try await ledger.codeExchange.exchange(plain, clientID: "test", redirectURI: redirect, codeVerifier: verifier, withRefreshToken: false)
             }
             // Leaving redirect_uri out is allowed only when the authorization request did.
-            let implied = try await ledger.issueCode(for: grant, redirectURI: redirect, redirectURIGiven: false)
-            _ = try await ledger.exchangeCode(implied, clientID: "test", redirectURI: nil, withRefreshToken: false)
-            let named = try await ledger.issueCode(for: grant, redirectURI: redirect)
+            let implied = try await ledger.codeExchange.issue(for: grant, redirectURI: redirect, redirectURIGiven: false)
+            _ = try await ledger.codeExchange.exchange(implied, clientID: "test", redirectURI: nil, withRefreshToken: false)
+            let named = try await ledger.codeExchange.issue(for: grant, redirectURI: redirect)
             await #expect(throws: OAuthError.invalidGrant("redirect_uri is required: the authorization request named one")) {
-                try await ledger.exchangeCode(named, clientID: "test", redirectURI: nil, withRefreshToken: false)
+                try await ledger.codeExchange.exchange(named, clientID: "test", redirectURI: nil, withRefreshToken: false)
             }
         }
     }
@@ -188,7 +188,7 @@ struct GrantLedgerTests {
             let grant = try await ledger.grant(userID: "gus", clientID: "test", scope: ["read-only"])
             let old = try #require(try await ledger.issueTokens(for: grant, withRefreshToken: true).refreshToken)
             let results = try await withThrowingTaskGroup(of: IssuedTokens.self) { group in
-                for _ in 0..<8 { group.addTask { try await ledger.refresh(old, clientID: "test", graceSeconds: 30) } }
+                for _ in 0..<8 { group.addTask { try await ledger.refreshRotation.rotate(old, clientID: "test", graceSeconds: 30) } }
                 return try await group.reduce(into: [IssuedTokens]()) { $0.append($1) }
             }
             #expect(Set(results.map(\.refreshToken)).count == 1, "one rotation, one pair for every caller")
@@ -197,8 +197,8 @@ struct GrantLedgerTests {
             #expect(try await stores["refresh_tokens"]!.get(old) == nil, "nothing stored in clear")
 
             // Once the new pair has been used, the old token is theft again.
-            let next = try await ledger.refresh(try #require(results[0].refreshToken), clientID: "test", graceSeconds: 30)
-            await #expect(throws: OAuthError.self) { try await ledger.refresh(old, clientID: "test", graceSeconds: 30) }
+            let next = try await ledger.refreshRotation.rotate(try #require(results[0].refreshToken), clientID: "test", graceSeconds: 30)
+            await #expect(throws: OAuthError.self) { try await ledger.refreshRotation.rotate(old, clientID: "test", graceSeconds: 30) }
             #expect(try await accessRecord(next.accessToken, in: stores) == nil)
         }
     }
@@ -236,7 +236,7 @@ struct GrantLedgerTests {
                 refreshTokens: refreshStore, audit: audit, lifetimes: TokenLifetimes())
             let grant = try await ledger.grant(userID: "ida", clientID: "test", scope: ["read-only"])
             let issued = try await ledger.issueTokens(for: grant, withRefreshToken: true)
-            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let code = try await ledger.codeExchange.issue(for: grant, redirectURI: "http://localhost:8080/")
             let other = try await ledger.issueTokens(for: try await ledger.grant(userID: "ida", clientID: "other", scope: ["read-only"]), withRefreshToken: false)
 
             for store in [tokenStore, refreshStore] { store.failSweeps.withLock { $0 = true } }
@@ -251,10 +251,10 @@ struct GrantLedgerTests {
             for store in [tokenStore, refreshStore] { store.failSweeps.withLock { $0 = false } }
             #expect(try await stores["refresh_tokens"]!.get(TokenHash.of(issued.refreshToken!)) != nil, "left behind")
             await #expect(throws: OAuthError.invalidGrant("the grant has been revoked")) {
-                try await ledger.refresh(issued.refreshToken!, clientID: "test")
+                try await ledger.refreshRotation.rotate(issued.refreshToken!, clientID: "test")
             }
             await #expect(throws: OAuthError.invalidGrant("the grant has been revoked")) {
-                try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+                try await ledger.codeExchange.exchange(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
         }
     }
@@ -363,7 +363,7 @@ struct CodeAndRefreshRecordTests {
             let code = "earlier-code"
             let codeRecord = #"{"clientID":"test","grantID":"\#(grant.id)","pkce":{"challenge":"\#(verifier)","method":"plain"},"redirectURI":"http:\/\/localhost:8080\/","redirectURIGiven":true}"#
             try await stores["codes"]!.put(TokenHash.of(code), Array(codeRecord.utf8), ttl: 600)
-            let exchanged = try await ledger.exchangeCode(
+            let exchanged = try await ledger.codeExchange.exchange(
                 code, clientID: "test", redirectURI: "http://localhost:8080/", codeVerifier: verifier, withRefreshToken: false)
             guard case .access(let access)? = try await ledger.lookUp(exchanged.accessToken) else {
                 Issue.record("the exchanged access token is not live")
@@ -379,11 +379,11 @@ struct CodeAndRefreshRecordTests {
                 return
             }
             #expect(record.grantID == grant.id && owner == grant)
-            let rotated = try await ledger.refresh(refresh, clientID: "test")
+            let rotated = try await ledger.refreshRotation.rotate(refresh, clientID: "test")
             #expect(rotated.refreshToken != nil && rotated.scope == ["read-only"])
             #expect(try await ledger.accessToken(exchanged.accessToken) == nil, "a refresh ends the grant's earlier access tokens")
             // The rotated pair carries the copy: the next refresh works from it too.
-            let again = try await ledger.refresh(rotated.refreshToken!, clientID: "test")
+            let again = try await ledger.refreshRotation.rotate(rotated.refreshToken!, clientID: "test")
             #expect(try await ledger.accessToken(again.accessToken)?.userID == "zoe")
         }
     }
@@ -392,11 +392,11 @@ struct CodeAndRefreshRecordTests {
     func aCodeWhoseGrantWasRevokedGivesNothingAndIsAuditedAsWithdrawn(_ backend: TestBackend) async throws {
         try await withLedger(backend) { ledger, stores, audit in
             let grant = try await ledger.grant(userID: "ann", clientID: "test", scope: ["read-only"])
-            let code = try await ledger.issueCode(for: grant, redirectURI: "http://localhost:8080/")
+            let code = try await ledger.codeExchange.issue(for: grant, redirectURI: "http://localhost:8080/")
             try await ledger.revoke(grant, reason: "unticked on the review page")
 
             await #expect(throws: OAuthError.invalidGrant("the grant has been revoked")) {
-                try await ledger.exchangeCode(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
+                try await ledger.codeExchange.exchange(code, clientID: "test", redirectURI: "http://localhost:8080/", withRefreshToken: true)
             }
             #expect(try await stores["tokens"]!.members(ofIndex: "issued-for:\(grant.id)").isEmpty, "the access token was taken back")
             #expect(try await stores["refresh_tokens"]!.members(ofIndex: "issued-for:\(grant.id)").isEmpty, "so was the refresh token")

@@ -58,7 +58,7 @@ public struct GrantLedger: Sendable {
 
     /// The grant a code or refresh token carries a copy of, else the stored one. Whether a
     /// copied grant still exists is checked once the new tokens are indexed (`issueTokens`).
-    private func grant(copied: Grant?, id: String) async throws -> Grant? {
+    func grant(copied: Grant?, id: String) async throws -> Grant? {
         if let copied, copied.id == id { return copied }
         return try await grant(id: id)
     }
@@ -113,96 +113,6 @@ public struct GrantLedger: Sendable {
         try await revokeGrants(ofUser: userID, toClient: clientID, reason: "the user denied access")
     }
 
-    // MARK: - Codes
-
-    /// A one-time code for `grant`, bound to its client, redirect URI and PKCE challenge.
-    public func issueCode(
-        for grant: Grant, redirectURI: String, redirectURIGiven: Bool = true, pkce: PKCEChallenge? = nil
-    ) async throws -> String {
-        let code = Base64URL.random(bytes: 32)
-        let record = CodeRecord(
-            grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI, redirectURIGiven: redirectURIGiven, pkce: pkce,
-            grant: grant)
-        try await codes.put(TokenHash.of(code), record.encoded(), ttl: lifetimes.code)
-        return code
-    }
-
-    /// Exchanges a code for tokens, once. A code presented by another client, with another
-    /// redirect URI or without its PKCE verifier is burnt; a code presented again ends the grant
-    /// it came from (RFC 6749 4.1.2).
-    public func exchangeCode(
-        _ code: String, clientID: String, redirectURI: String?, codeVerifier: String? = nil, withRefreshToken: Bool
-    ) async throws -> IssuedTokens {
-        let hash = TokenHash.of(code)
-        guard let stored = try await codes.take(hash), let record = CodeRecord.decode(stored) else {
-            try await endGrantOfReplayedCode(code, hash: hash, clientID: clientID)
-            throw OAuthError.invalidGrant("the authorization code is invalid, expired or already used")
-        }
-        do {
-            let grant = try await redeem(record, hash: hash, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
-            let exchange = AuditRecord(
-                event: "code_exchange", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
-                tokenID: Redaction.shortened(code))
-            return try await issueTokens(for: grant, withRefreshToken: withRefreshToken, auditing: exchange)
-        } catch let refusal as OAuthError {
-            throw refusal
-        } catch {
-            // The server failed (a store timed out), not the client: the code goes back, so the
-            // client's retry is an exchange, not a replay that would end the user's grant. Tokens
-            // already stored by this attempt were never handed out; they are unknown and expire.
-            async let restored: Void = codes.put(hash, stored, ttl: lifetimes.code)
-            async let forgotten: Void = codes.delete(Self.redeemedKey(hash))
-            _ = try? await restored
-            _ = try? await forgotten
-            throw error
-        }
-    }
-
-    /// A code that is gone was presented: if it was redeemed before, whoever holds what it gave
-    /// may be a thief, so the grant ends (RFC 6749 4.1.2).
-    private func endGrantOfReplayedCode(_ code: String, hash: String, clientID: String) async throws {
-        guard let grantID = try await codes.get(Self.redeemedKey(hash)).map({ String(decoding: $0, as: UTF8.self) }),
-            let grant = try await grant(id: grantID)
-        else { return }
-        try await audit.append(AuditRecord(event: "code_replay", userID: grant.userID, clientID: clientID, tokenID: Redaction.shortened(code)))
-        try await revoke(grant, reason: "authorization code presented twice")
-    }
-
-    /// The grant a taken code was issued for, if this request may have it.
-    private func redeem(_ record: CodeRecord, hash: String, clientID: String, redirectURI: String?, codeVerifier: String?) async throws -> Grant {
-        // Remember the redemption for a while, to recognise a replay; whatever the checks below
-        // say, the code is spent. The grant is read meanwhile, if the code has no copy of it.
-        async let remembered: Void = codes.put(Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, lifetimes.code * 10))
-        let refusal = Self.refusal(of: record, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
-        let grant = refusal == nil ? try await grant(copied: record.grant, id: record.grantID) : nil
-        try await remembered
-        if let refusal { throw refusal }
-        guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
-        return grant
-    }
-
-    /// Why the token request may not have the code's grant, if it may not.
-    private static func refusal(of record: CodeRecord, clientID: String, redirectURI: String?, codeVerifier: String?) -> OAuthError? {
-        guard record.clientID == clientID else { return .invalidGrant("the authorization code was issued to another client") }
-        if let redirectURI {
-            guard record.redirectURI == redirectURI else { return .invalidGrant("redirect_uri differs from the one the code was issued for") }
-        } else if record.redirectURIGiven ?? true {
-            return .invalidGrant("redirect_uri is required: the authorization request named one")
-        }
-        switch (record.pkce, codeVerifier) {
-        case (let challenge?, let verifier?):
-            return challenge.isSatisfied(by: verifier) ? nil : .invalidGrant("code_verifier does not match the code_challenge")
-        case (.some, nil):
-            return .invalidGrant("code_verifier is required: the authorization request sent a code_challenge")
-        case (nil, .some):
-            // A verifier for a code issued without a challenge: someone stripped the challenge
-            // from the authorization request (a PKCE downgrade, RFC 9700 4.8.2).
-            return .invalidGrant("code_verifier sent for a code issued without a code_challenge")
-        case (nil, nil):
-            return nil
-        }
-    }
-
     // MARK: - Tokens
 
     /// A new access token (and refresh token, when `withRefreshToken`) for `grant`. The access
@@ -244,7 +154,7 @@ public struct GrantLedger: Sendable {
         return IssuedTokens(accessToken: access, expiresIn: accessLifetime, refreshToken: refresh, scope: scope)
     }
 
-    private func append(_ record: AuditRecord?) async throws {
+    func append(_ record: AuditRecord?) async throws {
         if let record { try await audit.append(record) }
     }
 
@@ -256,97 +166,12 @@ public struct GrantLedger: Sendable {
         try await refreshTokens.put(TokenHash.of(token), record.encoded(), ttl: lifetime, indexedIn: Self.grantIndex(grant.id))
     }
 
-    private func endAccessTokens(ofGrant grantID: String, unless refused: Bool) async throws {
+    func endAccessTokens(ofGrant grantID: String, unless refused: Bool) async throws {
         if !refused { try await tokens.deleteIndexed(Self.grantIndex(grantID)) }
     }
 
     private func unindexFromUser(_ grant: Grant) async throws {
         if let userID = grant.userID { try await grants.removeFromIndex(Self.userIndex(userID), member: grant.id) }
-    }
-
-    /// Rotates a refresh token: the presented one is taken (once), the grant's current access
-    /// tokens end, and a new pair is issued. A rotated-out token presented again means it was
-    /// copied: the whole grant ends (RFC 9700 4.14.2) — unless it comes back within
-    /// `graceSeconds` from the same client (a retry after a timeout, two instances refreshing at
-    /// once), which gets the pair it was already rotated into.
-    public func refresh(_ token: String, clientID: String, scope: [String]? = nil, graceSeconds: Int = 0) async throws -> IssuedTokens {
-        let hash = TokenHash.of(token)
-        guard let bytes = try await refreshTokens.take(hash), let record = RefreshRecord.decode(bytes) else {
-            if let again = try await presentedAgain(token, hash: hash, clientID: clientID, graceSeconds: graceSeconds) { return again }
-            throw OAuthError.invalidGrant("the refresh token is invalid, expired or already used")
-        }
-        // The token is spent whatever follows: remember the rotation (for reuse detection) while
-        // the grant is read, if the token has no copy of it.
-        async let rotated: Void = refreshTokens.put(
-            Self.rotatedKey(hash), RotationRecord(grantID: record.grantID, clientID: record.clientID, rotatedAt: Date()).encoded(),
-            ttl: lifetimes.refresh)
-        async let unindexed: Void = refreshTokens.removeFromIndex(Self.grantIndex(record.grantID), member: hash)
-        let grant = record.clientID == clientID ? try await grant(copied: record.grant, id: record.grantID) : nil
-        let refusal: OAuthError?
-        if record.clientID != clientID {
-            refusal = .invalidGrant("the refresh token was issued to another client")
-        } else if let grant {
-            let narrowed = scope.map { $0.allSatisfy(grant.scope.contains) } ?? true
-            refusal = narrowed ? nil : .invalidScope("the requested scope exceeds what the user granted")
-        } else {
-            refusal = .invalidGrant("the grant has been revoked")
-        }
-        // The grant's access tokens end before the new one is indexed beside them.
-        async let ended: Void = endAccessTokens(ofGrant: record.grantID, unless: refusal != nil)
-        try await rotated
-        try await unindexed
-        try await ended
-        if let refusal { throw refusal }
-        guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
-        let issued = try await issueTokens(
-            for: grant, withRefreshToken: true, scope: scope,
-            auditing: AuditRecord(
-                event: "refresh", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
-                tokenID: Redaction.shortened(token)))
-        if graceSeconds > 0 {
-            // Sealed under a key only the old refresh token yields: what the store keeps is
-            // useless without the token, which the store never had in clear.
-            try await refreshTokens.put(Self.rotatedIntoKey(hash), RotatedPair(issued).sealed(with: token), ttl: graceSeconds + 5)
-        }
-        return issued
-    }
-
-    /// A refresh token that is no longer live came back. Within the grace window, from the
-    /// client it was issued to, the pair it was rotated into is handed out again (waiting a
-    /// moment for a rotation still in progress); otherwise the grant it belonged to ends.
-    private func presentedAgain(_ token: String, hash: String, clientID: String, graceSeconds: Int) async throws -> IssuedTokens? {
-        let started = ContinuousClock.now
-        while true {
-            let waited = ContinuousClock.now - started
-            guard let rotation = try await refreshTokens.get(Self.rotatedKey(hash)).flatMap(RotationRecord.decode)
-            else {
-                // Unknown, or taken a moment ago by a concurrent refresh that has not recorded the
-                // rotation yet (a millisecond): worth a short wait only if a grace window applies.
-                guard graceSeconds > 0, waited < .milliseconds(250) else { return nil }
-                try await Task.sleep(for: .milliseconds(20))
-                continue
-            }
-            if graceSeconds > 0, rotation.clientID == clientID, Date().timeIntervalSince(rotation.rotatedAt) <= TimeInterval(graceSeconds) {
-                if let sealed = try await refreshTokens.get(Self.rotatedIntoKey(hash)), let pair = RotatedPair.open(sealed, with: token) {
-                    // The same pair again, while it is itself unused; otherwise the copy is theft.
-                    if let refresh = pair.refreshToken, try await refreshTokens.get(TokenHash.of(refresh)) != nil {
-                        try await audit.append(AuditRecord(
-                            event: "refresh_retry", clientID: clientID, tokenID: Redaction.shortened(token),
-                            detail: "a just-rotated refresh token was presented again within the grace window"))
-                        return pair.issuedTokens
-                    }
-                } else if waited < .seconds(2) {
-                    try await Task.sleep(for: .milliseconds(50))  // the new pair is still being issued
-                    continue
-                }
-            }
-            guard let grant = try await grant(id: rotation.grantID) else { return nil }
-            try await audit.append(AuditRecord(
-                event: "refresh_reuse", userID: grant.userID, clientID: clientID, tokenID: Redaction.shortened(token),
-                detail: "a rotated refresh token was presented again: suspected theft"))
-            try await revoke(grant, reason: "refresh token reused")
-            return nil
-        }
     }
 
     // MARK: - Clients on their own behalf
@@ -436,7 +261,4 @@ public struct GrantLedger: Sendable {
     static let tombstone: [UInt8] = Array("revoked".utf8)
     static func userIndex(_ userID: String) -> String { "grants-of:\(userID)" }
     static func grantIndex(_ grantID: String) -> String { "issued-for:\(grantID)" }
-    static func redeemedKey(_ hash: String) -> String { "redeemed:\(hash)" }
-    static func rotatedKey(_ hash: String) -> String { "rotated:\(hash)" }
-    static func rotatedIntoKey(_ hash: String) -> String { "rotated-into:\(hash)" }
 }

@@ -91,7 +91,7 @@ struct AuthorizeRoutes: Sendable {
         let grant = try await ledger.grant(userID: session.userID, clientID: client.clientID, scope: scope, username: session.username)
         switch asked.responseType {
         case .code:
-            let code = try await ledger.issueCode(
+            let code = try await ledger.codeExchange.issue(
                 for: grant, redirectURI: asked.redirectURI, redirectURIGiven: asked.redirectURIGiven, pkce: asked.pkce)
             return PageRenderer.redirect(to: redirect.location([("code", code)], issuer: issuer))
         case .token:

@@ -8,7 +8,7 @@ struct AuthorizationCodeGrant: TokenGrantHandler {
 
     func issue(for client: RegisteredClient, parameters: OAuthParameters) async throws -> IssuedTokens {
         guard client.allowCodeGrant else { throw OAuthError.unauthorizedClient("this client may not use the authorization code grant") }
-        return try await ledger.exchangeCode(
+        return try await ledger.codeExchange.exchange(
             parameters.required("code"), clientID: client.clientID, redirectURI: parameters["redirect_uri"],
             codeVerifier: parameters["code_verifier"], withRefreshToken: client.allowRefreshTokens)
     }

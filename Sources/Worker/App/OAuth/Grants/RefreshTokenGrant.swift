@@ -16,6 +16,6 @@ struct RefreshTokenGrant: TokenGrantHandler {
             guard !parsed.isEmpty else { throw OAuthError.invalidScope("scope names no scope; leave it out to keep what was granted") }
             return parsed
         }
-        return try await ledger.refresh(parameters.required("refresh_token"), clientID: client.clientID, scope: scope, graceSeconds: graceSeconds)
+        return try await ledger.refreshRotation.rotate(parameters.required("refresh_token"), clientID: client.clientID, scope: scope, graceSeconds: graceSeconds)
     }
 }

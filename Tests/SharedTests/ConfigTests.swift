@@ -87,6 +87,35 @@ struct ConfigTests {
         #expect(config.storage.backend(for: "test_audit") == .blackhole)
     }
 
+    @Test func aRedisGroupMayNameSentinelsAndWaitForReplicas() throws {
+        let doc = try document([("default.json", #"""
+            {"storage": {"default": {"type": "Redis", "master_name": "oauth2", "wait_replicas": "1",
+                                     "sentinels": [{"host": "10.0.0.1", "port": 26379}, {"host": "10.0.0.2", "port": "26380"}]}}}
+            """#)])
+        guard case .redis(let redis) = try ServerConfig(document: doc).storage.backend(for: "tokens") else {
+            Issue.record("tokens should be in Redis")
+            return
+        }
+        #expect(redis.masterName == "oauth2" && redis.waitReplicas == 1)
+        #expect(redis.sentinels == [.init(host: "10.0.0.1", port: 26379), .init(host: "10.0.0.2", port: 26380)])
+
+        for (storage, expected) in [
+            (#"{"type": "Redis", "sentinels": [{"host": "10.0.0.1", "port": 26379}]}"#, "storage.default.master_name: is required with sentinels"),
+            (#"{"type": "Redis", "master_name": "oauth2"}"#, "storage.default.sentinels: is required with master_name"),
+            (#"{"type": "Redis", "master_name": "oauth2", "sentinels": []}"#, "storage.default.sentinels: must be a non-empty list"),
+            (#"{"type": "Redis", "master_name": "oauth2", "sentinels": [{"host": "10.0.0.1"}]}"#, "storage.default.sentinels: item 0 must be"),
+            (#"{"type": "Redis", "wait_replicas": -1}"#, "storage.default.wait_replicas"),
+        ] {
+            let doc = try document([("default.json", #"{"storage": {"default": \#(storage)}}"#)])
+            do {
+                _ = try ServerConfig(document: doc)
+                Issue.record("\(storage) was accepted")
+            } catch {
+                #expect(error.description.contains("default.json: \(expected)"), "\(error.description)")
+            }
+        }
+    }
+
     @Test func workerCountMustBeAutoOrAPositiveNumber() throws {
         for bad in [#""many""#, "0", "-2", "2.5"] {
             let doc = try document([("default.json", #"{"auth_server": {"num_workers": \#(bad)}}"#)])

@@ -80,7 +80,12 @@ public final class RedisServerProcess {
         }
     }
 
-    private static func acceptsConnections(port: Int) -> Bool {
+    /// Sends a signal to the server (SIGSTOP freezes it, SIGCONT wakes it).
+    public func signal(_ signal: Int32) {
+        if let process, process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    static func acceptsConnections(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -46,13 +46,36 @@ public enum StorageBackendConfig: Sendable, Equatable {
         public var db: Int
         public var ttl: Int
         public var password: String?
+        /// With Redis Sentinel: the sentinels to ask, in order, for the primary of `masterName`
+        /// (`host` and `port` are then not used).
+        public var sentinels: [RedisAddress]
+        public var masterName: String?
+        /// Replicas every write must reach (Redis `WAIT`) before the answer that depends on it
+        /// leaves; 0: Redis's asynchronous replication only.
+        public var waitReplicas: Int
 
-        public init(host: String, port: Int, db: Int, ttl: Int, password: String?) {
+        public init(
+            host: String, port: Int, db: Int, ttl: Int, password: String?,
+            sentinels: [RedisAddress] = [], masterName: String? = nil, waitReplicas: Int = 0
+        ) {
             self.host = host
             self.port = port
             self.db = db
             self.ttl = ttl
             self.password = password
+            self.sentinels = sentinels
+            self.masterName = masterName
+            self.waitReplicas = waitReplicas
+        }
+    }
+
+    public struct RedisAddress: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
         }
     }
 
@@ -76,6 +99,30 @@ public enum StorageBackendConfig: Sendable, Equatable {
         }
     }
 
+    /// `sentinels`: a list of `{"host": ..., "port": ...}` (a port may be written as a string).
+    private static func sentinels(at key: ConfigKeyPath, reader: inout ConfigReader) -> [RedisAddress] {
+        guard let value = reader.value(key) else { return [] }
+        guard case .array(let items) = value, !items.isEmpty else {
+            reader.fail(key, "must be a non-empty list of {\"host\": ..., \"port\": ...}, not \(value.typeName)")
+            return []
+        }
+        var addresses: [RedisAddress] = []
+        for (index, item) in items.enumerated() {
+            let port: Int?
+            switch item[ConfigKeyPath(["port"])] {
+            case .number(let number)? where number == number.rounded() && (1...65535).contains(number): port = Int(number)
+            case .string(let text)?: port = Int(text).flatMap { (1...65535).contains($0) ? $0 : nil }
+            default: port = nil
+            }
+            guard case .string(let host)? = item[ConfigKeyPath(["host"])], !host.isEmpty, let port else {
+                reader.fail(key, "item \(index) must be {\"host\": \"...\", \"port\": 1-65535}")
+                continue
+            }
+            addresses.append(RedisAddress(host: host, port: port))
+        }
+        return addresses
+    }
+
     init?(group: String, reader: inout ConfigReader) {
         let base = ConfigKeyPath(["storage", group])
         guard reader.object(base) != nil else { return nil }
@@ -87,12 +134,22 @@ public enum StorageBackendConfig: Sendable, Equatable {
         switch type {
         case "Redis":
             let options = base.appending("options")
+            let sentinels = Self.sentinels(at: base.appending("sentinels"), reader: &reader)
+            let masterName = reader.string(base.appending("master_name"))
+            if !sentinels.isEmpty && masterName == nil {
+                reader.fail(base.appending("master_name"), "is required with sentinels: the name the sentinels monitor the primary under")
+            } else if sentinels.isEmpty && masterName != nil {
+                reader.fail(base.appending("sentinels"), "is required with master_name: a list of {\"host\": ..., \"port\": ...}")
+            }
             self = .redis(RedisOptions(
                 host: reader.string(base.appending("host"), default: "127.0.0.1"),
                 port: reader.integer(base.appending("port"), default: 6379, in: 1...65535),
                 db: reader.integer(base.appending("db"), default: 0, in: 0...1024),
                 ttl: ttl,
-                password: reader.string(options.appending("password"))
+                password: reader.string(options.appending("password")),
+                sentinels: sentinels,
+                masterName: masterName,
+                waitReplicas: reader.integer(base.appending("wait_replicas"), default: 0, in: 0...64)
             ))
         case "Postgres":
             let options = base.appending("options")

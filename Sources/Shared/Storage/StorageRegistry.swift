@@ -60,13 +60,15 @@ public final class StorageRegistry: Sendable {
                 if redis[key] == nil {
                     let client = RedisClient(
                         host: options.host, port: options.port, database: options.db, password: options.password,
-                        eventLoopGroup: eventLoopGroup, logger: logger)
+                        eventLoopGroup: eventLoopGroup, logger: logger, sentinels: options.sentinels, masterName: options.masterName)
+                    let name = options.masterName.map { "\($0) (Sentinel)" } ?? "\(options.host):\(options.port)"
                     redis[key] = (client, OutageMonitor(
-                        backend: "Redis \(options.host):\(options.port)/\(options.db)", timeout: nil, eventLoop: eventLoopGroup.next(),
+                        backend: "Redis \(name)/\(options.db)", timeout: nil, eventLoop: eventLoopGroup.next(),
                         logger: logger))
                 }
                 let (client, monitor) = redis[key]!
-                stores[group] = MonitoredStore(RedisRecordStore(group: group, defaultTTL: options.ttl, client: client), monitor: monitor)
+                stores[group] = MonitoredStore(
+                    RedisRecordStore(group: group, defaultTTL: options.ttl, client: client, waitReplicas: options.waitReplicas), monitor: monitor)
                 if group == "audit" { audit = MonitoredAuditLog(RedisAuditLog(group: group, client: client), monitor: monitor) }
             case .blackhole:
                 stores[group] = BlackholeStore(group: group)
@@ -139,12 +141,16 @@ struct RedisEndpoint: Hashable {
     let port: Int
     let db: Int
     let password: String?
+    let sentinels: [StorageBackendConfig.RedisAddress]
+    let masterName: String?
 
     init(_ options: StorageBackendConfig.RedisOptions) {
         host = options.host
         port = options.port
         db = options.db
         password = options.password
+        sentinels = options.sentinels
+        masterName = options.masterName
     }
 }
 

@@ -23,18 +23,28 @@ public final class RedisClient: Sendable {
         password: String?,
         eventLoopGroup: any EventLoopGroup,
         logger: Logger,
+        sentinels: [StorageBackendConfig.RedisAddress] = [],
+        masterName: String? = nil,
         connectionCount: Int = 4,
         connectTimeout: Duration = .seconds(2),
         commandTimeout: Duration = .seconds(3)
     ) {
         var logger = logger
-        logger[metadataKey: "redis"] = "\(host):\(port)/\(database)"
+        let source: RedisPrimaryLocator.Source
+        if let masterName, !sentinels.isEmpty {
+            source = .sentinel(sentinels: sentinels, masterName: masterName)
+            logger[metadataKey: "redis"] = "\(masterName)/\(database)"
+        } else {
+            source = .fixed(host: host, port: port)
+            logger[metadataKey: "redis"] = "\(host):\(port)/\(database)"
+        }
+        let locator = RedisPrimaryLocator(source, connectTimeout: connectTimeout, commandTimeout: commandTimeout, logger: logger)
         let settings = RedisConnection.Settings(
             host: host, port: port, database: database,
-            password: password?.isEmpty == false ? password : nil,
+            password: password?.isEmpty == false ? password : nil, requirePrimary: locator.requiresPrimary,
             connectTimeout: connectTimeout, commandTimeout: commandTimeout)
         self.pool = RedisConnectionPool(
-            settings: settings, size: connectionCount, eventLoopGroup: eventLoopGroup, logger: logger)
+            settings: settings, locator: locator, size: connectionCount, eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
     /// Sends one command, e.g. `[SET, key, value, EX, 60]`, and returns its reply. Arguments are
@@ -67,7 +77,14 @@ public final class RedisClient: Sendable {
                 throw RedisClientError(kind: .unavailable, message: "\(error)")
             }
             // Error replies are thrown, so a returned reply is always a success.
-            if case .error(let message) = reply { throw RedisClientError(kind: .serverError, message: message) }
+            if case .error(let message) = reply {
+                if message.hasPrefix("READONLY") {
+                    // The server was demoted by a failover: an outage until the new primary is found.
+                    pool.discard(connection)
+                    throw RedisClientError(kind: .unavailable, message: message)
+                }
+                throw RedisClientError(kind: .serverError, message: message)
+            }
             replies.append(reply)
         }
         return replies

@@ -11,10 +11,14 @@ final class RedisConnection: Sendable {
         var port: Int
         var database: Int
         var password: String?
+        /// Check with `ROLE` that the server is a primary (a Sentinel-named address may be stale).
+        var requirePrimary: Bool
         var connectTimeout: Duration
         var commandTimeout: Duration
 
-        var endpoint: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        var endpoint: String { Self.endpoint(host: host, port: port) }
+
+        static func endpoint(host: String, port: Int) -> String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
     /// Tells this connection apart from the one that replaces it in the same pool slot.
@@ -90,7 +94,7 @@ final class RedisConnection: Sendable {
         return channel.closeFuture
     }
 
-    /// `AUTH` and `SELECT` are pipelined; the first refusal is the one reported.
+    /// `AUTH`, `SELECT` and `ROLE` are pipelined; the first refusal is the one reported.
     private func handshake(_ settings: Settings) -> EventLoopFuture<Void> {
         var steps: [(name: String, reply: EventLoopFuture<RedisReply>)] = []
         if let password = settings.password {
@@ -100,12 +104,20 @@ final class RedisConnection: Sendable {
         if settings.database != 0 {
             steps.append(("SELECT", send(RedisCommandEncoder.encode([Array("SELECT".utf8), Array(String(settings.database).utf8)]))))
         }
+        if settings.requirePrimary {
+            steps.append(("ROLE", send(RedisCommandEncoder.encode([Array("ROLE".utf8)]))))
+        }
         let endpoint = self.endpoint
         var done = channel.eventLoop.makeSucceededVoidFuture()
         for step in steps {
             done = done.flatMap { step.reply }.flatMapThrowing { reply in
                 if case .error(let message) = reply {
                     throw RedisClientError(kind: .serverError, message: "\(endpoint) refused \(step.name): \(message)")
+                }
+                if step.name == "ROLE", case .array(let fields?) = reply, case .bulk(let role?)? = fields.first, role != Array("master".utf8) {
+                    // A failover has moved the primary: to the caller this is an outage that
+                    // ends once the sentinels are asked again.
+                    throw RedisClientError(kind: .unavailable, message: "\(endpoint) is a \(String(decoding: role, as: UTF8.self)), not the primary")
                 }
             }
         }

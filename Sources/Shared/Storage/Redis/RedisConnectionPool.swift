@@ -29,14 +29,17 @@ final class RedisConnectionPool: Sendable {
         case open(slot: Int, attempt: UInt64, EventLoopPromise<RedisConnection>)
     }
 
+    /// Everything but the address, which comes from `locator` at each connection.
     private let settings: RedisConnection.Settings
+    private let locator: RedisPrimaryLocator
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let state: Mutex<State>
 
-    init(settings: RedisConnection.Settings, size: Int, eventLoopGroup: any EventLoopGroup, logger: Logger) {
+    init(settings: RedisConnection.Settings, locator: RedisPrimaryLocator, size: Int, eventLoopGroup: any EventLoopGroup, logger: Logger) {
         precondition(size > 0, "a Redis connection pool needs at least one connection")
         self.settings = settings
+        self.locator = locator
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.state = Mutex(State(slots: Array(repeating: .empty, count: size)))
@@ -91,8 +94,14 @@ final class RedisConnectionPool: Sendable {
                 }
                 self.attemptFinished(slot: slot, attempt: attempt, result: result)
             }
-            RedisConnection.connect(id: attempt, settings: settings, on: promise.futureResult.eventLoop)
-                .cascade(to: promise)
+            let (settings, locator, eventLoop) = (settings, locator, promise.futureResult.eventLoop)
+            promise.completeWithTask {
+                let address = try await locator.primary(on: eventLoop)
+                var settings = settings
+                settings.host = address.host
+                settings.port = address.port
+                return try await RedisConnection.connect(id: attempt, settings: settings, on: eventLoop).get()
+            }
             future = promise.futureResult
         }
         do {
@@ -100,8 +109,15 @@ final class RedisConnectionPool: Sendable {
         } catch let error as RedisClientError {
             throw error
         } catch {
-            throw RedisClientError(kind: .unavailable, message: "cannot connect to \(settings.endpoint): \(error)")
+            throw RedisClientError(kind: .unavailable, message: "cannot connect to \(locator.description): \(error)")
         }
+    }
+
+    /// A connection that reached a server that is no longer the primary (`READONLY` after a
+    /// failover): closed, and the next one asks where the primary is.
+    func discard(_ connection: RedisConnection) {
+        locator.forget()
+        connection.close()
     }
 
     /// Closes every connection; commands still waiting fail with `unavailable`, later ones too.
@@ -144,13 +160,14 @@ final class RedisConnectionPool: Sendable {
                 return
             }
             if wasUnreachable {
-                logger.notice("Redis at \(settings.endpoint) is reachable again")
+                logger.notice("Redis at \(locator.description) is reachable again")
             }
-            logger.debug("connected to Redis at \(settings.endpoint) (slot \(slot))")
+            logger.debug("connected to Redis at \(locator.description) (slot \(slot))")
             connection.closeFuture.whenComplete { [weak self] _ in
                 self?.connectionClosed(slot: slot, id: connection.id)
             }
         case .failure(let error):
+            locator.forget()
             let becameUnreachable = state.withLock { state in
                 if case .connecting(attempt, _) = state.slots[slot] {
                     state.slots[slot] = .empty
@@ -174,7 +191,9 @@ final class RedisConnectionPool: Sendable {
             return true
         }
         if wasInUse {
-            logger.debug("connection to Redis at \(settings.endpoint) closed (slot \(slot)); reconnecting on demand")
+            // Lost (a server gone, a failover): with Sentinel, where the primary is gets asked again.
+            locator.forget()
+            logger.debug("connection to Redis at \(locator.description) closed (slot \(slot)); reconnecting on demand")
         }
     }
 }

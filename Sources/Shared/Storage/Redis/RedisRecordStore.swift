@@ -7,18 +7,45 @@ public struct RedisRecordStore: RecordStore {
     public let group: String
     public let defaultTTL: Int
     let client: RedisClient
+    /// `wait_replicas`: replicas each write must reach before it counts as done.
+    let waitReplicas: Int
 
-    public init(group: String, defaultTTL: Int, client: RedisClient) {
+    public init(group: String, defaultTTL: Int, client: RedisClient, waitReplicas: Int = 0) {
         self.group = group
         self.defaultTTL = defaultTTL
         self.client = client
+        self.waitReplicas = waitReplicas
+    }
+
+    /// How long a write waits for its replicas; longer is an outage (503).
+    static let replicaWait = 1000
+
+    /// Sends the commands of a write. With `wait_replicas`, Redis `WAIT` follows them on the same
+    /// connection, in the same round trip: the write counts only once that many replicas have
+    /// it, so a failover to one of them cannot lose it. Redis's replication is otherwise
+    /// asynchronous: a primary that dies can take its last writes with it.
+    private func write(_ commands: [[[UInt8]]]) async throws -> [RedisReply] {
+        guard waitReplicas > 0 else { return try await client.pipeline(commands) }
+        let replies = try await client.pipeline(commands + [[
+            Array("WAIT".utf8), Array(String(waitReplicas).utf8), Array(String(Self.replicaWait).utf8),
+        ]])
+        guard case .integer(let acknowledged)? = replies.last, acknowledged >= waitReplicas else {
+            throw RedisClientError(
+                kind: .unavailable,
+                message: "a write reached \(replies.last.map { "\($0)" } ?? "no") replicas within \(Self.replicaWait) ms, not the \(waitReplicas) of wait_replicas")
+        }
+        return Array(replies.dropLast())
+    }
+
+    private func write(_ command: [[UInt8]]) async throws -> RedisReply {
+        try await write([command])[0]
     }
 
     private func recordKey(_ key: String) -> [UInt8] { Array("oauth2:\(group):r:\(key)".utf8) }
     private func indexKey(_ index: String) -> [UInt8] { Array("oauth2:\(group):i:\(index)".utf8) }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
-        try check(await client.send(setCommand(key, value, ttl: ttl)))
+        try check(await write(setCommand(key, value, ttl: ttl)))
     }
 
     private func setCommand(_ key: String, _ value: [UInt8], ttl: Int?) -> [[UInt8]] {
@@ -34,7 +61,7 @@ public struct RedisRecordStore: RecordStore {
     }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
-        _ = try await client.pipeline([setCommand(key, value, ttl: ttl), indexCommand(index, member: key, ttl: ttl)])
+        _ = try await write([setCommand(key, value, ttl: ttl), indexCommand(index, member: key, ttl: ttl)])
     }
 
     /// One script, so the members read are the members deleted.
@@ -46,7 +73,7 @@ public struct RedisRecordStore: RecordStore {
         """.utf8)
 
     public func deleteIndexed(_ index: String) async throws {
-        try check(await client.send([
+        try check(await write([
             Array("EVAL".utf8), Self.deleteIndexedScript, Array("1".utf8), indexKey(index), Array("oauth2:\(group):r:".utf8),
         ]))
     }
@@ -56,20 +83,20 @@ public struct RedisRecordStore: RecordStore {
     }
 
     public func delete(_ key: String) async throws {
-        try check(await client.send([Array("DEL".utf8), recordKey(key)]))
+        try check(await write([Array("DEL".utf8), recordKey(key)]))
     }
 
     public func take(_ key: String) async throws -> [UInt8]? {
         // GETDEL (Redis 6.2+) is one atomic command.
-        try bulk(await client.send([Array("GETDEL".utf8), recordKey(key)]))
+        try bulk(await write([Array("GETDEL".utf8), recordKey(key)]))
     }
 
     public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
-        try check(await client.send(indexCommand(index, member: member, ttl: ttl)))
+        try check(await write(indexCommand(index, member: member, ttl: ttl)))
     }
 
     public func removeFromIndex(_ index: String, member: String) async throws {
-        try check(await client.send([Array("ZREM".utf8), indexKey(index), Array(member.utf8)]))
+        try check(await write([Array("ZREM".utf8), indexKey(index), Array(member.utf8)]))
     }
 
     public func members(ofIndex index: String) async throws -> [String] {
@@ -87,7 +114,7 @@ public struct RedisRecordStore: RecordStore {
     }
 
     public func deleteIndex(_ index: String) async throws {
-        try check(await client.send([Array("DEL".utf8), indexKey(index)]))
+        try check(await write([Array("DEL".utf8), indexKey(index)]))
     }
 
     private func counterKey(_ key: String) -> [UInt8] { Array("oauth2:\(group):c:\(key)".utf8) }

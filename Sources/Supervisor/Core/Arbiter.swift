@@ -237,7 +237,7 @@ final class Arbiter {
                 environment: environment,
                 descriptors: [WorkerContract.listenDescriptor: listener.descriptor, WorkerContract.controlDescriptor: workerEnd]
             )
-            control.send(.configure(config.document.merged))
+            control.send(.configure(config.document.layers))
             workers[pid] = WorkerProcess(
                 pid: pid, number: number, generation: generation, control: control, state: .booting,
                 lastHeartbeat: .now, listenerDescriptor: listener.descriptor)
@@ -315,6 +315,7 @@ final class Arbiter {
         let new: ServerConfig
         do {
             new = try ServerConfig.load(from: location)
+            for warning in new.warnings { logger.warning("configuration: \(warning)") }
             // Workers re-read the clients file on every reload; it must be valid first.
             let clients = try ClientRegistry.load(path: new.clientCredentials.file)
             for warning in clients.warnings { logger.warning("\(warning)") }
@@ -343,7 +344,7 @@ final class Arbiter {
         guard change.needsNewWorkers || newTLSFiles != tlsFiles else {
             config = new
             adoptHotSettings()
-            for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.merged)) }
+            for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.layers)) }
             logger.notice("configuration reloaded in place; log level \(new.logging.level.rawValue)")
             notifier.ready(status: statusLine())
             return

@@ -6,18 +6,23 @@ import Synchronization
 /// the cooperative pool, whose threads inherit the blocked signal mask.
 enum BlockingAsync {
     static func run(_ operation: @escaping @Sendable () async throws -> Void) throws {
-        let outcome = Mutex<Result<Void, any Error>?>(nil)
+        try value(operation)
+    }
+
+    /// Runs `operation` and returns its result (check-config's checks).
+    static func value<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        let outcome = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             do {
-                try await operation()
-                outcome.withLock { $0 = .success(()) }
+                let result = try await operation()
+                outcome.withLock { $0 = .success(result) }
             } catch {
                 outcome.withLock { $0 = .failure(error) }
             }
             done.signal()
         }
         done.wait()
-        try outcome.withLock { $0! }.get()
+        return try outcome.withLock { $0! }.get()
     }
 }

@@ -117,6 +117,24 @@ extension IntegrationTests {
             #expect(check.output.contains(problem), "check-config says what the worker says\n\(check.output)")
         }
 
+        /// A reload the new workers would refuse is refused by the supervisor with check-config's
+        /// words, and the running workers go on serving.
+        @Test func aReloadIsRefusedForWhatWorkersWouldRefuse() async throws {
+            let server = try await ServerProcess.start(workers: 1)
+            defer { server.kill() }
+            let workers = server.workers
+            let views = try viewsCopy(in: TestEnvironment.temporaryDirectory("oauth2-reload-views"))
+            try "{{#user}}".write(toFile: "\(views)/login.mustache", atomically: true, encoding: .utf8)
+            try server.writeConfig("test.json", ["auth_server": ["views_dir": views]])
+            server.signal(SIGHUP)
+            #expect(await server.waitForLog("still running the previous configuration"))
+            let problem = "reload failed: \(server.configDirectory)/test.json: auth_server.views_dir: template \(views)/login.mustache does not parse"
+            #expect(server.log().contains(problem), "\(server.log())")
+            #expect(try await TestHTTP.get("\(server.baseURL)/login").status == 200)
+            #expect(server.workers == workers)
+            #expect(await server.stop() == 0)
+        }
+
         @Test func stringsThatSpellNumbersAndBooleansAreAcceptedEverywhere() throws {
             let directory = try configFolder(#"""
                 {"auth_server": {"session_secret": "\#(Self.longSecret)", "port": "8089", "behind_proxy": "true", "worker_timeout": "12"},

@@ -316,9 +316,11 @@ final class Arbiter {
         do {
             new = try ServerConfig.load(from: location)
             for warning in new.warnings { logger.warning("configuration: \(warning)") }
-            // Workers re-read the clients file on every reload; it must be valid first.
-            let clients = try ClientRegistry.load(path: new.clientCredentials.file)
-            for warning in clients.warnings { logger.warning("\(warning)") }
+            // What new workers would check at boot (and the clients file, which running workers
+            // re-read on every reload): a reload they would refuse is refused here, with the
+            // running workers left alone, instead of new workers failing to boot.
+            let checked = try BootChecks.runBlocking(config: new)
+            for warning in checked.clients.warnings { logger.warning("\(warning)") }
         } catch {
             for problem in error.problems { logger.error("reload failed: \(problem)") }
             logger.error("still running the previous configuration")

@@ -1,4 +1,5 @@
 import Dispatch
+import OAuth2Shared
 import Synchronization
 
 /// Runs async work to completion from the supervisor's synchronous main thread (storage
@@ -24,5 +25,19 @@ enum BlockingAsync {
         }
         done.wait()
         return try outcome.withLock { $0! }.get()
+    }
+}
+
+extension BootChecks {
+    /// The workers' boot checks, from the supervisor's synchronous thread (check-config, reload).
+    static func runBlocking(config: ServerConfig) throws(ConfigError) -> BootChecks {
+        do {
+            return try BlockingAsync.value { try await BootChecks.run(config: config) }
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            // BootChecks.run throws only ConfigError; BlockingAsync forgets the type.
+            throw ConfigError([ConfigProblem(file: nil, key: nil, message: "\(error)")])
+        }
     }
 }

@@ -111,7 +111,7 @@ struct CheckConfig: ParsableCommand {
             var problems: [ConfigProblem] = strict ? config.warnings : []
             if !strict { for warning in config.warnings { Self.say("warning: \(warning)") } }
             var checked: BootChecks?
-            do { checked = try Self.bootChecks(config) } catch { problems += error.problems }
+            do { checked = try BootChecks.runBlocking(config: config) } catch { problems += error.problems }
             for warning in checked?.clients.warnings ?? [] { Self.say("warning: \(warning)") }
             // Without a usable clients file, the demo settings are still looked for everywhere else.
             let clients = if let checked { checked.clients } else { try ClientRegistry(path: config.clientCredentials.file, value: .array([])) }
@@ -139,16 +139,6 @@ struct CheckConfig: ParsableCommand {
         guard silent == 0 else {
             Self.say("connection check failed: \(silent) of \(outcomes.count) did not answer")
             throw ExitCode(ExitCodes.startupFailure)
-        }
-    }
-
-    private static func bootChecks(_ config: ServerConfig) throws(ConfigError) -> BootChecks {
-        do {
-            return try BlockingAsync.value { try await BootChecks.run(config: config) }
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            throw ConfigError([ConfigProblem(file: nil, key: nil, message: "\(error)")])
         }
     }
 

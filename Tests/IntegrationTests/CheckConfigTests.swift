@@ -182,7 +182,7 @@ extension IntegrationTests {
                              "session": {"type": "Redis", "host": "127.0.0.1", "port": \#(redis.port)},
                              "users": {"type": "Postgres", "options": {"host": "127.0.0.1", "port": \#(postgresPort), "user": "postgres", "database": "oauth2"}},
                              "audit": {"type": "Blackhole"}},
-                 "resource_server": {"type": "dummy", "host": "127.0.0.1", "port": \#(site.port)}}
+                 "resource_server": {"type": "http", "host": "127.0.0.1", "port": \#(site.port), "login": {"token_cookie": "dummy-server-token"}}}
                 """#)
             let answered = try checkConfig(directory, ["--connect"])
             #expect(answered.status == 0, "\(answered.output)")
@@ -204,6 +204,13 @@ extension IntegrationTests {
             #expect(silent.output.contains("the site (resource_server) http://127.0.0.1:\(site.port): did not answer"))
             #expect(silent.output.contains("Postgres postgres@127.0.0.1:\(postgresPort)/oauth2 (groups users): answered"))
             #expect(silent.output.contains("connection check failed: 2 of 4 did not answer"))
+
+            // The dummy site is the server's own: it cannot answer before the server starts it.
+            try #"{"resource_server": {"type": "dummy", "host": "127.0.0.1", "port": \#(site.port)}}"#
+                .write(toFile: "\(directory)/runtime.json", atomically: true, encoding: .utf8)
+            let dummy = try checkConfig(directory, ["--connect"])
+            #expect(dummy.output.contains("the site (resource_server) http://127.0.0.1:\(site.port): not asked: the dummy site is started by the server itself"), "\(dummy.output)")
+            #expect(dummy.output.contains("connection check failed: 1 of 4 did not answer"), "only Redis, still down\n\(dummy.output)")
         }
 
         /// etc/production.json.example, copied as its comment says, with what it tells the operator

@@ -40,7 +40,10 @@ struct ConfigTests {
 
     @Test func theSitesOptionsFollowTheSameRulesAsEveryKey() throws {
         let strings = try ServerConfig(document: document([
-            ("default.json", #"{"resource_server": {"type": "http", "ssl": "true", "timeout": "2.5", "allow_bad_ssl_cert": "false", "user_agent": 7}}"#),
+            ("default.json", #"""
+                {"resource_server": {"type": "http", "ssl": "true", "timeout": "2.5", "allow_bad_ssl_cert": "false", "user_agent": 7,
+                                     "login": {"token_cookie": "remember_me"}}}
+                """#),
         ]))
         #expect(strings.resourceServer.ssl, "\"ssl\": \"true\" is true, as everywhere")
         #expect(strings.resourceServer.timeoutSeconds == 2.5)
@@ -251,5 +254,63 @@ struct ConfigTests {
         #expect(WorkerCount.auto.resolved(cgroupCPUMax: "100000 100000") == 1)
         #expect(WorkerCount.auto.resolved(cgroupCPUMax: nil) >= 1)
         #expect(WorkerCount.fixed(5).resolved(cgroupCPUMax: "100000 100000") == 5)
+    }
+
+    @Test func keysNothingReadsAreWarningsNamingFileAndKey() throws {
+        let config = try ServerConfig(document: document([
+            ("default.json", #"""
+                {"//": "a comment", "auth_server": {"hostname": "127.0.0.1", "//port": "comment", "views": {"logn": "login"}},
+                 "storage": {"session": {"type": "Redis", "sentinals": ["10.0.0.1:26379"], "options": {"pasword": "x"}},
+                             "sesion": {"type": "Sqlite", "path": "/tmp/x.sqlite"}},
+                 "resource_server": {"type": "http", "login": {"token_coookie": "a", "token_field": "token"}}}
+                """#),
+            ("runtime.json", #"{"logging": {"levl": "debug"}}"#),
+        ]))
+        let warnings = config.warnings.map(\.description)
+        for expected in [
+            "/etc/oauth2/default.json: storage.session.sentinals: is not a key this server reads",
+            "/etc/oauth2/default.json: storage.session.options.pasword: is not a key this server reads",
+            "/etc/oauth2/default.json: storage.sesion: is not a storage group this server uses",
+            "/etc/oauth2/default.json: auth_server.views.logn: is not a key this server reads",
+            "/etc/oauth2/default.json: resource_server.login.token_coookie: is not a key this server reads",
+            "/etc/oauth2/runtime.json: logging.levl: is not a key this server reads",
+        ] {
+            #expect(warnings.contains { $0.hasPrefix(expected) }, "\(expected)\n\(warnings)")
+        }
+        #expect(warnings.count == 6, "comments and the seed's auth_server.hostname are not reported: \(warnings)")
+        #expect(try ServerConfig(document: document([])).warnings.isEmpty)
+    }
+
+    @Test func theHTTPSitesOwnKeysAreCheckedWithTheRestOfTheConfiguration() throws {
+        let broken = try document([
+            ("default.json", #"""
+                {"resource_server": {"type": "http", "scopes": "read-only",
+                 "api": {"p": {"method": "FETCH", "path": "/p"}, "q": 3}, "login": {"path": "login"}}}
+                """#),
+        ])
+        do {
+            _ = try ServerConfig(document: broken)
+            Issue.record("expected problems")
+        } catch {
+            let messages = error.problems.map(\.description)
+            for expected in [
+                "/etc/oauth2/default.json: resource_server.login: set exactly one of token_cookie",
+                "/etc/oauth2/default.json: resource_server.login.path: must be a path starting with /",
+                "/etc/oauth2/default.json: resource_server.scopes: must be an array of strings",
+                "/etc/oauth2/default.json: resource_server.api.p.method: must be one of GET",
+                "/etc/oauth2/default.json: resource_server.api.q: must be an object",
+            ] {
+                #expect(messages.contains { $0.hasPrefix(expected) }, "\(expected)\n\(messages)")
+            }
+        }
+        let site = try ServerConfig(document: document([
+            ("default.json", #"{"resource_server": {"type": "http", "login": {"token_field": "token"}, "api": {"p": {"method": "post", "path": "/p"}}}}"#),
+        ])).resourceServer.site
+        guard case .http(let options) = site else {
+            Issue.record("expected the http site's options")
+            return
+        }
+        #expect(options.tokenSource == .jsonField("token"))
+        #expect(options.endpoints["p"] == HTTPSiteOptions.Endpoint(scope: "read-only", method: "POST", path: "/p"))
     }
 }

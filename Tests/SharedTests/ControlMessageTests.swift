@@ -4,8 +4,11 @@ import OAuth2Shared
 
 struct ControlMessageTests {
     @Test func messagesRoundTripAsSingleLines() throws {
-        let config = JSONValue.object(["logging": .object(["level": .string("notice\nx")]), "n": .number(3)])
-        for message in [ControlMessage.configure(config), .quit, .ready, .heartbeat] {
+        let layers = [
+            ConfigDocument.Layer(path: "/etc/oauth2/default.json", value: .object(["logging": .object(["level": .string("notice\nx")])])),
+            ConfigDocument.Layer(path: "/etc/oauth2/runtime.json", value: .object(["n": .number(3)])),
+        ]
+        for message in [ControlMessage.configure(layers), .quit, .ready, .heartbeat] {
             let line = message.encodedLine()
             #expect(line.last == UInt8(ascii: "\n"))
             #expect(line.dropLast().contains(UInt8(ascii: "\n")) == false)

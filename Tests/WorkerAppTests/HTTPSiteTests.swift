@@ -15,7 +15,7 @@ struct HTTPSiteTests {
             origin: "test.json")
         let config = try ServerConfig(document: document)
         let http = SiteHTTPClient(config: config.resourceServer)
-        return (try ResourceServerTypes.make(config: config, http: http), http)
+        return (ResourceServerTypes.make(config: config, http: http), http)
     }
 
     @Test func loginReadsTheSiteTokenFromACookie() async throws {
@@ -78,7 +78,7 @@ struct HTTPSiteTests {
             #expect(text.contains("resource_server.api.p.path: must be a path starting with /"))
         }
         do {
-            _ = try site(#"{"type": "http", "login": {"token_cookie": "a"}, "scope_descriptions": {"admin": "Everything", "read-only": 3}}"#)
+            _ = try site(#"{"type": "http", "login": {"token_cookie": "a"}, "scope_descriptions": {"admin": "Everything", "read-only": true}}"#)
             Issue.record("expected a configuration error")
         } catch let error as ConfigError {
             #expect(error.description.contains("resource_server.scope_descriptions.admin: \"admin\" is not one of resource_server.scopes"))

@@ -89,6 +89,9 @@ private struct EntryParser {
             switch fields[key] {
             case nil, .null?: return fallback
             case .bool(let value)?: return value
+            // As in the server's own files: the seed's tooling writes booleans as strings too.
+            case .string("true")?: return true
+            case .string("false")?: return false
             case let other?:
                 fail(index, key, "must be true or false, not \(other.typeName)")
                 return fallback

@@ -23,7 +23,7 @@ public struct ConfigDocument: Sendable, Equatable {
         self.merged = layers.reduce(JSONValue.object([:])) { $0.merged(with: $1.value) }
     }
 
-    /// A document received whole from the supervisor: one layer, already merged.
+    /// A document of one layer, already merged (tests, tools).
     public init(location: ConfigLocation, merged: JSONValue, origin: String) {
         self.init(location: location, layers: [Layer(path: origin, value: merged)])
     }

@@ -2,20 +2,60 @@ import Foundation
 
 /// Typed access to a configuration document that records every problem it meets,
 /// each with the file and key that caused it, instead of stopping at the first.
+///
+/// It also remembers every key it was asked for, so that once every part of the server has
+/// read its keys, whatever is left in the files is a key nothing reads: a misspelling
+/// (`sentinals`), or a setting in the wrong section, which would otherwise be silently ignored.
 public struct ConfigReader {
     public let document: ConfigDocument
     public private(set) var problems: [ConfigProblem] = []
+    /// Findings that do not stop the server (an unknown key); `check-config --strict` fails on them.
+    public private(set) var warnings: [ConfigProblem] = []
+    /// Keys read as values: each covers everything below it.
+    private var consumed: Set<ConfigKeyPath> = []
 
     public init(document: ConfigDocument) { self.document = document }
 
     /// The value at `key`; JSON null counts as absent, as the seed writes `"ssl_cert": null`.
-    public func value(_ key: ConfigKeyPath) -> JSONValue? {
+    /// Reading a key makes it (and everything below it) known.
+    public mutating func value(_ key: ConfigKeyPath) -> JSONValue? {
+        consumed.insert(key)
+        return lookup(key)
+    }
+
+    private func lookup(_ key: ConfigKeyPath) -> JSONValue? {
         guard let value = document.merged[key], value != .null else { return nil }
         return value
     }
 
     public mutating func fail(_ key: ConfigKeyPath, _ message: String) {
         problems.append(ConfigProblem(file: document.origin(of: key), key: key, message: message))
+    }
+
+    public mutating func warn(_ key: ConfigKeyPath, _ message: String) {
+        warnings.append(ConfigProblem(file: document.origin(of: key), key: key, message: message))
+    }
+
+    /// Marks everything under `key` as known without reading it: a section whose keys belong to
+    /// someone else (a site integration's own options), or a key the seed's files carry that
+    /// this server has no use for.
+    public mutating func accept(_ key: ConfigKeyPath) {
+        consumed.insert(key)
+    }
+
+    /// A warning for every key in the files that nothing has read, each with the file that set
+    /// it. Call once every reader has run. Keys starting with `//` are comments.
+    public mutating func warnAboutUnreadKeys() {
+        for key in unread(in: document.merged, at: []) {
+            warn(key, "is not a key this server reads (misspelt, or in the wrong section?); it is ignored")
+        }
+    }
+
+    private func unread(in value: JSONValue, at path: [String]) -> [ConfigKeyPath] {
+        let key = ConfigKeyPath(path)
+        if !path.isEmpty, consumed.contains(key) { return [] }
+        guard case .object(let members) = value else { return path.isEmpty ? [] : [key] }
+        return members.keys.sorted().filter { !$0.hasPrefix("//") }.flatMap { unread(in: members[$0]!, at: path + [$0]) }
     }
 
     public mutating func string(_ key: ConfigKeyPath) -> String? {
@@ -68,9 +108,10 @@ public struct ConfigReader {
         }
     }
 
-    /// The members of the object at `key`, or nil (with a problem recorded) when it is not an object.
+    /// The members of the object at `key`, or nil (with a problem recorded) when it is not an
+    /// object. Its members stay unknown until they are read themselves.
     public mutating func object(_ key: ConfigKeyPath) -> [String: JSONValue]? {
-        switch value(key) {
+        switch lookup(key) {
         case nil: return nil
         case .object(let members): return members
         case let other?:

@@ -12,6 +12,9 @@ public struct ServerConfig: Sendable, Equatable {
     public var logging: LoggingConfig
     /// The merged document this was built from, as the supervisor hands it to workers.
     public let document: ConfigDocument
+    /// What is odd but does not stop the server, with file and key: keys nothing reads, storage
+    /// groups nothing uses. Errors under `check-config --strict`.
+    public let warnings: [ConfigProblem]
 
     /// Reads and validates; throws every problem at once.
     public init(document: ConfigDocument) throws(ConfigError) {
@@ -23,6 +26,8 @@ public struct ServerConfig: Sendable, Equatable {
         self.logging = LoggingConfig(reader: &reader)
         self.document = document
         guard reader.problems.isEmpty else { throw ConfigError(reader.problems) }
+        reader.warnAboutUnreadKeys()
+        self.warnings = reader.warnings
     }
 
     /// Loads the files named by `location` and validates them.
@@ -66,6 +71,9 @@ public struct AuthServerConfig: Sendable, Equatable {
     init(reader: inout ConfigReader) {
         port = reader.integer("auth_server.port", default: 8081, in: 1...65535)
         host = reader.string("auth_server.host", default: "0.0.0.0")
+        // The Node original's files name the public host here (its tests built URLs from it);
+        // `url` says that now. Accepted so an existing deployment's files read without warnings.
+        reader.accept("auth_server.hostname")
         sslCertificatePath = reader.string("auth_server.ssl_cert").map(reader.document.location.resolve)
         sslKeyPath = reader.string("auth_server.ssl_key").map(reader.document.location.resolve)
         // As in the seed, naming a certificate and key implies ssl.
@@ -158,7 +166,7 @@ public struct LoggingConfig: Sendable, Equatable {
 }
 
 /// `resource_server`: which site implementation the workers use and where it lives.
-/// The implementation reads its own extra options from `options`.
+/// Each type's own keys are read by `SiteOptions`.
 public struct ResourceServerConfig: Sendable, Equatable {
     public var type: String
     public var host: String
@@ -172,8 +180,8 @@ public struct ResourceServerConfig: Sendable, Equatable {
     /// `user:password` for HTTP Basic on every call to the site.
     public var basicAuth: String?
     public var userAgent: String?
-    /// The whole `resource_server` object, for options a site implementation defines itself.
-    public var options: [String: JSONValue]
+    /// The options of `type`: `.dummy` when the type is unknown (a problem is recorded then).
+    public var site: SiteOptions
 
     init(reader: inout ConfigReader) {
         type = reader.string("resource_server.type", default: "dummy")
@@ -184,7 +192,7 @@ public struct ResourceServerConfig: Sendable, Equatable {
         allowBadSSLCertificate = reader.bool("resource_server.allow_bad_ssl_cert", default: false)
         basicAuth = reader.string("resource_server.basic_auth")
         userAgent = reader.string("resource_server.user_agent")
-        options = reader.object("resource_server") ?? [:]
+        site = SiteOptions.read(type: type, reader: &reader) ?? .dummy
     }
 }
 

@@ -13,9 +13,15 @@ public struct StorageConfig: Sendable, Equatable {
     init(reader: inout ConfigReader) {
         backends = [:]
         // Keys starting with "//" are comments, as in the shipped etc/ files.
-        for (group, _) in reader.object("storage") ?? [:] where !group.hasPrefix("//") {
+        for group in (reader.object("storage") ?? [:]).keys.sorted() where !group.hasPrefix("//") {
             if let backend = StorageBackendConfig(group: group, reader: &reader) {
                 backends[group] = backend
+            }
+            if group != "default" && !Self.groups.contains(group) {
+                // Checked like any group, but a misspelt name (`sesion`) would leave its real
+                // group on `default` without a word.
+                reader.warn(ConfigKeyPath(["storage", group]),
+                    "is not a storage group this server uses (\((["default"] + Self.groups).joined(separator: ", "))); it is ignored")
             }
         }
     }
@@ -29,6 +35,8 @@ public enum StorageBackendConfig: Sendable, Equatable {
     case blackhole
 
     public static let typeNames = ["Redis", "Postgres", "Sqlite", "Blackhole"]
+    static let keysOfAnyType = ["path", "host", "port", "db", "sentinels", "master_name", "wait_replicas"]
+    static let optionsOfAnyType = ["user", "password", "database", "host", "port", "ssl"]
 
     /// Seconds records live (0 = no expiry); blackhole keeps nothing.
     public var ttl: Int {
@@ -126,6 +134,11 @@ public enum StorageBackendConfig: Sendable, Equatable {
     init?(group: String, reader: inout ConfigReader) {
         let base = ConfigKeyPath(["storage", group])
         guard reader.object(base) != nil else { return nil }
+        // Layers merge key by key, so a group that production.json turns from Sqlite into Redis
+        // keeps default.json's `path`. Keys some backend type reads are therefore not unknown
+        // in any group; only keys no type reads (a misspelt `sentinals`) are.
+        for key in Self.keysOfAnyType { reader.accept(base.appending(key)) }
+        for key in Self.optionsOfAnyType { reader.accept(base.appending("options").appending(key)) }
         let ttl = reader.integer(base.appending("ttl"), default: 0, in: 0...Int(Int32.max))
         guard let type = reader.string(base.appending("type")) else {
             reader.fail(base.appending("type"), "is required: one of \(Self.typeNames.joined(separator: ", "))")

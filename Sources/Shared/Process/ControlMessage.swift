@@ -2,8 +2,9 @@ import Foundation
 
 /// One message on a supervisor↔worker control socket, sent as a line of JSON.
 public enum ControlMessage: Sendable, Equatable {
-    /// Supervisor → worker: the configuration to run with (at boot, and again after a reload).
-    case configure(JSONValue)
+    /// Supervisor → worker: the configuration to run with (at boot, and again after a reload),
+    /// as the files the supervisor read, so the worker's problems can name the file at fault.
+    case configure([ConfigDocument.Layer])
     /// Supervisor → worker: stop accepting, finish in-flight requests, exit 0.
     case quit
     /// Worker → supervisor: accepting connections.
@@ -14,7 +15,11 @@ public enum ControlMessage: Sendable, Equatable {
     public func encodedLine() -> Data {
         var object: [String: JSONValue]
         switch self {
-        case .configure(let config): object = ["type": .string("configure"), "config": config]
+        case .configure(let layers):
+            object = [
+                "type": .string("configure"),
+                "layers": .array(layers.map { .object(["path": .string($0.path), "value": $0.value]) }),
+            ]
         case .quit: object = ["type": .string("quit")]
         case .ready: object = ["type": .string("ready")]
         case .heartbeat: object = ["type": .string("heartbeat")]
@@ -30,8 +35,13 @@ public enum ControlMessage: Sendable, Equatable {
         }
         switch type {
         case "configure":
-            guard let config = object["config"] else { throw ControlMessageError(description: "configure without config") }
-            self = .configure(config)
+            guard case .array(let items)? = object["layers"] else { throw ControlMessageError(description: "configure without layers") }
+            self = .configure(try items.map { item in
+                guard case .string(let path)? = item[ConfigKeyPath(["path"])], let value = item[ConfigKeyPath(["value"])] else {
+                    throw ControlMessageError(description: "a configuration layer needs a path and a value")
+                }
+                return ConfigDocument.Layer(path: path, value: value)
+            })
         case "quit": self = .quit
         case "ready": self = .ready
         case "heartbeat": self = .heartbeat

@@ -237,7 +237,7 @@ final class Arbiter {
                 environment: environment,
                 descriptors: [WorkerContract.listenDescriptor: listener.descriptor, WorkerContract.controlDescriptor: workerEnd]
             )
-            control.send(.configure(config.document.merged))
+            control.send(.configure(config.document.layers))
             workers[pid] = WorkerProcess(
                 pid: pid, number: number, generation: generation, control: control, state: .booting,
                 lastHeartbeat: .now, listenerDescriptor: listener.descriptor)
@@ -315,9 +315,12 @@ final class Arbiter {
         let new: ServerConfig
         do {
             new = try ServerConfig.load(from: location)
-            // Workers re-read the clients file on every reload; it must be valid first.
-            let clients = try ClientRegistry.load(path: new.clientCredentials.file)
-            for warning in clients.warnings { logger.warning("\(warning)") }
+            for warning in new.warnings { logger.warning("configuration: \(warning)") }
+            // What new workers would check at boot (and the clients file, which running workers
+            // re-read on every reload): a reload they would refuse is refused here, with the
+            // running workers left alone, instead of new workers failing to boot.
+            let checked = try BootChecks.runBlocking(config: new)
+            for warning in checked.clients.warnings { logger.warning("\(warning)") }
         } catch {
             for problem in error.problems { logger.error("reload failed: \(problem)") }
             logger.error("still running the previous configuration")
@@ -343,7 +346,7 @@ final class Arbiter {
         guard change.needsNewWorkers || newTLSFiles != tlsFiles else {
             config = new
             adoptHotSettings()
-            for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.merged)) }
+            for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.layers)) }
             logger.notice("configuration reloaded in place; log level \(new.logging.level.rawValue)")
             notifier.ready(status: statusLine())
             return

@@ -48,6 +48,7 @@ struct Run: ParsableCommand {
             throw ExitCode(ExitCodes.startupFailure)
         }
         LogSettings.shared.apply(config.logging)
+        for warning in config.warnings { logger.warning("configuration: \(warning)") }
         do {
             let clients = try ClientRegistry.load(path: config.clientCredentials.file)
             for warning in clients.warnings { logger.warning("\(warning)") }
@@ -80,36 +81,69 @@ struct Run: ParsableCommand {
     }
 }
 
-/// Validates the configuration like `nginx -t`: every problem with its file and key, exit 1 if any.
+/// Validates the configuration like `nginx -t`: every problem with its file and key, exit 1 if
+/// any. It runs every check a worker runs before it serves (`ServerConfig`, `BootChecks`), so a
+/// configuration it passes is one the workers boot with.
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Check the configuration files and exit: 0 when valid, 1 with every problem listed."
+        abstract: "Check the configuration files and exit: 0 when valid, 1 with every problem listed.",
+        discussion: """
+            Checks what every worker checks at boot: every key's type and range, the resource \
+            server's type and options, the storage groups, the clients file, the page templates and \
+            the TLS certificate and key. Keys nothing reads are warnings (errors with --strict).
+            """
     )
+
+    @Flag(help: "Treat keys nothing reads and storage groups nothing uses as errors, not warnings.")
+    var strict = false
+
+    @Flag(help: "Also connect to every store the storage groups name and to the site, and say which answered.")
+    var connect = false
 
     func run() throws {
         let location = ConfigLocation.fromEnvironment()
+        let config: ServerConfig
         do throws(ConfigError) {
-            let config = try ServerConfig.load(from: location)
-            let clients = try ClientRegistry.load(path: config.clientCredentials.file)
-            for warning in clients.warnings {
-                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
-            }
+            config = try ServerConfig.load(from: location)
+            // Every problem at once: unknown keys under --strict, the boot checks', and the demo
+            // settings of a production run.
+            var problems: [ConfigProblem] = strict ? config.warnings : []
+            if !strict { for warning in config.warnings { Self.say("warning: \(warning)") } }
+            var checked: BootChecks?
+            do { checked = try BootChecks.runBlocking(config: config) } catch { problems += error.problems }
+            for warning in checked?.clients.warnings ?? [] { Self.say("warning: \(warning)") }
+            // Without a usable clients file, the demo settings are still looked for everywhere else.
+            let clients = if let checked { checked.clients } else { try ClientRegistry(path: config.clientCredentials.file, value: .array([])) }
             let demo = DemoSettings.findings(config: config, clients: clients)
-            if DemoSettings.isProduction(location), !demo.isEmpty {
-                throw ConfigError(demo.map { ConfigProblem(file: $0.file, key: $0.key, message: "not for production: \($0.message)") })
+            if DemoSettings.isProduction(location) {
+                problems += demo.map { ConfigProblem(file: $0.file, key: $0.key, message: "not for production: \($0.message)") }
+            } else {
+                for problem in demo { Self.say("warning: demo setting: \(problem)") }
             }
-            for problem in demo { FileHandle.standardError.write(Data("warning: demo setting: \(problem)\n".utf8)) }
+            guard problems.isEmpty else { throw ConfigError(problems) }
             print("clients OK (\(clients.clients.count) in \(clients.path))")
+            print("page templates OK (\(config.authServer.viewsDirectory))")
+            if config.authServer.ssl { print("TLS certificate and key OK") }
             let files = config.document.layers.map(\.path)
             print("configuration OK (\(files.isEmpty ? "no files found in \(location.directory); built-in defaults" : files.joined(separator: ", ")))")
         } catch {
-            for problem in error.problems {
-                FileHandle.standardError.write(Data("\(problem)\n".utf8))
-            }
-            FileHandle.standardError.write(Data("configuration check failed: \(error.problems.count) problem(s)\n".utf8))
+            for problem in error.problems { Self.say("\(problem)") }
+            Self.say("configuration check failed: \(error.problems.count) problem(s)")
             throw ExitCode(ExitCodes.startupFailure)
         }
+        guard connect else { return }
+        let outcomes = try BlockingAsync.value { await ConnectionCheck.run(config: config, logger: Logger(label: "oauth2.check-config")) }
+        for outcome in outcomes { print(outcome) }
+        let silent = outcomes.filter { $0.failure != nil }.count
+        guard silent == 0 else {
+            Self.say("connection check failed: \(silent) of \(outcomes.count) did not answer")
+            throw ExitCode(ExitCodes.startupFailure)
+        }
+    }
+
+    private static func say(_ line: String) {
+        FileHandle.standardError.write(Data("\(line)\n".utf8))
     }
 }
 

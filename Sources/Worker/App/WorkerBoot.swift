@@ -12,11 +12,16 @@ import UnixSignals
 /// The worker process from start to exit: identity, configuration from the supervisor,
 /// the HTTP stack on the inherited socket, and the control loop.
 public enum WorkerBoot {
-    static let configurationOrigin = "(configuration from the supervisor)"
+    /// Problems that would stop any worker with this configuration from serving, each naming
+    /// the file and key at fault where there is one.
+    struct CannotBoot: Error {
+        let problems: [String]
 
-    /// A problem that would stop any worker with this configuration from serving.
-    struct CannotBoot: Error, CustomStringConvertible {
-        let description: String
+        init(description: String) { problems = [description] }
+
+        init(_ error: any Error) {
+            problems = (error as? ConfigError)?.problems.map(\.description) ?? ["\(error)"]
+        }
     }
 
     /// Runs the worker and returns its exit code.
@@ -36,7 +41,7 @@ public enum WorkerBoot {
             logger.info("stopped")
             return ExitCodes.success
         } catch let error as CannotBoot {
-            logger.critical("cannot boot: \(error.description)")
+            for problem in error.problems { logger.critical("cannot boot: \(problem)") }
             return ExitCodes.workerCannotBoot
         } catch {
             logger.error("stopped on error: \(error)")
@@ -46,51 +51,37 @@ public enum WorkerBoot {
 
     private static func serve(logger: Logger) async throws {
         let config: ServerConfig
+        let checked: BootChecks
         do {
-            let merged = try InitialConfiguration.read(from: WorkerContract.controlDescriptor)
-            config = try ServerConfig(document: ConfigDocument(
-                location: .fromEnvironment(), merged: merged, origin: configurationOrigin))
+            // The supervisor sends the files as it read them, layer by layer, so a problem
+            // names the file an operator has to change.
+            let layers = try InitialConfiguration.read(from: WorkerContract.controlDescriptor)
+            config = try ServerConfig(document: ConfigDocument(location: .fromEnvironment(), layers: layers))
+            checked = try await BootChecks.run(config: config)
         } catch {
-            throw CannotBoot(description: "\(error)")
+            throw CannotBoot(error)
         }
-        let clients: ClientRegistry
-        do {
-            clients = try ClientRegistry.load(path: config.clientCredentials.file)
-        } catch {
-            throw CannotBoot(description: "\(error)")
-        }
-        let runtime = WorkerRuntime(config: config, clients: clients, logger: logger)
+        let runtime = WorkerRuntime(config: config, clients: checked.clients, logger: logger)
         let storage: StorageRegistry
         do {
             storage = try await StorageRegistry.open(config.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
         } catch {
-            throw CannotBoot(description: "cannot open storage: \(error)")
+            // An SQLite file that cannot be opened (the supervisor created it; its folder or
+            // permissions changed since).
+            throw CannotBoot(description: "\(ConfigProblem(file: config.document.origin(of: "storage"), key: "storage", message: "cannot be opened: \(error)"))")
         }
         let siteHTTP = SiteHTTPClient(config: config.resourceServer)
-        let site: any ResourceServer
-        do {
-            site = try ResourceServerTypes.make(config: config, http: siteHTTP)
-        } catch {
-            throw CannotBoot(description: "\(error)")
-        }
+        let site = ResourceServerTypes.make(config: config, http: siteHTTP)
         let backends = BackendsService(storage: storage, site: siteHTTP)
-        let pages = try await PageRenderer.load(config: config, site: site)
+        let pages = PageRenderer(library: checked.templates, views: config.authServer.views, site: site)
         let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, pages: pages, logger: logger)
         let responder = HTTPServing.responder(for: router, logger: logger, strictTransportSecurity: config.authServer.ssl)
-        var tls: NIOSSLContext?
-        if config.authServer.ssl, let certificate = config.authServer.sslCertificatePath, let key = config.authServer.sslKeyPath {
-            do {
-                tls = try HTTPServing.tlsContext(certificatePath: certificate, keyPath: key)
-            } catch {
-                throw CannotBoot(description: "TLS certificate \(certificate) or key \(key) is unusable: \(error)")
-            }
-        }
         let serving = HTTPServing(
             responder: responder,
             timeouts: ConnectionTimeouts(
                 idle: .milliseconds(Int64(config.authServer.idleTimeout * 1000)),
                 requestHeader: .milliseconds(Int64(config.authServer.requestHeaderTimeout * 1000))),
-            tls: tls, maxBodyBytes: WorkerRequestContext.maxUploadSize)
+            tls: checked.tls, maxBodyBytes: WorkerRequestContext.maxUploadSize)
         try await serve(serving, runtime: runtime, backends: backends, logger: logger)
     }
 
@@ -138,8 +129,8 @@ struct ControlService: Service {
     func run() async throws {
         for await message in control.messages.cancelOnGracefulShutdown() {
             switch message {
-            case .configure(let merged):
-                runtime.reload(merged)
+            case .configure(let layers):
+                runtime.reload(layers)
             case .quit:
                 logger.info("asked to stop; finishing in-flight requests")
                 return

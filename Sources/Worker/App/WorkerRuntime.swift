@@ -23,10 +23,9 @@ final class WorkerRuntime: Sendable {
 
     /// Applies a configuration the supervisor has already validated; a worker that still
     /// finds it unusable keeps the one it has.
-    func reload(_ merged: JSONValue) {
+    func reload(_ layers: [ConfigDocument.Layer]) {
         do {
-            let config = try ServerConfig(document: ConfigDocument(
-                location: .fromEnvironment(), merged: merged, origin: WorkerBoot.configurationOrigin))
+            let config = try ServerConfig(document: ConfigDocument(location: .fromEnvironment(), layers: layers))
             current.withLock { $0 = config }
             LogSettings.shared.apply(config.logging)
             logger.info("configuration reloaded; log level \(config.logging.level.rawValue)")

@@ -12,20 +12,11 @@ struct PageRenderer: Sendable {
     private let views: [String: String]
     private let site: any ResourceServer
 
-    /// Loads every template once, at boot: a missing or broken template stops the worker from booting.
-    static func load(config: ServerConfig, site: any ResourceServer) async throws -> PageRenderer {
-        let directory = config.authServer.viewsDirectory
-        let library: MustacheLibrary
-        do {
-            library = try await MustacheLibrary(directory: directory)
-        } catch let error as MustacheLibrary.ParserError {
-            throw WorkerBoot.CannotBoot(description: "template \(error.filename) in \(directory) does not parse: \(error.error)")
-        }
-        for (page, name) in config.authServer.views.sorted(by: { $0.key < $1.key })
-        where ["layout", "login", "dialog", "review", "error"].contains(page) && library.getTemplate(named: name) == nil {
-            throw WorkerBoot.CannotBoot(description: "auth_server.views.\(page): no template \(name).mustache in \(directory)")
-        }
-        return PageRenderer(library: library, views: config.authServer.views, site: site)
+    /// The templates were parsed at boot by `PageTemplates` (a broken one stops the worker).
+    init(library: MustacheLibrary, views: [String: String], site: any ResourceServer) {
+        self.library = library
+        self.views = views
+        self.site = site
     }
 
     /// Renders `page` inside the layout; `user` (the signed-in user) is shown as `{{#user}}{{name}}{{/user}}`.

@@ -8,7 +8,7 @@ enum InitialConfiguration {
         let description: String
     }
 
-    static func read(from descriptor: Int32) throws -> JSONValue {
+    static func read(from descriptor: Int32) throws -> [ConfigDocument.Layer] {
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while true {
@@ -23,9 +23,9 @@ enum InitialConfiguration {
                 throw Failure(description: "the supervisor closed the control socket before sending a configuration")
             }
         }
-        guard case .configure(let config) = try ControlMessage(line: line) else {
+        guard case .configure(let layers) = try ControlMessage(line: line) else {
             throw Failure(description: "the first control message was not a configuration")
         }
-        return config
+        return layers
     }
 }

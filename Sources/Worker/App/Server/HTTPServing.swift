@@ -75,13 +75,4 @@ struct HTTPServing: Sendable {
         default: nil
         }
     }
-
-    /// Reads the PEM certificate chain and key named by the config; a failure stops the worker from booting.
-    static func tlsContext(certificatePath: String, keyPath: String) throws -> NIOSSLContext {
-        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
-        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-        tls.minimumTLSVersion = .tlsv12
-        return try NIOSSLContext(configuration: tls)
-    }
 }

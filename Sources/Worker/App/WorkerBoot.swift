@@ -5,7 +5,6 @@ import Logging
 import NIOCore
 import NIOPosix
 import OAuth2Shared
-import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 

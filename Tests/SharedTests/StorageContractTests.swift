@@ -131,6 +131,27 @@ struct StorageContractTests {
         }
     }
 
+    /// A token and its grant's tombstone in one lookup: the record counts as absent once the
+    /// record its field names exists.
+    @Test(arguments: Backend.allCases)
+    func aRecordCountsAsAbsentOnceItsMarkerExists(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, _ in
+            let marker = RecordMarker(field: "grantID", keyPrefix: "revoked-grant:")
+            let token = Array(#"{"clientID":"c","grantID":"g-1_x","scope":["read"]}"#.utf8)
+            let unnamed = Array(#"{"clientID":"c"}"#.utf8)
+            try await store.put("token", token, ttl: 60)
+            try await store.put("other", unnamed, ttl: 60)
+            #expect(try await store.get("token", unlessMarkedBy: marker) == token)
+            #expect(try await store.get("missing", unlessMarkedBy: marker) == nil)
+            try await store.put("revoked-grant:g-2", [1], ttl: 60)
+            #expect(try await store.get("token", unlessMarkedBy: marker) == token, "another grant's tombstone")
+            try await store.put("revoked-grant:g-1_x", [1], ttl: 60)
+            #expect(try await store.get("token", unlessMarkedBy: marker) == nil)
+            #expect(try await store.get("token") == token, "the record itself is still there")
+            #expect(try await store.get("other", unlessMarkedBy: marker) == unnamed, "a record that names no marker")
+        }
+    }
+
     @Test(arguments: Backend.allCases)
     func aBatchOfAuditRecordsIsWrittenInOrder(_ backend: Backend) async throws {
         try await Self.withStore(backend) { _, audit in

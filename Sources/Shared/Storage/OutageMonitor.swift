@@ -142,6 +142,10 @@ public struct MonitoredStore: RecordStore {
         try await monitor.run(group: group) { [base] in try await base.get(key) }
     }
 
+    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+        try await monitor.run(group: group) { [base] in try await base.get(key, unlessMarkedBy: marker) }
+    }
+
     public func delete(_ key: String) async throws {
         try await monitor.run(group: group) { [base] in try await base.delete(key) }
     }

@@ -13,6 +13,9 @@ public protocol RecordStore: Sendable {
     /// Stores `value` under `key` for `ttl` seconds (nil: the group's ttl; 0: no expiry), replacing any old value.
     func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws
     func get(_ key: String) async throws -> [UInt8]?
+    /// The record under `key`, unless the record `marker` names for it exists: then it counts as
+    /// absent. One round trip where the backend allows (a script, one trip to the reader).
+    func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]?
     func delete(_ key: String) async throws
     /// Removes and returns the record in one atomic step: of concurrent callers, one gets it.
     func take(_ key: String) async throws -> [UInt8]?
@@ -55,7 +58,33 @@ public struct FailureCount: Sendable, Equatable {
     }
 }
 
+/// Names, for a record, another record that marks it: the record is a JSON object whose string
+/// member `field` holds an id, and the marker is stored under `keyPrefix` + that id (a revoked
+/// grant's tombstone, for a token naming the grant).
+public struct RecordMarker: Sendable {
+    public let field: String
+    public let keyPrefix: String
+
+    public init(field: String, keyPrefix: String) {
+        self.field = field
+        self.keyPrefix = keyPrefix
+    }
+
+    /// The marker's key for `value`, or nil when the value names none.
+    public func key(for value: [UInt8]) -> String? {
+        guard case .object(let members)? = JSONScanner.parse(value), case .string(let id)? = members[field] else { return nil }
+        return keyPrefix + id
+    }
+}
+
 extension RecordStore {
+    /// Two reads: the record, then its marker. Backends that can do both in one round trip do.
+    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+        guard let value = try await get(key) else { return nil }
+        guard let markerKey = marker.key(for: value) else { return value }
+        return try await get(markerKey) == nil ? value : nil
+    }
+
     public func put(_ key: String, _ value: [UInt8]) async throws { try await put(key, value, ttl: nil) }
     public func addToIndex(_ index: String, member: String) async throws { try await addToIndex(index, member: member, ttl: nil) }
 

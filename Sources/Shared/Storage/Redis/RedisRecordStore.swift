@@ -82,6 +82,24 @@ public struct RedisRecordStore: RecordStore {
         try bulk(await client.send([Array("GET".utf8), recordKey(key)]))
     }
 
+    /// One script: the record, and whether its marker exists. Records are written compactly
+    /// (`"field":"id"`, ids without quotes or escapes), so a pattern finds the id.
+    private static let unlessMarkedScript = Array("""
+        local value = redis.call('GET', KEYS[1])
+        if not value then return false end
+        local id = string.match(value, ARGV[1])
+        if id and redis.call('EXISTS', ARGV[2] .. id) == 1 then return false end
+        return value
+        """.utf8)
+
+    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+        let field = marker.field.filter { $0.isLetter || $0.isNumber || $0 == "_" }  // no pattern magic
+        return try bulk(await client.send([
+            Array("EVAL".utf8), Self.unlessMarkedScript, Array("1".utf8), recordKey(key),
+            Array("\"\(field)\":\"([^\"]+)\"".utf8), recordKey(marker.keyPrefix),
+        ]))
+    }
+
     public func delete(_ key: String) async throws {
         try check(await write([Array("DEL".utf8), recordKey(key)]))
     }

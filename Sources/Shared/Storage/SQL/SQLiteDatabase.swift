@@ -81,9 +81,18 @@ public final class SQLiteDatabase: Sendable {
     /// Runs one statement that only reads, on a reader connection, and returns its rows.
     @discardableResult
     public func rows(_ sql: String, _ binds: [DatabaseValue] = []) async throws -> [SQLiteRow] {
-        let statement = SQLiteStatement(sql, binds)
+        try await rows(SQLiteStatement(sql, binds))
+    }
+
+    func rows(_ statement: SQLiteStatement) async throws -> [SQLiteRow] {
         // One statement is its own snapshot: no BEGIN and COMMIT around it.
-        return try await pool.unsafeRead { db in try statement.run(in: db) }
+        try await pool.unsafeRead { db in try statement.run(in: db) }
+    }
+
+    /// Runs reads on one reader connection in one trip (not one snapshot: each statement sees
+    /// what was committed when it ran).
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.unsafeRead(body)
     }
 
     /// Checkpoints the write-ahead log and truncates it, every `interval`, until cancelled.

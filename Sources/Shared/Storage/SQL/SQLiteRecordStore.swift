@@ -27,10 +27,23 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try await database.rows(
+        try await database.rows(getStatement(key)).first?.bytes("value")
+    }
+
+    private func getStatement(_ key: String) -> SQLiteStatement {
+        SQLiteStatement(
             "SELECT value FROM oauth2_records WHERE grp = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)",
-            [group.databaseValue, key.databaseValue, StorageClock.nowMilliseconds().databaseValue]
-        ).first?.bytes("value")
+            [group.databaseValue, key.databaseValue, StorageClock.nowMilliseconds().databaseValue])
+    }
+
+    /// Both reads in one trip to a reader connection.
+    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+        let store = self
+        return try await database.read { db in
+            guard let value = try store.getStatement(key).run(in: db).first?.bytes("value") else { return nil }
+            guard let markerKey = marker.key(for: value) else { return value }
+            return try store.getStatement(markerKey).run(in: db).isEmpty ? value : nil
+        }
     }
 
     public func delete(_ key: String) async throws {

@@ -199,14 +199,13 @@ public struct GrantLedger: Sendable {
         case refresh(RefreshRecord, Grant)
     }
 
-    /// The record of a live access token: stored, unexpired, and (for a user's token) of a grant
-    /// that has not been revoked, so a revocation that failed half-way leaves no working token.
-    /// A client's own token has no grant to revoke but itself.
+    /// The record of a live access token: stored, unexpired, and of a grant that has no
+    /// tombstone, so a revocation that failed half-way leaves no working token. The token and
+    /// the tombstone are read in one round trip (a client's own token names a grant that is
+    /// never stored, so it never has one).
     public func accessToken(_ token: String) async throws -> AccessTokenRecord? {
-        guard let record = try await tokens.get(TokenHash.of(token)).flatMap(AccessTokenRecord.decode), record.expiresAt > Date() else {
-            return nil
-        }
-        if record.userID != nil, try await isRevoked(record.grantID) { return nil }
+        let stored = try await tokens.get(TokenHash.of(token), unlessMarkedBy: Self.tombstones)
+        guard let record = stored.flatMap(AccessTokenRecord.decode), record.expiresAt > Date() else { return nil }
         return record
     }
 
@@ -257,7 +256,9 @@ public struct GrantLedger: Sendable {
     // MARK: - Keys
 
     static func grantKey(_ id: String) -> String { "grant:\(id)" }
-    static func tombstoneKey(_ grantID: String) -> String { "revoked-grant:\(grantID)" }
+    static func tombstoneKey(_ grantID: String) -> String { tombstones.keyPrefix + grantID }
+    /// An access token names its grant; the grant's tombstone, once revoked, marks the token dead.
+    static let tombstones = RecordMarker(field: "grantID", keyPrefix: "revoked-grant:")
     static let tombstone: [UInt8] = Array("revoked".utf8)
     static func userIndex(_ userID: String) -> String { "grants-of:\(userID)" }
     static func grantIndex(_ grantID: String) -> String { "issued-for:\(grantID)" }

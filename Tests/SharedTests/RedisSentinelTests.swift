@@ -34,6 +34,14 @@ struct RedisSentinelTests {
             }
         }
 
+        /// Sentinels first: a sentinel outliving a server it watched would reconfigure whatever
+        /// server a later test starts on that port (as a replica, wiping its data).
+        func stop() async {
+            for sentinel in sentinels { sentinel.stop() }
+            await replica.stop()
+            await primary.stop()
+        }
+
         func client() -> RedisClient {
             RedisClient(
                 host: "127.0.0.1", port: 1, database: 0, password: nil,
@@ -94,6 +102,7 @@ struct RedisSentinelTests {
         let before = try await client.send("GET", "before")
         #expect(before == .bulk(Array("1".utf8)), "what was written before the failover is on the new primary")
         await client.shutdown()
+        await topology.stop()
     }
 
     /// Without `wait_replicas` a write is acknowledged while only the primary has it; with it, the
@@ -115,7 +124,8 @@ struct RedisSentinelTests {
         topology.replica.signal(SIGCONT)
         try await eventually("writes are acknowledged again") { (try? await waiting.put("acknowledged-later", [4], ttl: nil)) != nil }
 
-        await topology.primary.stop()
+        // The primary dies (frozen, so its port stays taken until the sentinels are gone).
+        topology.primary.signal(SIGSTOP)
         try await eventually("the sentinels promote the replica", seconds: 30) {
             guard await Topology.isPrimary(port: topology.replica.port) else { return false }
             return try await plain.get("acknowledged") != nil
@@ -128,8 +138,9 @@ struct RedisSentinelTests {
 
         let newReplica = try await RedisServerProcess(arguments: ["--replicaof", "127.0.0.1", "\(topology.replica.port)"])
         try await eventually("a returning replica lets writes through") { (try? await waiting.put("with-a-replica", [6], ttl: nil)) != nil }
-        await newReplica.stop()
         await client.shutdown()
+        await topology.stop()
+        await newReplica.stop()
     }
 }
 

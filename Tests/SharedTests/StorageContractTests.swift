@@ -64,13 +64,15 @@ struct StorageContractTests {
 
     @Test(arguments: Backend.allCases)
     func recordsExpireAfterTheirTTL(_ backend: Backend) async throws {
-        try await Self.withStore(backend, defaultTTL: 1) { store, _ in
-            try await store.put("short", [1], ttl: 1)
-            try await store.put("group-default", [2])  // the group's ttl: 1 s
-            try await store.put("forever", [3], ttl: 0)
-            try await store.put("taken-late", [4], ttl: 1)
+        // Lifetimes of 2 s, read back at once: a loaded machine (the whole suite in parallel) can
+        // take more than a second between two calls.
+        try await Self.withStore(backend, defaultTTL: 2) { store, _ in
+            try await store.put("short", [1], ttl: 2)
             #expect(try await store.get("short") == [1])
-            try await Task.sleep(for: .milliseconds(2100))
+            try await store.put("group-default", [2])  // the group's ttl: 2 s
+            try await store.put("forever", [3], ttl: 0)
+            try await store.put("taken-late", [4], ttl: 2)
+            try await Task.sleep(for: .milliseconds(4100))
             #expect(try await store.get("short") == nil)
             #expect(try await store.get("group-default") == nil)
             #expect(try await store.take("taken-late") == nil, "an expired record cannot be taken")

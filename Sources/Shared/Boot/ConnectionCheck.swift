@@ -30,10 +30,9 @@ public enum ConnectionCheck {
             let names = "(groups \(groups.joined(separator: ", ")))"
             switch backend {
             case .redis(let options):
-                outcomes.append(await ask("Redis \(options.host):\(options.port)/\(options.db) \(names)") {
-                    let client = RedisClient(
-                        host: options.host, port: options.port, database: options.db, password: options.password,
-                        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger, connectionCount: 1)
+                outcomes.append(await ask("\(options.description) \(names)") {
+                    // With sentinels this asks them for the primary and pings that, as workers do.
+                    let client = RedisClient(options, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger, connectionCount: 1)
                     do {
                         _ = try await client.send("PING")
                     } catch {
@@ -89,13 +88,8 @@ public enum ConnectionCheck {
     }
 
     private static func selectOne(_ options: StorageBackendConfig.PostgresOptions, logger: Logger) async throws {
-        let database = PostgresDatabase(options: options, logger: logger, servesRequests: false)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.run() }
-            group.addTask { _ = try await database.client.query("SELECT 1", logger: logger).collect() }
-            defer { group.cancelAll() }
-            // The query finishes first (or throws); run() only ends when cancelled.
-            try await group.next()
+        try await PostgresDatabase(options: options, logger: logger, servesRequests: false).whileRunning { database in
+            _ = try await database.client.query("SELECT 1", logger: logger).collect()
         }
     }
 

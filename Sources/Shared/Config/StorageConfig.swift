@@ -62,6 +62,11 @@ public enum StorageBackendConfig: Sendable, Equatable {
         /// leaves; 0: Redis's asynchronous replication only.
         public var waitReplicas: Int
 
+        /// For logs and messages: `Redis 127.0.0.1:6379/0`, or `Redis oauth2 (Sentinel)/0`.
+        public var description: String {
+            "Redis \(masterName.map { "\($0) (Sentinel)" } ?? "\(host):\(port)")/\(db)"
+        }
+
         public init(
             host: String, port: Int, db: Int, ttl: Int, password: String?,
             sentinels: [RedisAddress] = [], masterName: String? = nil, waitReplicas: Int = 0

@@ -26,15 +26,8 @@ public enum StorageMigrator {
             }
         }
         for options in postgres {
-            let database = PostgresDatabase(options: options, logger: logger, servesRequests: false)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await database.run() }
-                group.addTask {
-                    try await withTimeout(.seconds(15), on: MultiThreadedEventLoopGroup.singleton.next()) { try await database.migrate(logger: logger) }
-                }
-                defer { group.cancelAll() }
-                // The migration task finishes first (or throws); run() only ends when cancelled.
-                try await group.next()
+            try await PostgresDatabase(options: options, logger: logger, servesRequests: false).whileRunning { database in
+                try await withTimeout(.seconds(15), on: MultiThreadedEventLoopGroup.singleton.next()) { try await database.migrate(logger: logger) }
             }
         }
     }

@@ -58,13 +58,9 @@ public final class StorageRegistry: Sendable {
             case .redis(let options):
                 let key = RedisEndpoint(options)
                 if redis[key] == nil {
-                    let client = RedisClient(
-                        host: options.host, port: options.port, database: options.db, password: options.password,
-                        eventLoopGroup: eventLoopGroup, logger: logger, sentinels: options.sentinels, masterName: options.masterName)
-                    let name = options.masterName.map { "\($0) (Sentinel)" } ?? "\(options.host):\(options.port)"
+                    let client = RedisClient(options, eventLoopGroup: eventLoopGroup, logger: logger)
                     redis[key] = (client, OutageMonitor(
-                        backend: "Redis \(name)/\(options.db)", timeout: nil, eventLoop: eventLoopGroup.next(),
-                        logger: logger))
+                        backend: options.description, timeout: nil, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (client, monitor) = redis[key]!
                 stores[group] = MonitoredStore(

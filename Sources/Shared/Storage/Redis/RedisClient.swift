@@ -47,6 +47,16 @@ public final class RedisClient: Sendable {
             settings: settings, locator: locator, size: connectionCount, eventLoopGroup: eventLoopGroup, logger: logger)
     }
 
+    /// A client for a configured Redis group: its address, or its sentinels and master name.
+    public convenience init(
+        _ options: StorageBackendConfig.RedisOptions, eventLoopGroup: any EventLoopGroup, logger: Logger, connectionCount: Int = 4
+    ) {
+        self.init(
+            host: options.host, port: options.port, database: options.db, password: options.password,
+            eventLoopGroup: eventLoopGroup, logger: logger, sentinels: options.sentinels, masterName: options.masterName,
+            connectionCount: connectionCount)
+    }
+
     /// Sends one command, e.g. `[SET, key, value, EX, 60]`, and returns its reply. Arguments are
     /// binary-safe. An error reply from Redis is thrown (`serverError`), never returned, so a
     /// returned reply is always a success; errors inside an array reply (`EVAL`) stay values.

@@ -35,6 +35,20 @@ public final class PostgresDatabase: Sendable {
         await client.run()
     }
 
+    /// Runs the pool only while `body` runs (one-off clients: migrations, check-config).
+    public func whileRunning<T: Sendable>(_ body: @escaping @Sendable (PostgresDatabase) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { await self.run(); return nil }
+            group.addTask { try await body(self) }
+            defer { group.cancelAll() }
+            // The body finishes first (or throws); run() only ends when cancelled.
+            while let outcome = try await group.next() {
+                if let value = outcome { return value }
+            }
+            preconditionFailure("the body's task always returns a value")
+        }
+    }
+
     /// Deletes the expired rows of every group in the database; reads already ignore them.
     public func purgeExpired() async throws {
         let now = StorageClock.nowMilliseconds()

@@ -195,6 +195,29 @@ struct RedisClientTests {
     /// Starts a private redis-server, hands it and a client to `body`, then shuts both down.
     /// Callers spell out `async throws in`: a `try` that appears only inside `#expect` does not
     /// make a closure throwing, and the closure would not compile.
+    /// Scripts go by their hash (EVALSHA); a Redis that has not seen one yet, or has forgotten
+    /// it (a restart, a failover to a replica, SCRIPT FLUSH), is sent the script itself.
+    @Test func scriptsAreRunByHashAndResentWhenRedisForgetsThem() async throws {
+        try await withRedis { _, redis async throws in
+            let store = RedisRecordStore(group: "tokens", defaultTTL: 60, client: redis)
+            let marker = RecordMarker(field: "grantID", keyPrefix: "revoked-grant:")
+            let record = Array(#"{"grantID":"g1","scope":"read"}"#.utf8)
+            try await store.put("token", record, ttl: nil)
+            #expect(try await store.get("token", unlessMarkedBy: marker) == record)
+            #expect(try await redis.send("SCRIPT", "FLUSH") == .status("OK"))
+            #expect(try await store.get("token", unlessMarkedBy: marker) == record)
+            try await store.put("revoked-grant:g1", Array("1".utf8), ttl: nil)
+            #expect(try await store.get("token", unlessMarkedBy: marker) == nil)
+            // What Redis saw: EVALSHA each time, and the script itself only the two times it did
+            // not know it (at first, and after the flush).
+            let stats = try await redis.send("INFO", "commandstats")
+            guard case .bulk(let text?) = stats else { Issue.record("INFO answered \(stats)"); return }
+            let info = String(decoding: text, as: UTF8.self)
+            #expect(info.contains("cmdstat_evalsha:calls=3,"))
+            #expect(info.contains("cmdstat_eval:calls=2,"))
+        }
+    }
+
     private func withRedis(
         serverArguments: [String] = [],
         database: Int = 0,

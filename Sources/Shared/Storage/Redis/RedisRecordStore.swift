@@ -65,17 +65,16 @@ public struct RedisRecordStore: RecordStore {
     }
 
     /// One script, so the members read are the members deleted.
-    private static let deleteIndexedScript = Array("""
+    private static let deleteIndexedScript = RedisScript("""
         local members = redis.call('ZRANGE', KEYS[1], 0, -1)
         for _, member in ipairs(members) do redis.call('DEL', ARGV[1] .. member) end
         redis.call('DEL', KEYS[1])
         return #members
-        """.utf8)
+        """)
 
     public func deleteIndexed(_ index: String) async throws {
-        try check(await write([
-            Array("EVAL".utf8), Self.deleteIndexedScript, Array("1".utf8), indexKey(index), Array("oauth2:\(group):r:".utf8),
-        ]))
+        try check(await Self.deleteIndexedScript.run(
+            keys: [indexKey(index)], arguments: [Array("oauth2:\(group):r:".utf8)], through: write))
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
@@ -84,20 +83,19 @@ public struct RedisRecordStore: RecordStore {
 
     /// One script: the record, and whether its marker exists. Records are written compactly
     /// (`"field":"id"`, ids without quotes or escapes), so a pattern finds the id.
-    private static let unlessMarkedScript = Array("""
+    private static let unlessMarkedScript = RedisScript("""
         local value = redis.call('GET', KEYS[1])
         if not value then return false end
         local id = string.match(value, ARGV[1])
         if id and redis.call('EXISTS', ARGV[2] .. id) == 1 then return false end
         return value
-        """.utf8)
+        """)
 
     public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
         let field = marker.field.filter { $0.isLetter || $0.isNumber || $0 == "_" }  // no pattern magic
-        return try bulk(await client.send([
-            Array("EVAL".utf8), Self.unlessMarkedScript, Array("1".utf8), recordKey(key),
-            Array("\"\(field)\":\"([^\"]+)\"".utf8), recordKey(marker.keyPrefix),
-        ]))
+        return try bulk(await Self.unlessMarkedScript.run(
+            keys: [recordKey(key)], arguments: [Array("\"\(field)\":\"([^\"]+)\"".utf8), recordKey(marker.keyPrefix)],
+            through: client.send))
     }
 
     public func delete(_ key: String) async throws {
@@ -138,7 +136,7 @@ public struct RedisRecordStore: RecordStore {
     private func counterKey(_ key: String) -> [UInt8] { Array("oauth2:\(group):c:\(key)".utf8) }
 
     /// One script: the read, the increment and the new expiry are one atomic step.
-    private static let countFailureScript = Array("""
+    private static let countFailureScript = RedisScript("""
         local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
         local seen = redis.call('HMGET', KEYS[1], 'count', 'last')
         local count = 1
@@ -146,12 +144,11 @@ public struct RedisRecordStore: RecordStore {
         redis.call('HSET', KEYS[1], 'count', count, 'last', now)
         redis.call('PEXPIRE', KEYS[1], window)
         return count
-        """.utf8)
+        """)
 
     public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
-        let reply = try check(await client.send([
-            Array("EVAL".utf8), Self.countFailureScript, Array("1".utf8), counterKey(key), Array(String(now).utf8), Array(String(window).utf8),
-        ]))
+        let reply = try check(await Self.countFailureScript.run(
+            keys: [counterKey(key)], arguments: [Array(String(now).utf8), Array(String(window).utf8)], through: client.send))
         guard case .integer(let count) = reply else { throw RedisCommandFailed(message: "unexpected reply to the failure counter script") }
         return FailureCount(count: Int(count), last: now)
     }
@@ -194,7 +191,7 @@ public struct RedisAuditLog: AuditLog {
     /// The list is in the order records were written, oldest first: one script call trims the
     /// oldest up to 1,000 records written before the cutoff (atomically, so two workers purging
     /// at once never trim a record twice), and calls repeat while there are more.
-    private static let purgeScript = Array("""
+    private static let purgeScript = RedisScript("""
         local cutoff, count = tonumber(ARGV[1]), 0
         for _, item in ipairs(redis.call('LRANGE', KEYS[1], 0, 999)) do
             local ok, record = pcall(cjson.decode, item)
@@ -203,14 +200,13 @@ public struct RedisAuditLog: AuditLog {
         end
         if count > 0 then redis.call('LTRIM', KEYS[1], count, -1) end
         return count
-        """.utf8)
+        """)
 
     public func purge(before cutoff: Date) async throws -> Int {
         var purged = 0
         while true {
-            let reply = try check(await client.send([
-                Array("EVAL".utf8), Self.purgeScript, Array("1".utf8), key, Array(String(cutoff.storageMilliseconds).utf8),
-            ]))
+            let reply = try check(await Self.purgeScript.run(
+                keys: [key], arguments: [Array(String(cutoff.storageMilliseconds).utf8)], through: client.send))
             guard case .integer(let count) = reply else { throw RedisCommandFailed(message: "unexpected reply to the audit purge script") }
             purged += Int(count)
             if count < 1000 { return purged }

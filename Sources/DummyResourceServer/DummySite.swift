@@ -11,8 +11,8 @@ struct DummySite: Sendable {
     let tokens: SiteTokenSigner
     let logger: Logger
 
-    func buildRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    func buildRouter() -> Router<SiteRequestContext> {
+        let router = Router(context: SiteRequestContext.self)
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.get("/healthcheck") { _, _ in "ok" }
         router.post("/login") { request, context in try await login(request, context: context) }

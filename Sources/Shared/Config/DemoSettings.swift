@@ -24,7 +24,7 @@ public enum DemoSettings {
             add("auth_server.session_secret", "is shorter than 32 characters: session cookies could be forged (openssl rand -base64 48 makes one)")
         }
         if config.resourceServer.type == "dummy" {
-            add("resource_server.type", "is the built-in dummy site, a demo that accepts any password; name your site (type http)")
+            add("resource_server.type", "is the built-in dummy site, a demo where every username signs in with the password \"password\"; name your site (type http)")
         }
         for client in clients.clients {
             if let stored = client.secret, stored.verify(demoClientSecret, clientID: client.clientID) {

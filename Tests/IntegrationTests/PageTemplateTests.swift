@@ -29,8 +29,11 @@ extension IntegrationTests {
             try layout.replacingOccurrences(of: "<main>", with: "<main class=\"acme\"><p>ACME Accounts</p>")
                 .write(toFile: "\(views)/layout.mustache", atomically: true, encoding: .utf8)
 
+            // Through a symbolic link, as a deployment links the folder to a release's copy.
+            let linked = views + "-current"
+            try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: views)
             let server = try await OAuthDriver.start(
-                .embedded, workers: 1, overrides: ["auth_server": ["views_dir": views, "views": ["dialog": "consent"]]])
+                .embedded, workers: 1, overrides: ["auth_server": ["views_dir": linked, "views": ["dialog": "consent"]]])
             defer { server.kill() }
             var driver = OAuthDriver(server: server)
             try await driver.signIn(OAuthDriver.newUser())

@@ -21,7 +21,9 @@ public enum PageTemplates {
         }
         let library: MustacheLibrary
         do {
-            library = try await MustacheLibrary(directory: directory)
+            // Resolved first: the library's folder walk does not follow a symbolic link, and
+            // operators often link the templates folder to a release's copy.
+            library = try await MustacheLibrary(directory: URL(fileURLWithPath: directory).resolvingSymlinksInPath().path)
         } catch let error as MustacheLibrary.ParserError {
             let place = "line \(error.context.lineNumber), column \(error.context.columnNumber)"
             throw problem("auth_server.views_dir", "template \(directory)/\(error.filename) does not parse (\(place)): \(error.error)")

@@ -105,6 +105,31 @@ struct RedisSentinelTests {
         await topology.stop()
     }
 
+    /// A primary that hangs rather than dies leaves every connection to it open and silent: each
+    /// command would wait its whole timeout before the client looked elsewhere. The sentinels'
+    /// `+switch-master` announcement makes the client drop those connections the moment the
+    /// failover is done, so commands work again long before their timeout.
+    @Test func aFailoverAnnouncedBySentinelMovesTheClientAtOnce() async throws {
+        let topology = try await Topology()
+        let client = RedisClient(
+            host: "127.0.0.1", port: 1, database: 0, password: nil,
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: quietLogger,
+            sentinels: topology.sentinels.map { .init(host: "127.0.0.1", port: $0.port) }, masterName: "mymaster",
+            connectionCount: 2, commandTimeout: .seconds(60))
+        for index in 0..<4 { _ = try await client.send("SET", "before-\(index)", "1") }  // every connection open
+
+        topology.primary.signal(SIGSTOP)
+        try await eventually("the sentinels promote the replica", seconds: 30) { await Topology.isPrimary(port: topology.replica.port) }
+        let promoted = ContinuousClock.now
+        try await eventually("the client writes to the new primary", seconds: 10) {
+            (try? await client.send("SET", "after", "1")) == .status("OK")
+        }
+        #expect(ContinuousClock.now - promoted < .seconds(10), "recovered by the announcement, not by the 60 s command timeout")
+        #expect(try await Topology.direct(port: topology.replica.port, { try await $0.send("GET", "after") }) == .bulk(Array("1".utf8)))
+        await client.shutdown()
+        await topology.stop()
+    }
+
     /// Without `wait_replicas` a write is acknowledged while only the primary has it; with it, the
     /// same write is refused (an outage) until a replica has it, so every acknowledged write
     /// survives the primary's death. And with one replica, once it is promoted, it has nobody to

@@ -9,6 +9,8 @@ import NIOCore
 /// `unavailable`, and they work again by themselves once it is back.
 public final class RedisClient: Sendable {
     private let pool: RedisConnectionPool
+    /// With Sentinel: the subscription that tells the pool when the primary moves.
+    private let failoverWatch: RedisFailoverWatch?
 
     /// - Parameters:
     ///   - password: sent with `AUTH`; nil or empty sends none (as the seed treated an empty one).
@@ -43,8 +45,17 @@ public final class RedisClient: Sendable {
             host: host, port: port, database: database,
             password: password?.isEmpty == false ? password : nil, requirePrimary: locator.requiresPrimary,
             connectTimeout: connectTimeout, commandTimeout: commandTimeout)
-        self.pool = RedisConnectionPool(
+        let pool = RedisConnectionPool(
             settings: settings, locator: locator, size: connectionCount, eventLoopGroup: eventLoopGroup, logger: logger)
+        self.pool = pool
+        if let masterName, !sentinels.isEmpty {
+            failoverWatch = RedisFailoverWatch(
+                sentinels: sentinels, masterName: masterName, connectTimeout: connectTimeout, eventLoopGroup: eventLoopGroup,
+                logger: logger, moved: { pool.reconnectAll() })
+            failoverWatch?.start()
+        } else {
+            failoverWatch = nil
+        }
     }
 
     /// A client for a configured Redis group: its address, or its sentinels and master name.
@@ -107,6 +118,7 @@ public final class RedisClient: Sendable {
 
     /// Closes every connection. Commands in flight and any sent later fail with `unavailable`.
     public func shutdown() async {
+        await failoverWatch?.stop()
         await pool.shutdown()
     }
 }

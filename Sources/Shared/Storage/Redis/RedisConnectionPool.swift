@@ -120,6 +120,19 @@ final class RedisConnectionPool: Sendable {
         connection.close()
     }
 
+    /// The primary moved (a sentinel said so): every connection is closed, commands waiting on
+    /// them fail with `unavailable`, and the next ones connect to wherever the sentinels say.
+    func reconnectAll() {
+        locator.forget()
+        let ready = state.withLock { state in
+            state.slots.compactMap { slot -> RedisConnection? in
+                if case .ready(let connection) = slot { return connection }
+                return nil
+            }
+        }
+        for connection in ready { connection.close() }
+    }
+
     /// Closes every connection; commands still waiting fail with `unavailable`, later ones too.
     func shutdown() async {
         let slots = state.withLock { state in

@@ -213,6 +213,33 @@ extension IntegrationTests {
             #expect(dummy.output.contains("connection check failed: 1 of 4 did not answer"), "only Redis, still down\n\(dummy.output)")
         }
 
+        /// A Redis group that names sentinels is checked the way workers connect: the sentinels are
+        /// asked for the primary of its master name, and that server must answer.
+        @Test func connectAsksTheSentinelsForTheRedisPrimary() async throws {
+            let redis = try await RedisServerProcess()
+            let sentinel = try await RedisSentinelProcess(monitoring: redis.port, quorum: 1)
+            let scratch = TestEnvironment.temporaryDirectory("oauth2-connect-sentinel")
+            func config(masterName: String) throws -> String {
+                try configFolder(#"""
+                    {"auth_server": {"session_secret": "\#(Self.longSecret)"},
+                     "storage": {"default": {"type": "Sqlite", "path": "\#(scratch)/oauth2.sqlite"},
+                                 "session": {"type": "Redis", "master_name": "\#(masterName)",
+                                             "sentinels": [{"host": "127.0.0.1", "port": \#(sentinel.port)}]},
+                                 "audit": {"type": "Blackhole"}}}
+                    """#)
+            }
+            let answered = try checkConfig(try config(masterName: "mymaster"), ["--connect"])
+            let unknown = try checkConfig(try config(masterName: "no-such-master"), ["--connect"])
+            sentinel.stop()
+            await redis.stop()
+            #expect(answered.status == 0, "\(answered.output)")
+            #expect(answered.output.contains("Redis mymaster (Sentinel)/0 (groups session): answered"), "\(answered.output)")
+            #expect(unknown.status == 1, "\(unknown.output)")
+            #expect(
+                unknown.output.contains("Redis no-such-master (Sentinel)/0 (groups session): did not answer")
+                    && unknown.output.contains("does not know no-such-master"), "\(unknown.output)")
+        }
+
         /// etc/production.json.example, copied as its comment says, with what it tells the operator
         /// to fill in (and where this machine's Redis and PostgreSQL are) in runtime.json: it
         /// passes check-config in production, and the server starts with it.

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import OAuth2Shared
+import TestSupport
 import Testing
 
 extension IntegrationTests {
@@ -26,7 +27,7 @@ extension IntegrationTests {
         @Test func scopedTokensReachTheFunctionsTheirScopeAllows() async throws {
             let server = try await ServerProcess.start(workers: 2)
             defer { server.kill() }
-            #expect(await eventuallyAsync { (try? await TestHTTP.get("http://127.0.0.1:\(server.sitePort)/healthcheck"))?.status == 200 })
+            #expect(await eventually { (try? await TestHTTP.get("http://127.0.0.1:\(server.sitePort)/healthcheck"))?.status == 200 })
             let tokens = try await StoredTokens.open(for: server)
             _ = try await siteUser("bob.smith@example.com", server: server, tokens: tokens)
             let readOnly = try await tokens.issue(scope: ["read-only"], userID: "bob.smith@example.com")
@@ -128,12 +129,27 @@ extension IntegrationTests {
             kill(site, SIGCONT)
             #expect(try await TestHTTP.get("\(server.baseURL)/api/profile", headers: bearer(token)).status == 200)
 
-            // Down: the supervisor restarts it; meanwhile clients get 502, never a hang or a 500.
+            // Down: the supervisor restarts a site that dies at once, and one that dies again
+            // within a second only after a backoff (2 s). In that window it is really down, and
+            // clients get a clean 502, never a hang or a 500.
             kill(site, SIGKILL)
-            let down = try await TestHTTP.get("\(server.baseURL)/api/profile", headers: bearer(token))
-            #expect([200, 502].contains(down.status))
             #expect(await server.waitForLog("dummy-resource-server (pid \(site)) died"))
-            #expect(await eventuallyAsync {
+            var replacement: pid_t?
+            #expect(await eventually {
+                replacement = ProcessTable.children(of: server.pid, named: "dummy-resource-server").first { $0 != site }
+                return replacement != nil
+            })
+            kill(try #require(replacement), SIGKILL)
+            #expect(await server.waitForLog("dummy-resource-server (pid \(replacement!)) died"))
+            let died = try #require(server.logLines(containing: "dummy-resource-server (pid \(replacement!)) died").first)
+            let backoff = try #require(died.firstMatch(of: #/restarting it in (\d+) ms/#).flatMap { Int($0.1) })
+            try #require(backoff >= 500, "the site is down for a while: \(died)")
+            let down = try await TestHTTP.get("\(server.baseURL)/api/profile", headers: bearer(token))
+            #expect(down.status == 502)
+            #expect(down.body.contains("\"error\":\"bad_gateway\""), "\(down.body)")
+            #expect(down.body.contains("\"success\":0"))
+            // Up again after the backoff: served as before.
+            #expect(await eventually {
                 (try? await TestHTTP.get("\(server.baseURL)/api/profile", headers: bearer(token)))?.status == 200
             })
             await tokens.close()

@@ -1,5 +1,6 @@
 import Foundation
 import OAuth2Shared
+import TestSupport
 import Testing
 
 extension IntegrationTests {
@@ -39,7 +40,7 @@ extension IntegrationTests {
             if let screenshots = ProcessInfo.processInfo.environment["OAUTH2_TEST_SCREENSHOTS"] {
                 arguments += ["--screenshots", "\(screenshots)/\(backend.rawValue)"]
             }
-            let (status, output) = try runCommand(python, arguments)
+            let (status, output) = try Command.output(python, arguments)
             #expect(status == 0, "\(output)\nserver log:\n\(server.log().suffix(4000))")
             #expect(output.contains("all 6 scenarios passed"), "\(output)")
 

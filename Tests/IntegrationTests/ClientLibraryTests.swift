@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension IntegrationTests {
@@ -16,7 +17,7 @@ extension IntegrationTests {
             let server = try await OAuthDriver.start(backend)
             defer { server.kill() }
             let script = TestEnvironment.repository.appendingPathComponent("Tests/ClientLibrary/authlib_flows.py").path
-            let (status, output) = try runCommand(python, [script, server.baseURL])
+            let (status, output) = try Command.output(python, [script, server.baseURL])
             #expect(status == 0, "\(output)\nserver log:\n\(server.log().suffix(4000))")
             #expect(output.contains("all 7 scenarios passed"))
             #expect(await server.stop() == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import OAuth2Shared
+import TestSupport
 import Testing
 
 /// The configuration as an operator meets it: check-config, the layered files, both sets of variable names.
@@ -25,7 +26,7 @@ extension IntegrationTests {
             let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             let etc = repository.appendingPathComponent("etc").path
             for environment in ["development", "test"] {
-                let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": etc, "OAUTH2_ENV": environment])
+                let result = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": etc, "OAUTH2_ENV": environment])
                 #expect(result.status == 0, "\(result.output)")
                 #expect(result.output.contains("configuration OK"))
                 #expect(result.output.contains("\(environment).json"))
@@ -37,7 +38,7 @@ extension IntegrationTests {
                 "default.json": #"{"auth_server": {"port": 8081}, "storage": {"default": {"type": "Sqlite"}}}"#,
                 "test.json": #"{"auth_server": {"port": "eighty"}, "storage": {"codes": {"type": "Mongo"}}, "logging": {"level": "loud"}}"#,
             ])
-            let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "test"])
+            let result = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "test"])
             #expect(result.status == 1)
             #expect(result.output.contains("\(directory)/test.json: auth_server.port: must be a number, not \"eighty\""))
             #expect(result.output.contains("\(directory)/test.json: storage.codes.type: unknown storage type \"Mongo\""))
@@ -47,12 +48,12 @@ extension IntegrationTests {
 
         @Test func checkConfigReportsSyntaxErrorsAndOutOfRangePorts() throws {
             let broken = try configFolder(["default.json": "{\"auth_server\": {\"port\": 80,}"])
-            let syntax = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": broken])
+            let syntax = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": broken])
             #expect(syntax.status == 1)
             #expect(syntax.output.contains("\(broken)/default.json: is not valid JSON"))
 
             let range = try configFolder(["default.json": #"{"auth_server": {"port": 70000}}"#])
-            let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": range])
+            let result = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": range])
             #expect(result.status == 1)
             #expect(result.output.contains("auth_server.port: must be between 1 and 65535, not 70000"))
         }
@@ -61,7 +62,7 @@ extension IntegrationTests {
             let directory = try configFolder([
                 "default.json": #"{"auth_server": {"port": "8089", "num_workers": "3"}, "storage": {"audit": {"type": "Postgres", "options": {"port": "5432", "ssl": true}}}}"#,
             ])
-            let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+            let result = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
             #expect(result.status == 0, "\(result.output)")
         }
 
@@ -73,13 +74,13 @@ extension IntegrationTests {
 
             let ours = try configFolder(["default.json": #"{"auth_server": {"port": 1}}"#, "staging.json": #"{"auth_server": {"port": 2}}"#])
             let theirs = try configFolder(["default.json": #"{"auth_server": {"port": "x"}}"#])
-            let result = try runCommand(server, ["check-config"], environment: [
+            let result = try Command.output(server, ["check-config"], environment: [
                 "OAUTH2_CONFIG_DIR": ours, "OAUTH2_ENV": "staging", "NODE_CONFIG_DIR": theirs, "NODE_ENV": "production",
             ])
             #expect(result.status == 0, "\(result.output)")
             #expect(result.output.contains("\(ours)/staging.json"))
 
-            let nodeOnly = try runCommand(server, ["check-config"], environment: ["NODE_CONFIG_DIR": theirs])
+            let nodeOnly = try Command.output(server, ["check-config"], environment: ["NODE_CONFIG_DIR": theirs])
             #expect(nodeOnly.status == 1)
             #expect(nodeOnly.output.contains("\(theirs)/default.json: auth_server.port"))
         }
@@ -95,7 +96,7 @@ extension IntegrationTests {
                 "production.json": "{}",
                 "clients.json": seedClients,
             ])
-            let production = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "production"])
+            let production = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "production"])
             #expect(production.status == 1, "\(production.output)")
             for expected in [
                 "\(directory)/default.json: resource_server.type: not for production: is the built-in dummy site",
@@ -105,26 +106,26 @@ extension IntegrationTests {
             ] {
                 #expect(production.output.contains(expected), "\(expected)\n\(production.output)")
             }
-            let start = try runCommand(server, [], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "production"])
+            let start = try Command.output(server, [], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "production"])
             // (An address not on this machine: a server that wrongly went on could not listen, and would not hang the test.)
             #expect(start.status == 1, "the server does not start either")
             #expect(start.output.contains("not for production"))
 
-            let development = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+            let development = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
             #expect(development.status == 0, "\(development.output)")
             #expect(development.output.contains("warning: demo setting: \(directory)/default.json: resource_server.type"))
         }
 
         @Test func startupWithABadConfigExitsOneNamingTheProblem() throws {
             let directory = try configFolder(["default.json": #"{"storage": {"default": {"type": "Memcache"}}}"#])
-            let result = try runCommand(server, [], environment: ["OAUTH2_CONFIG_DIR": directory])
+            let result = try Command.output(server, [], environment: ["OAUTH2_CONFIG_DIR": directory])
             #expect(result.status == 1)
             #expect(result.output.contains("storage.default.type: unknown storage type \"Memcache\""))
             #expect(result.output.contains("supervisor["))
         }
 
         @Test func versionIsPrinted() throws {
-            let result = try runCommand(server, ["--version"])
+            let result = try Command.output(server, ["--version"])
             #expect(result.status == 0)
             #expect(result.output.firstMatch(of: /^\d+\.\d+\.\d+/) != nil)
         }
@@ -137,19 +138,19 @@ extension IntegrationTests.ConfigurationTests {
             "default.json": #"{"client_credentials": {"file": "clients.json"}}"#,
             "clients.json": #"[{"client_id": "x", "allow_code_grant": true, "valid_redirects": ["not a uri"]}]"#,
         ])
-        let result = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+        let result = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
         #expect(result.status == 1)
         #expect(result.output.contains("\(directory)/clients.json: [0].valid_redirects: item 0 must be an absolute URI"))
 
         try #"[{"client_id": "x", "allow_code_grant": true, "valid_redirects": ["*"]}]"#
             .write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
-        let wildcard = try runCommand(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+        let wildcard = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
         #expect(wildcard.status == 0)
         #expect(wildcard.output.contains("warning: \(directory)/clients.json: client \"x\" accepts any redirect URI"))
     }
 
     @Test func hashSecretPrintsASecretAndAValueThatVerifiesIt() throws {
-        let result = try runCommand(server, ["hash-secret", "--client-id", "partner"])
+        let result = try Command.output(server, ["hash-secret", "--client-id", "partner"])
         #expect(result.status == 0)
         let secret = try #require(result.output.firstMatch(of: #/not stored\): (\S+)/#)?.1)
         let stored = try #require(result.output.firstMatch(of: #/"client_secret": "([^"]+)"/#)?.1)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The stub website (`dummy-resource-server`) as the workers and a browser use it: the real
@@ -213,7 +214,7 @@ extension IntegrationTests {
             #expect(await quiet.stop() == 0)
             #expect(quiet.logLines(containing: "POST /login").isEmpty)
 
-            let result = try runCommand(TestEnvironment.executable("dummy-resource-server"), [
+            let result = try Command.output(TestEnvironment.executable("dummy-resource-server"), [
                 "--port", String(TestEnvironment.freePort()), "--log-level", "loud",
             ])
             #expect(result.status == 1)

@@ -9,15 +9,7 @@ extension IntegrationTests {
     @Suite(.serialized)
     struct HTTPSiteAPITests {
         private func start(example: ExampleSiteProcess, sendTokenAs: String, name: String) async throws -> ServerProcess {
-            try await ServerProcess.start(workers: 1, overrides: ["resource_server": [
-                "type": "http", "host": "127.0.0.1", "port": example.port, "basic_auth": "gateway:s3cret",
-                "login": ["path": "/session", "username_field": "email", "token_cookie": "remember_me"],
-                "site_token": ["send_as": sendTokenAs, "name": name],
-                "api": [
-                    "profile": ["scope": "read-only", "method": "GET", "path": "/user/info"],
-                    "update_avatar": ["scope": "read-write", "method": "POST", "path": "/user/{user_id}/avatar"],
-                ],
-            ]])
+            try await ServerProcess.start(workers: 1, overrides: ["resource_server": example.resourceServer(sendTokenAs: sendTokenAs, name: name)])
         }
 
         @Test func functionsReachTheSiteWithTheUsersCookieAndTheGatewayCredential() async throws {

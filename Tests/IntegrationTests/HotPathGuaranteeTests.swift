@@ -3,6 +3,7 @@ import Logging
 import NIOPosix
 import OAuth2Shared
 import Synchronization
+import TestSupport
 import Testing
 
 extension IntegrationTests {
@@ -63,6 +64,7 @@ extension IntegrationTests {
             // 12 lanes call the API on fresh connections (spread over the workers) while the
             // client revokes its refresh token, which ends the grant and with it the access token.
             let revokedAt = Revocation()
+            let callsBefore = Counter()
             let calls = try await withThrowingTaskGroup(of: [(sentAfterRevocation: Bool, status: Int)].self) { group in
                 for _ in 0..<12 {
                     group.addTask { [driver] in
@@ -72,13 +74,15 @@ extension IntegrationTests {
                             let after = revokedAt.answered
                             let status = try await driver.api("profile", token: access).status
                             seen.append((after, status))
+                            if !after { callsBefore.increment() }
                             if after, seen.filter(\.0).count >= 10 { break }
                         }
                         return seen
                     }
                 }
                 group.addTask { [driver] in
-                    try await Task.sleep(for: .milliseconds(150))
+                    // Once every lane is calling, on average.
+                    _ = await eventually { callsBefore.value >= 12 }
                     let revoked = try await driver.post(
                         [("token", refresh), ("token_type_hint", "refresh_token")], to: "/revoke", basic: ("test", "hunter2"))
                     try #require(revoked.status == 200)

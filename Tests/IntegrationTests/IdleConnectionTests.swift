@@ -30,12 +30,11 @@ extension IntegrationTests {
             let server = try await ServerProcess.start(workers: 1, overrides: ["auth_server": ["max_connections": 10]])
             defer { server.kill() }
             var idle = try (0..<10).map { _ in try RawConnection(port: server.port) }
-            try await Task.sleep(for: .milliseconds(500))  // all ten accepted: the worker is at its limit
+            #expect(await server.waitForLog("10 connections open (auth_server.max_connections)"), "all ten accepted: the worker is at its limit")
 
             let waiting = try RawConnection(port: server.port)
             waiting.send("GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(!waiting.readable(within: .seconds(1)), "not accepted while ten connections are open")
-            #expect(await server.waitForLog("10 connections open (auth_server.max_connections)"))
 
             idle.removeFirst().close()
             #expect(waiting.readable(within: .seconds(3)), "accepted once one closed")

@@ -35,7 +35,7 @@ extension IntegrationTests {
 
             // Good password: back to the page that asked.
             let page = try await driver.browser.get(String(login.dropFirst(server.baseURL.count)))
-            let csrf = try #require(LoginTests.Browser.csrf(in: page))
+            let csrf = try #require(Browser.csrf(in: page))
             let returnTo = try #require(OAuthDriver.hidden("return_to", in: page)).replacingOccurrences(of: "&amp;", with: "&")
             let signedIn = try await driver.browser.post("/login", form: [
                 ("username", user), ("password", "password"), ("_csrf", csrf), ("return_to", returnTo),
@@ -103,6 +103,19 @@ extension IntegrationTests {
             let burnt = try await driver.post(
                 [("grant_type", "authorization_code"), ("code", stolen), ("redirect_uri", FlowClients.redirect)], basic: ("test", "hunter2"))
             #expect(burnt.status == 400, "one use only")
+            #expect(try OAuthDriver.json(burnt)["error"] as? String == "invalid_grant")
+
+            // A code presented with another redirect URI than it was issued for: refused, and
+            // burnt too, so the right one does not bring it back.
+            let misdirected = try await driver.code()
+            let wrongRedirect = try await driver.post(
+                [("grant_type", "authorization_code"), ("code", misdirected), ("redirect_uri", FlowClients.otherRedirect)], basic: ("test", "hunter2"))
+            #expect(wrongRedirect.status == 400)
+            #expect(try OAuthDriver.json(wrongRedirect)["error"] as? String == "invalid_grant")
+            let retried = try await driver.post(
+                [("grant_type", "authorization_code"), ("code", misdirected), ("redirect_uri", FlowClients.redirect)], basic: ("test", "hunter2"))
+            #expect(retried.status == 400, "the code is spent")
+            #expect(try OAuthDriver.json(retried)["error"] as? String == "invalid_grant")
 
             // Basic credentials: tokens, never cached.
             let code = try await driver.code()

@@ -1,5 +1,7 @@
 import Foundation
 import NIOHTTP1
+import OAuth2Shared
+import TestSupport
 import Testing
 
 extension IntegrationTests {
@@ -48,18 +50,23 @@ extension IntegrationTests {
             let server = try await OAuthDriver.start(.embedded, workers: 1)
             defer { server.kill() }
             var driver = OAuthDriver(server: server)  // not signed in: errors come before the login
-            let cases: [([(String, String)], String)] = [
-                (OAuthDriver.codeRequest(responseType: "id_token"), "unsupported_response_type"),
-                ([("client_id", "test"), ("redirect_uri", FlowClients.redirect), ("state", "s")], "invalid_request"),
-                (OAuthDriver.codeRequest(client: "codeonly", redirect: "http://localhost:8080/codeonly", responseType: "token"), "unauthorized_client"),
-                (OAuthDriver.codeRequest(extra: [("state", "again")]), "invalid_request"),
+            // Each case its own state, with characters that must be encoded, so an echo of the
+            // wrong one, or a mangled one, shows.
+            let cases: [(parameters: [(String, String)], error: String, state: String?)] = [
+                (OAuthDriver.codeRequest(state: "one & two", responseType: "id_token"), "unsupported_response_type", "one & two"),
+                ([("client_id", "test"), ("redirect_uri", FlowClients.redirect), ("state", "s=2")], "invalid_request", "s=2"),
+                (OAuthDriver.codeRequest(client: "codeonly", redirect: "http://localhost:8080/codeonly", state: "#3?", responseType: "token"),
+                 "unauthorized_client", "#3?"),
+                // A repeated state is no state: neither value is echoed.
+                (OAuthDriver.codeRequest(extra: [("state", "again")]), "invalid_request", nil),
             ]
-            for (parameters, error) in cases {
+            for (parameters, error, state) in cases {
                 let response = try await driver.authorize(parameters)
                 #expect(response.status == 302)
                 let location = try #require(response.header("Location"))
                 let answer = location.contains("#") ? OAuthDriver.fragment(of: location) : OAuthDriver.query(of: location)
                 #expect(answer["error"] == error, "\(parameters)")
+                #expect(answer["state"] == state, "the client's state comes back exactly: \(location)")
                 #expect(answer["iss"] == server.baseURL)
                 #expect(!location.contains("/login"))
             }
@@ -121,23 +128,29 @@ extension IntegrationTests {
             let server = try await OAuthDriver.start(.embedded, workers: 1)
             defer { server.kill() }
             let hostile = "<script>alert(1)</script>\"'"
+            let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;"
             var driver = OAuthDriver(server: server)
 
-            // The error page names the unknown client.
+            // The error page names the unknown client, escaped where the message is rendered.
             let unknown = try await driver.authorize(OAuthDriver.codeRequest(client: hostile))
             #expect(unknown.status == 400)
             #expect(!unknown.body.contains("<script>alert(1)"))
-            #expect(unknown.body.contains("&lt;script&gt;"))
+            #expect(unknown.body.contains("The application &quot;\(escaped)&quot; is not registered here."), "\(unknown.body)")
 
-            // The consent page shows the user's name.
-            try await driver.signIn("<b>bold</b>\(UUID().uuidString.prefix(6))")
-            let state = "a b&c=d#e<\"'>"
-            let page = try await driver.authorize(OAuthDriver.codeRequest(state: state))
+            // The consent page shows the user's name and the client's name (FlowClients: "Other <b>App</b>").
+            let suffix = UUID().uuidString.prefix(6)
+            try await driver.signIn("<b>\"bold\"</b>'\(suffix)")
+            let page = try await driver.authorize(OAuthDriver.codeRequest(client: "other", redirect: FlowClients.otherRedirect))
             #expect(page.status == 200)
-            #expect(!page.body.contains("<b>bold</b>"))
-            #expect(!page.body.contains(state))
-            // The state travels back exactly, encoded.
-            let decision = try await driver.answer(page, allow: true)
+            #expect(!page.body.contains("<b>"))
+            #expect(page.body.contains("Signed in as <strong>&lt;b&gt;&quot;bold&quot;&lt;/b&gt;&#39;\(suffix)</strong>"), "\(page.body)")
+            #expect(page.body.contains("Allow Other &lt;b&gt;App&lt;/b&gt; to use your account?"), "\(page.body)")
+
+            // The state is not shown on any page; it travels back exactly, encoded in the redirect.
+            let state = "a b&c=d#e<\"'>"
+            let consent = try await driver.authorize(OAuthDriver.codeRequest(state: state))
+            #expect(consent.status == 200)
+            let decision = try await driver.answer(consent, allow: true)
             let location = try #require(decision.header("Location"))
             #expect(!location.contains(" ") && !location.contains("<") && !location.contains("\""))
             #expect(OAuthDriver.query(of: location)["state"] == state)
@@ -169,6 +182,42 @@ extension IntegrationTests {
                 #expect(!log.contains(secret), "a secret reached the log")
             }
         }
+
+        /// A password travels from the sign-in form to the site; at debug level the log holds it
+        /// in no form, whether the site took it or refused it.
+        @Test func aPasswordReachesTheLogInNoFormAtDebugLevel() async throws {
+            let password = "Zq7Vx3Lm9Pw2 +&=\"ö'\\/%"
+            let wrong = "Wr0ngKd4Hs8T +&=\"ö'\\/%"
+            let site = try await ExampleSiteProcess(password: password)
+            defer { site.stop() }
+            let server = try await ServerProcess.start(
+                workers: 1, logLevel: "debug", overrides: ["resource_server": site.resourceServer()], clients: FlowClients.file)
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            #expect(try await driver.signIn("bob@example.com", password: wrong).status == 401, "the site refused the wrong password")
+            #expect(try await driver.signIn("bob@example.com", password: password).status == 303, "the site took the right one")
+            #expect(await server.stop() == 0)
+
+            let log = server.log()
+            #expect(log.contains("POST /login"), "the sign-ins were logged")
+            for secret in [password, wrong] {
+                for form in Self.encodings(of: secret) {
+                    #expect(!log.contains(form), "a password reached the log as \(form)")
+                }
+            }
+        }
+
+        /// `text` as a log might hold it: raw, percent-encoded (spaces as %20 or +), JSON-escaped,
+        /// base64, and each run of six or more letters and digits, which survives any encoding of text.
+        static func encodings(of text: String) -> [String] {
+            let percent = PercentEncoding.component(text)
+            let json = [JSONSerialization.WritingOptions(), .withoutEscapingSlashes].map { options in
+                String(String(decoding: try! JSONSerialization.data(withJSONObject: [text], options: options), as: UTF8.self).dropFirst(2).dropLast(2))
+            }
+            let runs = text.split { !($0.isASCII && ($0.isLetter || $0.isNumber)) }.filter { $0.count >= 6 }.map(String.init)
+            return [text, percent, percent.replacingOccurrences(of: "%20", with: "+"), Data(text.utf8).base64EncodedString()] + json + runs
+        }
+
         @Test func aClientRemovedFromTheClientsFileLosesItsTokens() async throws {
             let server = try await OAuthDriver.start(.embedded, workers: 2)
             defer { server.kill() }
@@ -185,7 +234,7 @@ extension IntegrationTests {
             try JSONSerialization.data(withJSONObject: entries).write(to: URL(fileURLWithPath: "\(server.configDirectory)/clients.json"))
             server.signal(SIGHUP)
             #expect(await server.waitForLog("configuration reloaded in place"))
-            #expect(await eventuallyAsync { (try? await driver.api("profile", token: token))?.status == 401 })
+            #expect(await eventually { (try? await driver.api("profile", token: token))?.status == 401 })
             let introspected = try await driver.post([("token", token)], to: "/introspect", basic: ("service", "service-secret"))
             #expect(introspected.body == #"{"active":false}"#)
             #expect(try await driver.api("profile", token: kept).status == 200, "other clients' tokens are untouched")

@@ -8,12 +8,13 @@ extension IntegrationTests {
     @Suite(.serialized)
     struct StorageOutageTests {
         private func expectOutage(server: ServerProcess, failingGroup: String) async throws {
-            // The health check answers from a probe at most a second old, each worker its own:
-            // once one worker has seen the outage, a second later every one sees it.
-            #expect(await eventuallyAsync(timeout: .seconds(5)) {
-                (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 503
-            })
-            try await Task.sleep(for: .milliseconds(1200))
+            // The health check answers from a probe at most a second old, each worker its own, and
+            // a worker logs the outage once it sees it: ask until every worker has logged it.
+            let workers = server.workers.count
+            #expect(await eventually {
+                _ = try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage")
+                return Set(server.logLines(containing: "is unavailable: ").compactMap(Self.worker)).count == workers
+            }, "every worker saw the outage")
             for _ in 0..<6 {
                 let started = ContinuousClock.now
                 let response = try await TestHTTP.get("\(server.baseURL)/healthcheck/storage")
@@ -22,6 +23,11 @@ extension IntegrationTests {
                 #expect(response.body.contains("\"status\":\"unavailable\""))
                 #expect(ContinuousClock.now - started < .seconds(5), "a request waited too long for a dead database")
             }
+        }
+
+        /// The worker that wrote a log line ("worker.1[4242] error: ..." is "4242").
+        private static func worker(_ line: Substring) -> String? {
+            line.firstMatch(of: #/ worker\.\d+\[(\d+)\] /#).map { String($0.1) }
         }
 
         @Test func redisOutageAnswers503AndRecovers() async throws {
@@ -41,7 +47,7 @@ extension IntegrationTests {
             #expect(server.logLines(containing: outage).count <= workers.count, "logged once per worker, not per request")
 
             try await redis.start()
-            #expect(await eventuallyAsync(timeout: .seconds(15)) {
+            #expect(await eventually(timeout: .seconds(15)) {
                 (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
             })
             // The line travels through the supervisor's log relay, so it may follow the answer.
@@ -57,7 +63,7 @@ extension IntegrationTests {
             let server = try await ServerProcess.start(workers: 2, overrides: ["storage": ["session": redisGroup]])
             defer { server.kill() }
             func pings() throws -> Int {
-                let (_, output) = try runCommand("/usr/bin/redis-cli", ["-p", "\(redis.port)", "INFO", "commandstats"])
+                let (_, output) = try Command.output("/usr/bin/redis-cli", ["-p", "\(redis.port)", "INFO", "commandstats"])
                 return output.firstMatch(of: #/cmdstat_ping:calls=(\d+)/#).flatMap { Int($0.1) } ?? 0
             }
             let before = try pings()
@@ -73,7 +79,7 @@ extension IntegrationTests {
 
             // A store that goes away shows within about a second.
             await redis.stop()
-            #expect(await eventuallyAsync(timeout: .seconds(5)) {
+            #expect(await eventually(timeout: .seconds(5)) {
                 (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 503
             })
             #expect(await server.stop() == 0)
@@ -99,7 +105,7 @@ extension IntegrationTests {
             #expect(server.logLines(containing: outage).count <= workers.count, "logged once per worker, not per request")
 
             try postgres.start()
-            #expect(await eventuallyAsync(timeout: .seconds(30)) {
+            #expect(await eventually(timeout: .seconds(30)) {
                 (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
             })
             #expect(await server.stop() == 0)
@@ -124,7 +130,7 @@ extension IntegrationTests {
             let failed = try await driver.post(exchange, basic: ("test", "hunter2"))
             #expect(failed.status == 503, "\(failed.body)")
             try postgres.start()
-            #expect(await eventuallyAsync(timeout: .seconds(30)) {
+            #expect(await eventually(timeout: .seconds(30)) {
                 (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
             })
 
@@ -159,7 +165,7 @@ extension IntegrationTests {
             let failed = try await driver.browser.post("/review", form: [("transaction_id", transaction)])
             #expect(failed.status == 503, "the revocation could not finish")
             try await redis.start()
-            #expect(await eventuallyAsync(timeout: .seconds(15)) {
+            #expect(await eventually(timeout: .seconds(15)) {
                 (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 200
             })
 
@@ -193,10 +199,10 @@ extension IntegrationTests {
             #expect(try OAuthDriver.json(token)["error"] as? String == "temporarily_unavailable")
             #expect(token.header("Retry-After") != nil)
             // The sign-in form needs no storage; signing in does.
-            var visitor = LoginTests.Browser(server: server)
+            var visitor = Browser(server: server)
             let form = try await visitor.get("/login")
             #expect(form.status == 200)
-            let csrf = try #require(LoginTests.Browser.csrf(in: form))
+            let csrf = try #require(Browser.csrf(in: form))
             let page = try await visitor.post("/login", form: [("username", "bob"), ("password", "password"), ("_csrf", csrf)])
             #expect(page.status == 503)
             #expect(page.header("Content-Type")?.hasPrefix("text/html") == true, "a page, not JSON, for a browser")
@@ -205,7 +211,7 @@ extension IntegrationTests {
             #expect(consent.header("Location") == nil)
 
             try await redis.start()
-            #expect(await eventuallyAsync(timeout: .seconds(15)) {
+            #expect(await eventually(timeout: .seconds(15)) {
                 (try? await driver.post([("grant_type", "client_credentials")], basic: ("service", "service-secret")))?.status == 200
             })
             #expect(await server.stop() == 0)

@@ -1,4 +1,6 @@
 import Foundation
+import OAuth2Shared
+import TestSupport
 import Testing
 
 /// The prefork supervisor as an operator drives it: real binaries, real signals, real sockets.
@@ -71,17 +73,18 @@ extension IntegrationTests {
             defer { server.kill() }
             let workers = server.workers
 
-            _ = try await TestHTTP.get("\(server.baseURL)/healthcheck?at=warn")
-            try await Task.sleep(for: .milliseconds(200))
-            #expect(server.logLines(containing: "GET /healthcheck?at=warn").isEmpty)
+            #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck?at=warn").status == 200)
 
             try server.writeConfig("runtime.json", ["logging": ["level": "notice"]])
             server.signal(SIGHUP)
             #expect(await server.waitForLog("configuration reloaded in place; log level notice"))
-            try await Task.sleep(for: .milliseconds(300))  // the workers apply it from their control socket
-
-            _ = try await TestHTTP.get("\(server.baseURL)/healthcheck?at=notice")
-            #expect(await server.waitForLog("GET /healthcheck?at=notice - 200"))
+            // The workers apply it from their control socket: ask until a request is logged.
+            #expect(await eventually {
+                _ = try? await TestHTTP.get("\(server.baseURL)/healthcheck?at=notice")
+                return !server.logLines(containing: "GET /healthcheck?at=notice - 200").isEmpty
+            })
+            // Logged now, and not the request answered at warn long before.
+            #expect(server.logLines(containing: "GET /healthcheck?at=warn").isEmpty)
             let line = try #require(server.logLines(containing: "GET /healthcheck?at=notice").first)
             #expect(line.contains(" notice: 127.0.0.1 GET /healthcheck?at=notice - 200 "))
             #expect(line.contains("(no session)"))
@@ -117,28 +120,31 @@ extension IntegrationTests {
             let original = Set(server.workers)
 
             let stop = StopFlag()
+            let served = Counter()
             let load = Task {
-                var ok = 0
                 var failures: [String] = []
                 while !stop.isSet {
                     do {
                         let response = try await TestHTTP.get("\(server.baseURL)/healthcheck")
-                        if response.status == 200 { ok += 1 } else { failures.append("status \(response.status)") }
+                        if response.status == 200 { served.increment() } else { failures.append("status \(response.status)") }
                     } catch {
                         failures.append("\(Date().timeIntervalSince1970) \(error)")
                     }
                 }
-                return (ok, failures)
+                return failures
             }
             for round in 1...3 {
                 // A change only new workers can apply (not a hot key), so each reload rolls them.
                 try server.writeConfig("runtime.json", ["auth_server": ["backlog": 500 + round]])
                 server.signal(SIGHUP)
                 #expect(await server.waitForLog("reload complete", count: round, timeout: .seconds(20)))
-                try await Task.sleep(for: .milliseconds(300))
+                // The new generation serves the load before the next reload retires it.
+                let before = served.value
+                #expect(await eventually { served.value >= before + 10 })
             }
             stop.set()
-            let (ok, failures) = await load.value
+            let failures = await load.value
+            let ok = served.value
             #expect(failures.isEmpty, "failed requests: \(failures.prefix(5))")
             #expect(ok > 50)
             #expect(await eventually { server.workers.count == 2 })
@@ -157,18 +163,40 @@ extension IntegrationTests {
             server.signal(SIGTTOU)
             #expect(await eventually { server.workers.count == 1 })
             server.signal(SIGTTOU)  // never below one
-            try await Task.sleep(for: .seconds(1))
+            #expect(await server.waitForLog("SIGTTOU: running 1 workers", count: 2), "the supervisor took the signal and still wants one")
             #expect(server.workers.count == 1)
             #expect(try await TestHTTP.get("\(server.baseURL)/healthcheck").status == 200)
             #expect(await server.stop() == 0)
         }
 
         @Test func sigtermFinishesInFlightRequestsAndLeavesNoProcess() async throws {
-            let server = try await ServerProcess.start(workers: 2)
+            // A slow site: it answers /api/profile?hold=PATH only once the test creates PATH.release.
+            let site = try await ExampleSiteProcess()
+            defer { site.stop() }
+            let server = try await ServerProcess.start(workers: 2, logLevel: "info", overrides: ["resource_server": site.resourceServer()])
             defer { server.kill() }
             let workers = server.workers
+            let tokens = try await StoredTokens.open(for: server)
+            try await tokens.save(SiteUser(id: "42", siteToken: "tok-42"))
+            let token = try await tokens.issue(scope: ["read-only"], userID: "42")
+            await tokens.close()
 
-            #expect(await server.stop() == 0)
+            let hold = TestEnvironment.temporaryDirectory("slow-site") + "/profile"
+            let inFlight = Task {
+                try await TestHTTP.get("\(server.baseURL)/api/profile?hold=\(hold)", headers: [("Authorization", "Bearer \(token)")])
+            }
+            #expect(await eventually { FileManager.default.fileExists(atPath: hold + ".received") }, "the request reached the site")
+
+            server.signal(SIGTERM)
+            #expect(await server.waitForLog("asked to stop; finishing in-flight requests", count: workers.count))
+            #expect(server.isRunning, "still draining the request")
+            try "".write(toFile: hold + ".release", atomically: true, encoding: .utf8)
+
+            let answer = try await inFlight.value
+            #expect(answer.status == 200)
+            #expect(answer.body.contains("\"email\": \"bob@example.com\""), "the whole answer: \(answer.body)")
+            #expect(answer.body.contains("\"hold\": [\"\(hold)\"]"), "the site's answer to this request: \(answer.body)")
+            #expect(await server.waitForExit() == 0, "stopped by the one SIGTERM")
             for worker in workers { #expect(!ProcessTable.isAlive(worker)) }
             #expect(server.logLines(containing: "supervisor[").last?.contains("stopped") == true)
         }

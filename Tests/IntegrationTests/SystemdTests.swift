@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What systemd sees of the server: readiness notifications, socket activation, the unit files.
@@ -31,8 +32,7 @@ extension IntegrationTests {
                 workers: 1, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"])
             defer { server.kill() }
             // At least every half interval (200 ms): several within two seconds.
-            try await Task.sleep(for: .seconds(2))
-            #expect(notify.messages().filter { $0 == "WATCHDOG=1" }.count >= 4)
+            #expect(await eventually(timeout: .seconds(2)) { notify.messages().filter { $0 == "WATCHDOG=1" }.count >= 4 })
             #expect(await server.stop() == 0)
         }
 

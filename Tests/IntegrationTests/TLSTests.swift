@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// HTTPS with `auth_server.ssl`, and a renewed certificate picked up by SIGHUP.
@@ -7,7 +8,7 @@ extension IntegrationTests {
     struct TLSTests {
         /// Writes a fresh self-signed certificate and key for 127.0.0.1 with openssl.
         private func makeCertificate(in directory: String, commonName: String) throws {
-            let result = try runCommand("/usr/bin/openssl", [
+            let result = try Command.output("/usr/bin/openssl", [
                 "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                 "-keyout", "\(directory)/key.pem", "-out", "\(directory)/cert.pem", "-days", "2",
                 "-subj", "/CN=\(commonName)", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -17,7 +18,7 @@ extension IntegrationTests {
 
         /// The subject of the certificate the server presents now.
         private func presentedSubject(port: Int) throws -> String {
-            let result = try runCommand("/bin/sh", ["-c",
+            let result = try Command.output("/bin/sh", ["-c",
                 "openssl s_client -connect 127.0.0.1:\(port) -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -subject"])
             return result.output
         }

@@ -99,12 +99,12 @@ extension IntegrationTests {
         @Test func guessingPasswordsIsThrottledPerUserAndPerAddress() async throws {
             let server = try await ServerProcess.start(workers: 2, overrides: ["auth_server": Self.throttling])
             defer { server.kill() }
-            var browser = LoginTests.Browser(server: server)
-            var csrf = try #require(LoginTests.Browser.csrf(in: try await browser.get("/login")))
+            var browser = Browser(server: server)
+            var csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
             func signIn(_ username: String, _ password: String, from address: String) async throws -> TestResponse {
                 let response = try await browser.post(
                     "/login", form: [("username", username), ("password", password), ("_csrf", csrf)], headers: [("X-Real-IP", address)])
-                if let next = LoginTests.Browser.csrf(in: response) {
+                if let next = Browser.csrf(in: response) {
                     #expect(next != csrf, "a new anti-CSRF token after a failed sign-in")
                     csrf = next
                 }
@@ -123,8 +123,8 @@ extension IntegrationTests {
 
             // Credential stuffing: other usernames from the same address until its budget is
             // spent (with a new form: signing in spent the one above).
-            browser = LoginTests.Browser(server: server)
-            csrf = try #require(LoginTests.Browser.csrf(in: try await browser.get("/login")))
+            browser = Browser(server: server)
+            csrf = try #require(Browser.csrf(in: try await browser.get("/login")))
             #expect(try await signIn("bob", "wrong", from: attacker).status == 401)
             #expect(try await signIn("carol", "wrong", from: attacker).status == 401)
             #expect(try await signIn("dave", "password", from: attacker).status == 429, "the address spent its budget")

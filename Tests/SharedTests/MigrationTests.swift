@@ -7,7 +7,7 @@ import Testing
 
 /// Several supervisors (hosts) starting at once against one database each apply every schema
 /// step exactly once, and a second start changes nothing.
-@Suite(.serialized)
+@Suite(.serialized, .startsServers)
 struct MigrationTests {
     let logger = Logger(label: "migration-tests")
 

@@ -8,7 +8,7 @@ import Testing
 
 /// `RedisClient` against a real redis-server: every test starts its own server on a free port,
 /// so tests cannot see each other's keys and the outage test can stop its server freely.
-@Suite(.serialized)
+@Suite(.serialized, .startsServers)
 struct RedisClientTests {
     @Test func setAndGet() async throws {
         try await withRedis { _, redis async throws in
@@ -40,8 +40,7 @@ struct RedisClientTests {
             #expect(try await redis.send("SET", "short-lived", "x", "EX", "1") == .status("OK"))
             let ttl = try await redis.send("TTL", "short-lived")
             #expect(ttl == .integer(1) || ttl == .integer(0))
-            try await Task.sleep(for: .milliseconds(1_300))
-            #expect(try await redis.send("GET", "short-lived") == .bulk(nil))
+            #expect(try await eventually(timeout: .seconds(3)) { try await redis.send("GET", "short-lived") == .bulk(nil) })
             #expect(try await redis.send("TTL", "short-lived") == .integer(-2))
         }
     }
@@ -157,7 +156,12 @@ struct RedisClientTests {
 
             // A command in flight when the server goes away fails as unavailable, not as a hang.
             let blocked = Task { try await redis.send("BLPOP", "empty", "30") }
-            try await Task.sleep(for: .milliseconds(200))
+            let probe = Self.client(port: server.port)
+            #expect(await eventually {
+                guard case .bulk(let info?)? = try? await probe.send("INFO", "clients") else { return false }
+                return String(decoding: info, as: UTF8.self).contains("blocked_clients:1")
+            }, "the BLPOP is in flight")
+            await probe.shutdown()
             let start = ContinuousClock.now
             await server.stop()
             let inFlight = await #expect(throws: RedisClientError.self) { try await blocked.value }

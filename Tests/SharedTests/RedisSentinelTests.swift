@@ -9,7 +9,7 @@ import Testing
 /// Redis high availability through Sentinel, on loopback: a primary, a replica and three
 /// sentinels, all real servers. The client asks the sentinels where the primary is, follows a
 /// failover by itself, and with `wait_replicas` a write counts only once a replica has it.
-@Suite(.serialized)
+@Suite(.serialized, .startsServers)
 struct RedisSentinelTests {
     /// The servers of one test, stopped when it ends (by pid, whatever happened).
     final class Topology {
@@ -175,13 +175,10 @@ private let quietLogger: Logger = {
     return logger
 }()
 
-/// Polls `condition` every 100 ms until it holds, or fails the test after `seconds`.
+/// Polls `condition` (an error counts as not yet) until it holds, or fails the test after `seconds`.
 private func eventually(_ what: String, seconds: Int = 15, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
-        try await Task.sleep(for: .milliseconds(100))
+    guard await TestSupport.eventually(timeout: .seconds(seconds), interval: .milliseconds(100), { (try? await condition()) == true }) else {
+        Issue.record("not within \(seconds) s: \(what)")
+        throw CancellationError()
     }
-    Issue.record("not within \(seconds) s: \(what)")
-    throw CancellationError()
 }

@@ -1,10 +1,12 @@
 import Foundation
 import Logging
 import OAuth2Shared
+import TestSupport
 import Testing
 
 /// Every worker process of a host opens the same SQLite file. Another process (Python's
 /// sqlite3, a real second SQLite client) races this one for the same one-time records.
+@Suite(.startsServers)
 struct SQLiteSharingTests {
     @Test func twoProcessesTakingTheSameRecordsNeverBothWin() async throws {
         let logger = Logger(label: "sqlite-sharing")

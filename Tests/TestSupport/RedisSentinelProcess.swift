@@ -29,14 +29,11 @@ public final class RedisSentinelProcess {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !RedisServerProcess.acceptsConnections(port: port) {
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                let log = (try? String(contentsOfFile: "\(directory)/sentinel.log", encoding: .utf8)) ?? ""
-                stop()
-                throw ServerProcessFailure("redis sentinel on port \(port) did not start:\n\(log)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let (process, port) = (process, port)
+        guard await eventually(interval: .milliseconds(20), { FreePort.acceptsConnections(port) || !process.isRunning }), process.isRunning else {
+            let log = (try? String(contentsOfFile: "\(directory)/sentinel.log", encoding: .utf8)) ?? ""
+            stop()
+            throw ServerProcessFailure("redis sentinel on port \(port) did not start:\n\(log)")
         }
     }
 

@@ -40,29 +40,18 @@ public final class RedisServerProcess {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        let deadline = ContinuousClock.now + .seconds(10)
-        while !Self.acceptsConnections(port: port) {
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                let log = (try? String(contentsOfFile: "\(directory)/redis.log", encoding: .utf8)) ?? ""
-                await stop()
-                throw ServerProcessFailure("redis-server on port \(port) did not start:\n\(log)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let port = port
+        guard await eventually(interval: .milliseconds(20), { FreePort.acceptsConnections(port) || !process.isRunning }), process.isRunning else {
+            let log = (try? String(contentsOfFile: "\(directory)/redis.log", encoding: .utf8)) ?? ""
+            await stop()
+            throw ServerProcessFailure("redis-server on port \(port) did not start:\n\(log)")
         }
     }
 
     /// Writes the data to disk (SAVE), so the next `start()` loads it: the outage that follows
     /// loses nothing, as with a server that persists.
     public func persist() throws {
-        let cli = Process()
-        cli.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-        cli.arguments = ["-p", "\(port)", "SAVE"]
-        let output = Pipe()
-        cli.standardOutput = output
-        cli.standardError = FileHandle.nullDevice
-        try cli.run()
-        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        cli.waitUntilExit()
+        let (_, answer) = try Command.output("/usr/bin/redis-cli", ["-p", "\(port)", "SAVE"])
         guard answer.hasPrefix("OK") else { throw ServerProcessFailure("redis-cli SAVE answered \(answer)") }
     }
 
@@ -75,31 +64,11 @@ public final class RedisServerProcess {
         self.process = nil
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
-        while process.isRunning {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        _ = await eventually(interval: .milliseconds(10)) { !process.isRunning }
     }
 
     /// Sends a signal to the server (SIGSTOP freezes it, SIGCONT wakes it).
     public func signal(_ signal: Int32) {
         if let process, process.isRunning { kill(process.processIdentifier, signal) }
-    }
-
-    static func acceptsConnections(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        } == 0
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        return address
     }
 }

@@ -1,20 +1,22 @@
 """A small stand-in for a real existing website, for the "http" resource-server type tests.
 
 Behind a gateway that wants HTTP Basic auth (gateway:s3cret) on every request, it has:
-  POST /session    form email & password ("hunter2") -> JSON user, Set-Cookie remember_me=<token>
+  POST /session    form email & password (PASSWORD) -> JSON user, Set-Cookie remember_me=<token>
   POST /api-login  form email & password -> JSON user with a "token" field (no cookie)
-  GET  /user/info  the user for the remember_me cookie or the X-Site-Token header
+  GET  /user/info  the user for the remember_me cookie or the X-Site-Token header; with
+                   ?hold=PATH a slow site: creates PATH.received, answers once PATH.release exists
   POST /user/<id>/avatar  echoes what it received
   GET  /healthcheck
-Usage: python3 example_site.py PORT
+Usage: python3 example_site.py PORT [PASSWORD]   (PASSWORD defaults to "hunter2")
 """
-import base64, json, sys
+import base64, json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 USERS = {"bob@example.com": {"id": 42, "firstName": "Bob", "email": "bob@example.com"}}
 TOKENS = {"tok-42": "bob@example.com"}
 GATEWAY = "Basic " + base64.b64encode(b"gateway:s3cret").decode()
+PASSWORD = sys.argv[2] if len(sys.argv) > 2 else "hunter2"
 
 
 class Site(BaseHTTPRequestHandler):
@@ -55,6 +57,12 @@ class Site(BaseHTTPRequestHandler):
             user = self.user_from_token()
             if user is None:
                 return self.send_json(401, {"error": "not logged in"})
+            hold = parse_qs(url.query).get("hold", [None])[0]
+            if hold:
+                open(hold + ".received", "w").close()
+                deadline = time.monotonic() + 30
+                while not os.path.exists(hold + ".release") and time.monotonic() < deadline:
+                    time.sleep(0.01)
             return self.send_json(200, dict(user, query=parse_qs(url.query)))
         self.send_json(404, {"error": "not found"})
 
@@ -66,7 +74,7 @@ class Site(BaseHTTPRequestHandler):
         if url.path in ("/session", "/api-login"):
             form = parse_qs(body.decode())
             email, password = form.get("email", [""])[0], form.get("password", [""])[0]
-            if email not in USERS or password != "hunter2":
+            if email not in USERS or password != PASSWORD:
                 return self.send_json(401, {"error": "bad credentials"})
             if url.path == "/session":
                 return self.send_json(200, USERS[email], [("Set-Cookie", "remember_me=tok-42; Path=/; HttpOnly")])

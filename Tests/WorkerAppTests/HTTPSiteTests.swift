@@ -6,7 +6,7 @@ import WorkerApp
 
 /// The configuration-driven "http" site type against a real small website (example_site.py):
 /// a login that sets a cookie, one that returns a JSON token, HTTP Basic auth in front of both.
-@Suite(.serialized)
+@Suite(.serialized, .startsServers)
 struct HTTPSiteTests {
     private func site(_ resourceServer: String) throws -> (any ResourceServer, SiteHTTPClient) {
         let document = ConfigDocument(

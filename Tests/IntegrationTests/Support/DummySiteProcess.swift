@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import TestSupport
 import Testing
 
 /// A real `dummy-resource-server` from the release build on a loopback port, its output in a
@@ -17,7 +18,7 @@ final class DummySiteProcess: @unchecked Sendable {
     /// /healthcheck.
     static func start(port: Int = TestEnvironment.freePort(), arguments: [String] = []) async throws -> DummySiteProcess {
         let site = try DummySiteProcess(port: port, arguments: arguments)
-        let ready = await eventuallyAsync(timeout: .seconds(20)) {
+        let ready = await eventually(timeout: .seconds(20)) {
             guard site.isRunning else { return false }
             return (try? await TestHTTP.get("\(site.baseURL)/healthcheck"))?.status == 200
         }

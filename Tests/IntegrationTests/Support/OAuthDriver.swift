@@ -68,7 +68,7 @@ enum FlowClients {
 /// Drives a server as a user's browser and a client's back end would: sign in, consent, redeem.
 struct OAuthDriver {
     let server: ServerProcess
-    var browser: IntegrationTests.LoginTests.Browser
+    var browser: Browser
 
     init(server: ServerProcess) {
         self.server = server
@@ -85,9 +85,7 @@ struct OAuthDriver {
     /// Signs in through the login form.
     @discardableResult
     mutating func signIn(_ username: String, password: String = "password") async throws -> TestResponse {
-        let form = try await browser.get("/login")
-        let csrf = try #require(IntegrationTests.LoginTests.Browser.csrf(in: form))
-        return try await browser.post("/login", form: [("username", username), ("password", password), ("_csrf", csrf)])
+        try await browser.signIn(username, password: password)
     }
 
     static func query(_ pairs: [(String, String)]) -> String {

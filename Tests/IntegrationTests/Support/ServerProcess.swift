@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A real `oauth2-server` (supervisor and workers) started from the release build with its
@@ -144,6 +145,12 @@ final class ServerProcess: @unchecked Sendable {
             Issue.record("worker \(worker) outlived the supervisor")
             Glibc.kill(worker, SIGKILL)
         }
+        return process.terminationStatus
+    }
+
+    /// Waits for the server to exit by itself; its exit status, or nil while it still runs after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(40)) async -> Int32? {
+        guard await eventually(timeout: timeout, { !process.isRunning }) else { return nil }
         return process.terminationStatus
     }
 

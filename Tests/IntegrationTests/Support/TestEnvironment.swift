@@ -32,16 +32,6 @@ enum TestEnvironment {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(10), interval: Duration = .milliseconds(50), _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try condition() { return true }
-        try? await Task.sleep(for: interval)
-    }
-    return try condition()
-}
-
 /// Tells a background load loop to finish its current request and stop.
 final class StopFlag: Sendable {
     private let flag = Mutex(false)
@@ -49,12 +39,9 @@ final class StopFlag: Sendable {
     func set() { flag.withLock { $0 = true } }
 }
 
-/// `eventually` for conditions that need to await (an HTTP request).
-func eventuallyAsync(timeout: Duration = .seconds(10), interval: Duration = .milliseconds(100), _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: interval)
-    }
-    return await condition()
+/// A count that a background load loop raises and the test reads.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
 }

@@ -1,0 +1,62 @@
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// A browser's cookie jar and form handling, for one server.
+struct Browser {
+    let server: ServerProcess
+    /// Cookies by name (this server sets no two with one name on different paths).
+    var cookies: [String: String] = [:]
+
+    init(server: ServerProcess, sid: String? = nil) {
+        self.server = server
+        self.sid = sid
+    }
+
+    /// The session cookie.
+    var sid: String? {
+        get { cookies["sid"] }
+        set { cookies["sid"] = newValue }
+    }
+
+    mutating func get(_ path: String) async throws -> TestResponse {
+        let response = try await TestHTTP.get(server.baseURL + path, headers: cookieHeader)
+        remember(response)
+        return response
+    }
+
+    mutating func post(_ path: String, form: [(String, String)], headers: [(String, String)] = []) async throws -> TestResponse {
+        let body = form.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+        let response = try await TestHTTP.send(
+            server.baseURL + path, method: .POST,
+            headers: cookieHeader + [("Content-Type", "application/x-www-form-urlencoded")] + headers, body: body)
+        remember(response)
+        return response
+    }
+
+    var cookieHeader: [(String, String)] {
+        cookies.isEmpty ? [] : [("Cookie", cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; "))]
+    }
+
+    private mutating func remember(_ response: TestResponse) {
+        for cookie in response.headers["Set-Cookie"] {
+            let pair = cookie.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard pair.count == 2 else { continue }
+            cookies[String(pair[0])] = pair[1].isEmpty ? nil : String(pair[1])
+        }
+    }
+
+    /// Signs in through the login form, as a person would: fetches the form, then posts it with
+    /// its anti-CSRF token and any `extra` fields.
+    @discardableResult
+    mutating func signIn(
+        _ username: String, password: String = "password", extra: [(String, String)] = [], headers: [(String, String)] = []
+    ) async throws -> TestResponse {
+        let csrf = try #require(Self.csrf(in: try await get("/login")), "a sign-in form")
+        return try await post("/login", form: [("username", username), ("password", password), ("_csrf", csrf)] + extra, headers: headers)
+    }
+
+    static func csrf(in page: TestResponse) -> String? {
+        page.body.firstMatch(of: #/name="_csrf" value="([^"]+)"/#).map { String($0.1) }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension IntegrationTests {
@@ -98,10 +99,11 @@ enum Walkthrough {
     /// (after the last finished step: what the one that stopped the shell printed).
     static func run(_ steps: [Step], directory: String, server: String) throws -> [String] {
         let marker = "@@walkthrough-step-done@@"
-        let script = steps.map { "\($0.commands)\necho '\(marker)'" }.joined(separator: "\n")
+        // In a folder of its own: the steps leave files (the cookie jar, token.json) where they run.
+        let script = "cd '\(directory)'\n" + steps.map { "\($0.commands)\necho '\(marker)'" }.joined(separator: "\n")
         let path = "\(directory)/walkthrough.sh"
         try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let (_, output) = try runCommand("/bin/bash", [path], environment: ["AS": server], directory: directory)
+        let (_, output) = try Command.output("/bin/bash", [path], environment: ["AS": server])
         return output.components(separatedBy: "\(marker)\n")
     }
 }

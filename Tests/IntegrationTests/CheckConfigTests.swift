@@ -187,7 +187,7 @@ extension IntegrationTests {
             let answered = try checkConfig(directory, ["--connect"])
             #expect(answered.status == 0, "\(answered.output)")
             for line in [
-                "Sqlite \(scratch)/oauth2.sqlite (groups codes, tokens, refresh_tokens): answered",
+                "Sqlite \(scratch)/oauth2.sqlite (groups codes, tokens, refresh_tokens, keys): answered",
                 "Redis 127.0.0.1:\(redis.port)/0 (groups session): answered",
                 "Postgres postgres@127.0.0.1:\(postgresPort)/oauth2 (groups users): answered",
                 "the site (resource_server) http://127.0.0.1:\(site.port): answered",

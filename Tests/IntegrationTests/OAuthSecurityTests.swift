@@ -49,7 +49,8 @@ extension IntegrationTests {
             defer { server.kill() }
             var driver = OAuthDriver(server: server)  // not signed in: errors come before the login
             let cases: [([(String, String)], String)] = [
-                (OAuthDriver.codeRequest(responseType: "id_token"), "unsupported_response_type"),
+                // OpenID Connect's hybrid flow is not supported (id_token alone and with token are).
+                (OAuthDriver.codeRequest(responseType: "code id_token"), "unsupported_response_type"),
                 ([("client_id", "test"), ("redirect_uri", FlowClients.redirect), ("state", "s")], "invalid_request"),
                 (OAuthDriver.codeRequest(client: "codeonly", redirect: "http://localhost:8080/codeonly", responseType: "token"), "unauthorized_client"),
                 (OAuthDriver.codeRequest(extra: [("state", "again")]), "invalid_request"),

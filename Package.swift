@@ -39,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // C libraries named by the design card, through pkg-config.
@@ -71,6 +72,7 @@ let package = Package(
                 // For BootChecks: check-config parses the templates and TLS files as workers do.
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 "CHiredis",
             ],
             path: "Sources/Shared",
@@ -95,6 +97,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Sources/Worker/App",
             swiftSettings: swiftSettings + instrumentation

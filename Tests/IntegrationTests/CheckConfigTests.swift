@@ -187,7 +187,7 @@ extension IntegrationTests {
             let answered = try checkConfig(directory, ["--connect"])
             #expect(answered.status == 0, "\(answered.output)")
             for line in [
-                "Sqlite \(scratch)/oauth2.sqlite (groups codes, tokens, refresh_tokens): answered",
+                "Sqlite \(scratch)/oauth2.sqlite (groups codes, tokens, refresh_tokens, keys): answered",
                 "Redis 127.0.0.1:\(redis.port)/0 (groups session): answered",
                 "Postgres postgres@127.0.0.1:\(postgresPort)/oauth2 (groups users): answered",
                 "the site (resource_server) http://127.0.0.1:\(site.port): answered",
@@ -261,7 +261,8 @@ extension IntegrationTests {
                 .write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
             let example = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/production.json"))) as? [String: Any]
             var stores: [String: Any] = [:]
-            for (group, settings) in try #require(example?["storage"] as? [String: [String: Any]]) {
+            for (group, settings) in try #require(example?["storage"] as? [String: Any]) where !group.hasPrefix("//") {
+                let settings = try #require(settings as? [String: Any], "\(group)")
                 stores[group] = settings["type"] as? String == "Redis"
                     ? ["port": redisPort]
                     : ["options": ["port": postgresPort, "user": "postgres", "password": "the test server trusts local connections"]]
@@ -269,7 +270,7 @@ extension IntegrationTests {
             let port = TestEnvironment.freePort()
             try TestConfig.write([
                 "auth_server": [
-                    "session_secret": Self.longSecret, "port": port,
+                    "session_secret": Self.longSecret, "keys_secret": Self.longSecret + " for keys", "port": port,
                     "views_dir": TestEnvironment.repository.appendingPathComponent("views").path,
                 ],
                 "client_credentials": ["file": "\(directory)/clients.json"],

@@ -53,7 +53,8 @@ extension IntegrationTests {
             // Each case its own state, with characters that must be encoded, so an echo of the
             // wrong one, or a mangled one, shows.
             let cases: [(parameters: [(String, String)], error: String, state: String?)] = [
-                (OAuthDriver.codeRequest(state: "one & two", responseType: "id_token"), "unsupported_response_type", "one & two"),
+                // OpenID Connect's hybrid flow is not supported (id_token alone and with token are).
+                (OAuthDriver.codeRequest(state: "one & two", responseType: "code id_token"), "unsupported_response_type", "one & two"),
                 ([("client_id", "test"), ("redirect_uri", FlowClients.redirect), ("state", "s=2")], "invalid_request", "s=2"),
                 (OAuthDriver.codeRequest(client: "codeonly", redirect: "http://localhost:8080/codeonly", state: "#3?", responseType: "token"),
                  "unauthorized_client", "#3?"),

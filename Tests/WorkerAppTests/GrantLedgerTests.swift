@@ -296,6 +296,7 @@ final class SweepFailingStore: RecordStore {
     init(_ base: any RecordStore) { self.base = base }
 
     func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws { try await base.put(key, value, ttl: ttl) }
+    func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool { try await base.insert(key, value, ttl: ttl) }
     func get(_ key: String) async throws -> [UInt8]? { try await base.get(key) }
     func delete(_ key: String) async throws { try await base.delete(key) }
     func take(_ key: String) async throws -> [UInt8]? { try await base.take(key) }

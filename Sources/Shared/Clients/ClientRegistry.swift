@@ -12,6 +12,12 @@ public struct ClientRegistry: Sendable {
 
     public func client(_ clientID: String) -> RegisteredClient? { byClientID[clientID] }
 
+    /// The algorithms ID tokens are signed with: the default and every one a client asks for.
+    /// Each has a signing key.
+    public var signingAlgorithms: Set<SigningAlgorithm> {
+        Set(byClientID.values.map(\.idTokenSigningAlgorithm)).union([.default])
+    }
+
     public static func load(path: String) throws(ConfigError) -> ClientRegistry {
         let value: JSONValue
         do {
@@ -145,7 +151,7 @@ private struct EntryParser {
                 "item \(position) (\(uri)) must use https, or http only to a loopback host (127.0.0.1, [::1], localhost); set allow_insecure_redirects to accept it anyway")
         }
         let isPublic = secret == nil
-        let client = RegisteredClient(
+        var client = RegisteredClient(
             id: string("id") ?? clientID,
             name: string("name") ?? clientID,
             clientID: clientID,
@@ -160,6 +166,47 @@ private struct EntryParser {
             allowedScopes: scopes("allowed_scopes"),
             allowIntrospection: flag("allow_introspection", default: false),
             validRedirects: redirects)
+        client.rememberConsent = flag("remember_consent", default: false)
+        if let format = string("access_token_format") {
+            if let known = RegisteredClient.AccessTokenFormat(rawValue: format) {
+                client.accessTokenFormat = known
+            } else {
+                fail(index, "access_token_format", "must be opaque or jwt, not \"\(format)\"")
+            }
+        }
+        switch fields["post_logout_redirect_uris"] {
+        case .array(let items)?:
+            for (position, item) in items.enumerated() {
+                guard case .string(let uri) = item, uri != "*", Self.isRedirectURI(uri), allowInsecure || !Self.isInsecureRedirect(uri) else {
+                    fail(index, "post_logout_redirect_uris", "item \(position) must be an absolute https URI (http only to the loopback) without a fragment")
+                    continue
+                }
+                client.postLogoutRedirects.append(uri)
+            }
+        case nil, .null?:
+            break
+        case let other?:
+            fail(index, "post_logout_redirect_uris", "must be an array of URIs, not \(other.typeName)")
+        }
+        switch string("subject_type") {
+        case nil, "public"?: break
+        case "pairwise"?:
+            let hosts = Set(redirects.compactMap { URLComponents(string: $0)?.host?.lowercased() })
+            if hosts.count == 1, !client.acceptsAnyRedirect {
+                client.pairwiseSector = hosts.first
+            } else {
+                fail(index, "subject_type", "pairwise needs redirect URIs on one host (the sector its subjects are derived for)")
+            }
+        case let other?:
+            fail(index, "subject_type", "must be public or pairwise, not \"\(other)\"")
+        }
+        if let name = string("id_token_signed_response_alg") {
+            if let algorithm = SigningAlgorithm(rawValue: name) {
+                client.idTokenSigningAlgorithm = algorithm
+            } else {
+                fail(index, "id_token_signed_response_alg", "must be one of \(SigningAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(name)\"")
+            }
+        }
         if (client.allowCodeGrant || client.allowImplicitGrant) && redirects.isEmpty {
             fail(index, "valid_redirects", "must list at least one redirect URI for the code or implicit grant")
         }

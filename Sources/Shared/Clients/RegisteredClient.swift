@@ -22,6 +22,21 @@ public struct RegisteredClient: Sendable, Equatable {
     /// Whether this client (typically a resource server) may introspect tokens issued to other clients.
     public let allowIntrospection: Bool
     public let validRedirects: [String]
+    /// How this client's ID tokens are signed (`id_token_signed_response_alg`; ES256 unless set).
+    public var idTokenSigningAlgorithm: SigningAlgorithm = .default
+    /// OpenID Connect Core 8: with `"subject_type": "pairwise"`, the host of the redirect URIs
+    /// (the sector): the client's `sub` for a user is derived from it, so clients of different
+    /// sectors cannot link their users. Nil: the public `sub`, the site's user id.
+    public var pairwiseSector: String? = nil
+    /// OpenID Connect RP-Initiated Logout: where the end-session endpoint may send the user
+    /// back to, matched exactly (`post_logout_redirect_uris`).
+    public var postLogoutRedirects: [String] = []
+    /// `remember_consent`: a user who already granted this client what it asks for is not
+    /// asked again (the seed asks every time, the default).
+    public var rememberConsent = false
+    /// The access tokens it gets: random strings (the seed's), or RFC 9068 JWTs (`access_token_format`).
+    public enum AccessTokenFormat: String, Sendable { case opaque, jwt }
+    public var accessTokenFormat = AccessTokenFormat.opaque
 
     public var isPublic: Bool { secret == nil }
 

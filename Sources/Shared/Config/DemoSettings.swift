@@ -23,6 +23,9 @@ public enum DemoSettings {
         if secret != placeholder, secret.count < 32 {
             add("auth_server.session_secret", "is shorter than 32 characters: session cookies could be forged (openssl rand -base64 48 makes one)")
         }
+        if let keys = config.authServer.keysSecret, keys != placeholder, keys.count < 32 {
+            add("auth_server.keys_secret", "is shorter than 32 characters: the signing keys' seal could be guessed (openssl rand -base64 48 makes one)")
+        }
         if config.resourceServer.type == "dummy" {
             add("resource_server.type", "is the built-in dummy site, a demo where every username signs in with the password \"password\"; name your site (type http)")
         }

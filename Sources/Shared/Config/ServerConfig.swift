@@ -46,6 +46,14 @@ public struct AuthServerConfig: Sendable, Equatable {
     public var sslCertificatePath: String?
     public var sslKeyPath: String?
     public var sessionSecret: String
+    /// Derives the key that seals the signing keys at rest; nil: derived from `sessionSecret`
+    /// instead (a warning at start: changing the session secret then makes the keys unreadable).
+    public var keysSecret: String?
+    /// Seconds an ID token lives.
+    public var idTokenTTL: Int
+    /// Seconds a new signing key is published (in the JWKS) before `rotate-keys` may make it
+    /// sign; the JWKS cache lifetime and how often workers look for new keys derive from it.
+    public var keyStagingSeconds: Int
     public var workers: WorkerCount
     /// Seconds without a heartbeat after which a worker is considered hung and replaced.
     public var workerTimeout: Double
@@ -90,6 +98,9 @@ public struct AuthServerConfig: Sendable, Equatable {
             reader.fail("auth_server.url", "must be an absolute http:// or https:// URL, not \"\(url)\"")
         }
         sessionSecret = reader.string("auth_server.session_secret", default: "")
+        keysSecret = reader.string("auth_server.keys_secret").flatMap { $0.isEmpty ? nil : $0 }
+        idTokenTTL = reader.integer("auth_server.id_token_ttl", default: 3600, in: 1...86400)
+        keyStagingSeconds = reader.integer("auth_server.key_staging_seconds", default: 900, in: 3...(90 * 86400))
         workers = Self.workerCount(reader: &reader)
         workerTimeout = reader.seconds("auth_server.worker_timeout", default: 30, minimum: 1)
         shutdownTimeout = reader.seconds("auth_server.shutdown_timeout", default: 30, minimum: 0)
@@ -199,4 +210,30 @@ public struct ResourceServerConfig: Sendable, Equatable {
 extension Int {
     /// Nil for 0, the "not set" of a config number whose default is computed.
     fileprivate var nonZero: Int? { self == 0 ? nil : self }
+}
+
+extension AuthServerConfig {
+    /// The secret the signing keys are sealed under: `keys_secret`, else the session secret.
+    public var signingKeysSecret: String { keysSecret ?? sessionSecret }
+
+    /// How long relying parties may cache the JWKS: well inside the staging time, so every
+    /// relying party has fetched a next key before it signs.
+    public var jwksMaxAge: Int { max(1, keyStagingSeconds / 3) }
+
+    /// How often a worker looks for changed keys by itself (SIGHUP makes it look at once).
+    public var keyRefreshSeconds: Int { max(1, min(60, keyStagingSeconds / 4)) }
+}
+
+extension ServerConfig {
+    /// Seconds a retired signing key stays in the JWKS: the longest a token it signed lives (ID
+    /// tokens; JWT access tokens too when a client gets them, as long as the `tokens` group's
+    /// `ttl`, 7200 s unless set), plus the time a worker may take to notice that it retired.
+    public func retiredKeyRetentionSeconds(clients: ClientRegistry) -> Int {
+        var longest = authServer.idTokenTTL
+        if clients.clients.contains(where: { $0.accessTokenFormat == .jwt }) {
+            let access = storage.backend(for: "tokens").ttl
+            longest = max(longest, access > 0 ? access : 7200)
+        }
+        return longest + authServer.keyRefreshSeconds
+    }
 }

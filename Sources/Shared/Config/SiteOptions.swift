@@ -35,7 +35,8 @@ public enum SiteOptions: Sendable, Equatable {
 ///             "token_cookie": "remember_me", "id_field": "id"},
 ///   "site_token": {"send_as": "cookie", "name": "remember_me"},
 ///   "api": {"profile": {"scope": "read-only", "method": "GET", "path": "/user/info"},
-///           "update_avatar": {"scope": "read-write", "method": "POST", "path": "/user/{user_id}/avatar"}}
+///           "update_avatar": {"scope": "read-write", "method": "POST", "path": "/user/{user_id}/avatar"}},
+///   "claims": {"given_name": "first_name", "family_name": "last_name", "email": "email"}
 /// }
 /// ```
 public struct HTTPSiteOptions: Sendable, Equatable {
@@ -76,6 +77,14 @@ public struct HTTPSiteOptions: Sendable, Equatable {
     public let idField: String
     public let tokenPlacement: TokenPlacement
     public let endpoints: [String: Endpoint]
+    /// OpenID Connect claim → the field of the login answer that holds it (`resource_server.claims`).
+    public let claims: [String: String]
+
+    /// The standard claims (OpenID Connect Core 1.0, 5.1) a site's login answer may provide.
+    public static let mappableClaims = [
+        "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "picture", "website", "locale",
+        "zoneinfo", "email", "email_verified",
+    ]
 
     /// Reads `resource_server.*`; every problem names its key.
     init(reader: inout ConfigReader) {
@@ -128,5 +137,14 @@ public struct HTTPSiteOptions: Sendable, Equatable {
             endpoints[function] = Endpoint(scope: scope, method: method, path: path)
         }
         self.endpoints = endpoints
+        var claims: [String: String] = [:]
+        for claim in (reader.object("resource_server.claims") ?? [:]).keys.sorted() where !claim.hasPrefix("//") {
+            let key = ConfigKeyPath(["resource_server", "claims", claim])
+            if !Self.mappableClaims.contains(claim) {
+                reader.fail(key, "\"\(claim)\" is not a standard claim a site may provide (\(Self.mappableClaims.joined(separator: ", ")))")
+            }
+            claims[claim] = reader.string(key)
+        }
+        self.claims = claims
     }
 }

@@ -1,7 +1,8 @@
 /// `storage`: one backend per data group, with `default` as the catch-all (seed section 7.2).
 public struct StorageConfig: Sendable, Equatable {
     /// The groups the server itself reads and writes.
-    public static let groups = ["session", "codes", "tokens", "refresh_tokens", "users", "audit"]
+    /// `keys` holds the OpenID Connect signing keys (sealed), shared by every host.
+    public static let groups = ["session", "codes", "tokens", "refresh_tokens", "users", "audit", "keys"]
 
     public var backends: [String: StorageBackendConfig]
 

@@ -7,6 +7,7 @@ public struct BlackholeStore: RecordStore, AuditLog {
     public init(group: String) { self.group = group }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {}
+    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool { true }
     public func get(_ key: String) async throws -> [UInt8]? { nil }
     public func delete(_ key: String) async throws {}
     public func take(_ key: String) async throws -> [UInt8]? { nil }

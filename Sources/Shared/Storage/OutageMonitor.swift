@@ -138,6 +138,10 @@ public struct MonitoredStore: RecordStore {
         try await monitor.run(group: group) { [base] in try await base.put(key, value, ttl: ttl) }
     }
 
+    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+        try await monitor.run(group: group) { [base] in try await base.insert(key, value, ttl: ttl) }
+    }
+
     public func get(_ key: String) async throws -> [UInt8]? {
         try await monitor.run(group: group) { [base] in try await base.get(key) }
     }

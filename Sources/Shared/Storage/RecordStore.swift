@@ -12,6 +12,10 @@ public protocol RecordStore: Sendable {
 
     /// Stores `value` under `key` for `ttl` seconds (nil: the group's ttl; 0: no expiry), replacing any old value.
     func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws
+    /// Stores `value` under `key` unless a live record is there, as one atomic step: of
+    /// concurrent callers on any worker or host exactly one gets true. For records written once
+    /// and never replaced (each version of the signing keys).
+    func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool
     func get(_ key: String) async throws -> [UInt8]?
     /// The record under `key`, unless the record `marker` names for it exists: then it counts as
     /// absent. One round trip where the backend allows (a script, one trip to the reader).

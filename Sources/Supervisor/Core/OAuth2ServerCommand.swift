@@ -13,7 +13,7 @@ public struct OAuth2ServerCommand: ParsableCommand {
             then $OAUTH2_ENV.json (or $NODE_ENV.json, or development.json), then runtime.json.
             """,
         version: OAuth2ServerVersion.current,
-        subcommands: [Run.self, CheckConfig.self, HashSecret.self],
+        subcommands: [Run.self, CheckConfig.self, HashSecret.self, RotateKeys.self],
         defaultSubcommand: Run.self
     )
 
@@ -49,6 +49,7 @@ struct Run: ParsableCommand {
         }
         LogSettings.shared.apply(config.logging)
         for warning in config.warnings { logger.warning("configuration: \(warning)") }
+        if config.authServer.keysSecret == nil { logger.warning("configuration: \(KeysSecretWarning.text)") }
         do {
             let clients = try ClientRegistry.load(path: config.clientCredentials.file)
             for warning in clients.warnings { logger.warning("\(warning)") }

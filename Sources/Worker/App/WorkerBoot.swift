@@ -73,7 +73,8 @@ public enum WorkerBoot {
         let site = ResourceServerTypes.make(config: config, http: siteHTTP)
         let backends = BackendsService(storage: storage, site: siteHTTP)
         let pages = PageRenderer(library: checked.templates, views: config.authServer.views, site: site)
-        let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, pages: pages, logger: logger)
+        let keyRing = KeyRing(store: storage.signingKeys(config.authServer), config: config, clients: { runtime.clients }, logger: logger)
+        let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, pages: pages, keyRing: keyRing, logger: logger)
         let responder = HTTPServing.responder(for: router, logger: logger, strictTransportSecurity: config.authServer.ssl)
         let serving = HTTPServing(
             responder: responder,
@@ -81,10 +82,12 @@ public enum WorkerBoot {
                 idle: .milliseconds(Int64(config.authServer.idleTimeout * 1000)),
                 requestHeader: .milliseconds(Int64(config.authServer.requestHeaderTimeout * 1000))),
             tls: checked.tls, maxBodyBytes: WorkerRequestContext.maxUploadSize)
-        try await serve(serving, runtime: runtime, backends: backends, logger: logger)
+        try await serve(serving, runtime: runtime, backends: backends, keyRing: keyRing, logger: logger)
     }
 
-    private static func serve(_ serving: HTTPServing, runtime: WorkerRuntime, backends: BackendsService, logger: Logger) async throws {
+    private static func serve(
+        _ serving: HTTPServing, runtime: WorkerRuntime, backends: BackendsService, keyRing: KeyRing, logger: Logger
+    ) async throws {
         let config = runtime.config
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let heartbeat = WorkerContract.heartbeatInterval(workerTimeout: config.authServer.workerTimeout)
@@ -107,8 +110,9 @@ public enum WorkerBoot {
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: backends),
+                .init(service: KeyRingService(keyRing: keyRing)),
                 .init(service: server),
-                .init(service: ControlService(control: control, runtime: runtime, logger: logger),
+                .init(service: ControlService(control: control, runtime: runtime, keyRing: keyRing, logger: logger),
                       successTerminationBehavior: .gracefullyShutdownGroup),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -123,6 +127,7 @@ public enum WorkerBoot {
 struct ControlService: Service {
     let control: ControlChannel
     let runtime: WorkerRuntime
+    let keyRing: KeyRing
     let logger: Logger
 
     func run() async throws {
@@ -130,6 +135,8 @@ struct ControlService: Service {
             switch message {
             case .configure(let layers):
                 runtime.reload(layers)
+                // A reload (SIGHUP) is how an operator says "the keys changed" after rotate-keys.
+                keyRing.wakeUp()
             case .quit:
                 logger.info("asked to stop; finishing in-flight requests")
                 return

@@ -5,7 +5,7 @@ import OAuth2Shared
 /// Every route the worker serves, and the middleware in front of them.
 enum WorkerRouter {
     static func build(
-        runtime: WorkerRuntime, storage: StorageRegistry, site: any ResourceServer, pages: PageRenderer, logger: Logger
+        runtime: WorkerRuntime, storage: StorageRegistry, site: any ResourceServer, pages: PageRenderer, keyRing: KeyRing, logger: Logger
     ) -> Router<WorkerRequestContext> {
         let router = Router(context: WorkerRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, behindProxy: runtime.config.authServer.behindProxy))
@@ -19,13 +19,17 @@ enum WorkerRouter {
         let issuer = config.authServer.url
         let sessions = SessionStore(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer)
         let transactions = TransactionStore(store: storage.store("session"))
-        let ledger = GrantLedger(storage: storage, lifetimes: TokenLifetimes(storage: config.storage))
+        let subjects = SubjectIdentifiers(secret: config.authServer.signingKeysSecret)
+        let ledger = GrantLedger(
+            storage: storage, lifetimes: TokenLifetimes(storage: config.storage),
+            minter: JWTAccessTokens(keyRing: keyRing, issuer: issuer, clients: clients, subjects: subjects))
         let scopes = ScopePolicy(siteScopes: site.scopes)
         let users = UserDirectory(store: storage.store("users"), secret: config.authServer.sessionSecret)
         let throttle = Throttle(
             config: config.authServer.throttling, store: storage.store(config.authServer.throttling.group), audit: storage.audit,
             workerCount: config.authServer.workers.resolved(), logger: logger)
         let gate = ClientGate(clients: clients, throttle: throttle, behindProxy: config.authServer.behindProxy)
+        let idTokens = IDTokenIssuer(keyRing: keyRing, issuer: issuer, lifetime: config.authServer.idTokenTTL, subjects: subjects)
 
         APIRoutes(site: site, ledger: ledger, users: users, clients: clients, logger: logger).add(to: router)
         LoginRoutes(
@@ -36,7 +40,7 @@ enum WorkerRouter {
         ).add(to: router)
         AuthorizeRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes, site: site,
-            clients: clients, issuer: issuer, logger: logger
+            clients: clients, idTokens: idTokens, issuer: issuer, logger: logger
         ).add(to: router)
         ReviewRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, clients: clients, issuer: issuer
@@ -44,15 +48,19 @@ enum WorkerRouter {
         TokenRoutes(
             gate: gate,
             handlers: [
-                AuthorizationCodeGrant(ledger: ledger),
-                RefreshTokenGrant(ledger: ledger, graceSeconds: config.authServer.refreshTokenGraceSeconds),
+                AuthorizationCodeGrant(ledger: ledger, idTokens: idTokens),
+                RefreshTokenGrant(ledger: ledger, idTokens: idTokens, graceSeconds: config.authServer.refreshTokenGraceSeconds),
                 ClientCredentialsGrant(ledger: ledger, scopes: scopes),
             ],
             logger: logger
         ).add(to: router)
         RevocationRoutes(gate: gate, ledger: ledger).add(to: router)
         IntrospectionRoutes(gate: gate, ledger: ledger, users: users, issuer: issuer).add(to: router)
-        MetadataRoutes(issuer: issuer, scopes: site.scopes).add(to: router)
+        let metadata = MetadataRoutes(issuer: issuer, scopes: site.scopes)
+        metadata.add(to: router)
+        EndSessionRoutes(sessions: sessions, pages: pages, keyRing: keyRing, clients: clients, issuer: issuer).add(to: router)
+        UserInfoRoutes(ledger: ledger, users: users, site: site, clients: clients, subjects: subjects).add(to: router)
+        OpenIDRoutes(keyRing: keyRing, metadata: metadata.document, issuer: issuer, jwksMaxAge: config.authServer.jwksMaxAge).add(to: router)
         return router
     }
 }

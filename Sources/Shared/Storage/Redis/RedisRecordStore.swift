@@ -48,6 +48,12 @@ public struct RedisRecordStore: RecordStore {
         try check(await write(setCommand(key, value, ttl: ttl)))
     }
 
+    /// SET … NX: one atomic command, and Redis forgets expired keys by itself.
+    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+        // OK when stored; a nil reply when a live key was there.
+        try check(await write(setCommand(key, value, ttl: ttl) + [Array("NX".utf8)])) == .status("OK")
+    }
+
     private func setCommand(_ key: String, _ value: [UInt8], ttl: Int?) -> [[UInt8]] {
         let seconds = effectiveTTL(ttl)
         var command = [Array("SET".utf8), recordKey(key), value]

@@ -22,6 +22,19 @@ public struct PostgresRecordStore: RecordStore {
             PostgresStatements.Put(group: group, key: key, value: ByteBuffer(bytes: value), expiry: expiry)) {}
     }
 
+    /// One statement: an expired row counts as absent and is replaced; a live one stays.
+    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+        let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
+        let rows = try await client.query("""
+            INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (\(group), \(key), \(ByteBuffer(bytes: value)), \(expiry))
+            ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+            WHERE oauth2_records.expires_at IS NOT NULL AND oauth2_records.expires_at <= \(StorageClock.nowMilliseconds())
+            RETURNING 1
+            """)
+        for try await _ in rows { return true }
+        return false
+    }
+
     public func get(_ key: String) async throws -> [UInt8]? {
         let rows = try await client.execute(PostgresStatements.Get(group: group, key: key, now: StorageClock.nowMilliseconds()))
         for try await value in rows { return Array(value.readableBytesView) }

@@ -26,6 +26,20 @@ public struct SQLiteRecordStore: RecordStore {
             [group.databaseValue, key.databaseValue, Data(value).databaseValue, Self.expiry(effectiveTTL(ttl))])
     }
 
+    /// One statement: an expired row counts as absent and is replaced; a live one stays.
+    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+        let rows = try await database.write(
+            """
+            INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (grp, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+            WHERE oauth2_records.expires_at IS NOT NULL AND oauth2_records.expires_at <= ?
+            RETURNING 1 AS stored
+            """,
+            [group.databaseValue, key.databaseValue, Data(value).databaseValue, Self.expiry(effectiveTTL(ttl)),
+             StorageClock.nowMilliseconds().databaseValue])
+        return !rows.isEmpty
+    }
+
     public func get(_ key: String) async throws -> [UInt8]? {
         try await database.rows(getStatement(key)).first?.bytes("value")
     }

@@ -66,6 +66,7 @@ enum OAuthResponses {
         body.field("expires_in", issued.expiresIn)
         body.field("refresh_token", issued.refreshToken)
         body.field("scope", issued.scope.joined(separator: " "))
+        body.field("id_token", issued.idToken)
         return json(.ok, body)
     }
 

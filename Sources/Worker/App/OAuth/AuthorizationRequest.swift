@@ -1,3 +1,4 @@
+import Foundation
 import OAuth2Shared
 
 /// A checked request to the authorization endpoint (RFC 6749 4.1.1 and 4.2.1, RFC 7636 4.3):
@@ -7,6 +8,18 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
         case code
         /// The implicit grant: the token in the redirect's fragment.
         case token
+        /// OpenID Connect implicit flow (Core 3.2): an ID token alone, or with an access token.
+        case idToken = "id_token"
+        case idTokenToken = "id_token token"
+
+        /// The response type a request names: OpenID Connect's are sets of words in any order.
+        init?(parameter: String) {
+            let words = parameter.split(separator: " ").map(String.init)
+            if words.count == 2, Set(words) == ["id_token", "token"] { self = .idTokenToken } else { self.init(rawValue: parameter) }
+        }
+
+        /// Every type but `code` answers in the redirect's fragment (RFC 6749 4.2.2, OpenID Connect Core 3.2.2.5).
+        var answersInFragment: Bool { self != .code }
     }
 
     public let responseType: ResponseType
@@ -17,6 +30,16 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
     public let scope: [String]
     public let state: String?
     public let pkce: PKCEChallenge?
+    /// OpenID Connect: echoed in the ID token, binding it to the client's session (Core 3.1.2.1).
+    public var nonce: String? = nil
+    /// OpenID Connect `prompt` (Core 3.1.2.1): `none` (answer without any page), `login` (ask
+    /// for the password again), `consent` (ask even if remembered).
+    public var prompt: Set<String> = []
+    /// OpenID Connect `max_age`: seconds since the user last entered their password beyond
+    /// which they must enter it again.
+    public var maxAge: Int? = nil
+    /// OpenID Connect `login_hint`: the username to pre-fill on the sign-in page.
+    public var loginHint: String? = nil
 
     /// Why a request cannot be answered the normal way.
     public enum Problem: Error, Equatable {
@@ -56,10 +79,13 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
 
         let responseTypeParameter = parameter("response_type")
         let state = parameter("state").value
-        let redirect = AuthorizationRedirect(uri: redirectURI, inFragment: responseTypeParameter == .value("token"), state: state)
+        let redirect = AuthorizationRedirect(
+            uri: redirectURI, inFragment: responseTypeParameter.value.flatMap(ResponseType.init(parameter:))?.answersInFragment ?? false,
+            state: state)
         func fail(_ error: OAuthError) -> Problem { .redirect(error, to: redirect) }
 
-        for name in ["state", "scope", "code_challenge", "code_challenge_method"] where parameter(name) == .repeated {
+        for name in ["state", "scope", "code_challenge", "code_challenge_method", "nonce", "prompt", "max_age", "login_hint"]
+        where parameter(name) == .repeated {
             throw fail(.invalidRequest("\(name) was sent more than once"))
         }
         let responseType: ResponseType
@@ -67,15 +93,17 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
         case .absent: throw fail(.invalidRequest("response_type is required"))
         case .repeated: throw fail(.invalidRequest("response_type was sent more than once"))
         case .value(let value):
-            guard let parsed = ResponseType(rawValue: value) else { throw fail(.unsupportedResponseType("response_type must be code or token")) }
+            guard let parsed = ResponseType(parameter: value) else {
+                throw fail(.unsupportedResponseType("response_type must be code, token, id_token or id_token token"))
+            }
             responseType = parsed
         }
-        switch responseType {
-        case .code where !client.allowCodeGrant:
+        if responseType == .code, !client.allowCodeGrant {
             throw fail(.unauthorizedClient("this application may not use the authorization code grant"))
-        case .token where !client.allowImplicitGrant || client.isPublic:
+        }
+        // The implicit grant's tokens (and ID tokens) travel in the URL: only for clients allowed it.
+        if responseType != .code, !client.allowImplicitGrant || client.isPublic {
             throw fail(.unauthorizedClient("this application may not use the implicit grant"))
-        default: break
         }
         var pkce: PKCEChallenge?
         if responseType == .code {
@@ -93,9 +121,22 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
             scope = scope.filter(allowed.contains)
             if scope.isEmpty { throw fail(.invalidScope("none of the requested scopes is allowed for this application")) }
         }
+        if responseType == .idToken || responseType == .idTokenToken {
+            // Core 3.2.2.1: an ID token in a URL is bound to the client's session only by its nonce.
+            guard scope.contains(OpenIDScopes.openID) else { throw fail(.invalidRequest("response_type \(responseType.rawValue) needs the openid scope")) }
+            guard parameter("nonce").value != nil else { throw fail(.invalidRequest("nonce is required with response_type \(responseType.rawValue)")) }
+        }
+        let prompt = Set(ScopePolicy.parse(parameter("prompt").value))
+        if prompt.contains("none") && prompt.count > 1 { throw fail(.invalidRequest("prompt=none cannot be combined with other values")) }
+        var maxAge: Int?
+        if let text = parameter("max_age").value {
+            guard let seconds = Int(text), seconds >= 0 else { throw fail(.invalidRequest("max_age must be a whole number of seconds")) }
+            maxAge = seconds
+        }
         return AuthorizationRequest(
             responseType: responseType, clientID: client.clientID, redirectURI: redirectURI, redirectURIGiven: given,
-            scope: scope, state: state, pkce: pkce)
+            scope: scope, state: state, pkce: pkce, nonce: parameter("nonce").value, prompt: prompt, maxAge: maxAge,
+            loginHint: parameter("login_hint").value)
     }
 
     /// The redirect URI to answer at: the one sent, if registered exactly; else the client's
@@ -118,8 +159,33 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
         }
     }
 
+    /// Whether the user must enter their password now: not signed in, `prompt=login`, or a
+    /// sign-in older than `max_age` (OpenID Connect Core 3.1.2.1).
+    public func needsSignIn(lastSignIn: Date?, now: Date = Date()) -> Bool {
+        guard let lastSignIn else { return true }
+        if prompt.contains("login") { return true }
+        if let maxAge { return Int(now.timeIntervalSince1970) - Int(lastSignIn.timeIntervalSince1970) > maxAge }
+        return false
+    }
+
+    /// The authorization URL to come back to after signing in: without `prompt=login` and
+    /// `max_age`, which the sign-in just satisfied (kept, they would ask again and again).
+    public static func afterSignIn(_ uri: String) -> String {
+        guard var components = URLComponents(string: uri), let items = components.percentEncodedQueryItems else { return uri }
+        components.percentEncodedQueryItems = items.compactMap { item in
+            switch item.name {
+            case "max_age": return nil
+            case "prompt":
+                let kept = (item.value?.removingPercentEncoding ?? "").split(separator: " ").filter { $0 != "login" }
+                return kept.isEmpty ? nil : URLQueryItem(name: "prompt", value: PercentEncoding.component(kept.joined(separator: " ")))
+            default: return item
+            }
+        }
+        return components.string ?? uri
+    }
+
     /// Where the answer to this request goes.
     public var redirect: AuthorizationRedirect {
-        AuthorizationRedirect(uri: redirectURI, inFragment: responseType == .token, state: state)
+        AuthorizationRedirect(uri: redirectURI, inFragment: responseType.answersInFragment, state: state)
     }
 }

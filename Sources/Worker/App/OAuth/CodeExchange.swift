@@ -9,12 +9,12 @@ public struct CodeExchange: Sendable {
 
     /// A one-time code for `grant`, bound to its client, redirect URI and PKCE challenge.
     public func issue(
-        for grant: Grant, redirectURI: String, redirectURIGiven: Bool = true, pkce: PKCEChallenge? = nil
+        for grant: Grant, redirectURI: String, redirectURIGiven: Bool = true, pkce: PKCEChallenge? = nil, nonce: String? = nil
     ) async throws -> String {
         let code = Base64URL.random(bytes: 32)
         let record = CodeRecord(
             grantID: grant.id, clientID: grant.clientID, redirectURI: redirectURI, redirectURIGiven: redirectURIGiven, pkce: pkce,
-            grant: grant)
+            grant: grant, nonce: nonce)
         try await ledger.codes.put(TokenHash.of(code), record.encoded(), ttl: ledger.lifetimes.code)
         return code
     }
@@ -35,7 +35,9 @@ public struct CodeExchange: Sendable {
             let exchange = AuditRecord(
                 event: "code_exchange", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
                 tokenID: Redaction.shortened(code))
-            return try await ledger.issueTokens(for: grant, withRefreshToken: withRefreshToken, auditing: exchange)
+            var issued = try await ledger.issueTokens(for: grant, withRefreshToken: withRefreshToken, auditing: exchange)
+            issued.nonce = record.nonce
+            return issued
         } catch let refusal as OAuthError {
             throw refusal
         } catch {

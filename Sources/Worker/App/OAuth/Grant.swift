@@ -11,6 +11,11 @@ public struct Grant: Codable, Sendable, Equatable {
     /// The name the user signed in with (introspection's `username`); nil for grants stored
     /// before it was kept, and for clients acting for themselves.
     public var username: String? = nil
+    /// When the user last entered their password before giving this grant (the ID token's
+    /// `auth_time`); nil for grants stored before it was kept.
+    public var authTime: Date? = nil
+    /// The browser session the grant was given in, as ID tokens name it (`sid`).
+    public var sid: String? = nil
 }
 
 extension Grant {
@@ -18,10 +23,12 @@ extension Grant {
     /// every code exchange and refresh reads its grant twice.
     func encoded() -> [UInt8] {
         var json = JSONWriter(capacity: 160)
+        if let authTime { json.field("authTime", authTime.storageMilliseconds) }
         json.field("clientID", clientID)
         json.field("createdAt", createdAt.storageMilliseconds)
         json.field("id", id)
         json.field("scope", scope)
+        if let sid { json.field("sid", sid) }
         json.field("userID", userID)
         json.field("username", username)
         return json.finish()
@@ -39,6 +46,6 @@ extension Grant {
         else { return nil }
         self.init(
             id: id, userID: fields["userID"]?.stringValue, clientID: clientID, scope: scope, createdAt: createdAt,
-            username: fields["username"]?.stringValue)
+            username: fields["username"]?.stringValue, authTime: fields["authTime"]?.storedDate, sid: fields["sid"]?.stringValue)
     }
 }

@@ -14,6 +14,8 @@ public struct GrantLedger: Sendable {
     let refreshTokens: any RecordStore
     let audit: any AuditLog
     let lifetimes: TokenLifetimes
+    /// Makes self-contained access tokens for the clients that want them; nil: all opaque.
+    var minter: (any AccessTokenMinter)? = nil
 
     public init(
         grants: any RecordStore, codes: any RecordStore, tokens: any RecordStore, refreshTokens: any RecordStore,
@@ -27,20 +29,29 @@ public struct GrantLedger: Sendable {
         self.lifetimes = lifetimes
     }
 
-    public init(storage: StorageRegistry, lifetimes: TokenLifetimes) {
+    public init(storage: StorageRegistry, lifetimes: TokenLifetimes, minter: (any AccessTokenMinter)? = nil) {
         self.init(
             grants: storage.store("users"), codes: storage.store("codes"), tokens: storage.store("tokens"),
             refreshTokens: storage.store("refresh_tokens"), audit: storage.audit, lifetimes: lifetimes)
+        self.minter = minter
+    }
+
+    /// The value of the access token `record` describes: the minter's, else 32 random bytes.
+    private func accessTokenValue(for record: AccessTokenRecord) async throws -> String {
+        if let minter, let minted = try await minter.mint(for: record) { return minted }
+        return Base64URL.random(bytes: 32)
     }
 
     // MARK: - Grants
 
     /// Records that `userID` granted `clientID` the `scope`. As in the seed, a user's earlier
     /// grants to the same client end: one live grant per user and client.
-    public func grant(userID: String, clientID: String, scope: [String], username: String? = nil) async throws -> Grant {
+    public func grant(
+        userID: String, clientID: String, scope: [String], username: String? = nil, authTime: Date? = nil, sid: String? = nil
+    ) async throws -> Grant {
         let grant = Grant(
             id: Base64URL.random(bytes: 16), userID: userID, clientID: clientID, scope: scope, createdAt: Date().storagePrecision,
-            username: username)
+            username: username, authTime: authTime?.storagePrecision, sid: sid)
         // The audit record is written while the earlier grants end. The new grant joins the
         // user's index only once it is stored: listing the index drops ids whose grant is gone.
         async let audited: Void = audit.append(
@@ -121,13 +132,13 @@ public struct GrantLedger: Sendable {
     public func issueTokens(
         for grant: Grant, withRefreshToken: Bool, scope: [String]? = nil, auditing: AuditRecord? = nil
     ) async throws -> IssuedTokens {
-        let access = Base64URL.random(bytes: 32)
         let now = Date()
         let scope = scope ?? grant.scope
         let (accessLifetime, refreshLifetime) = lifetimes.within(grant, at: now)
         let record = AccessTokenRecord(
             grantID: grant.id, clientID: grant.clientID, userID: grant.userID, scope: scope,
             issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(accessLifetime)), username: grant.username)
+        let access = try await accessTokenValue(for: record)
         let refresh = withRefreshToken ? Base64URL.random(bytes: 32) : nil
         // The writes are independent: one round trip's wait for all of them.
         async let audited: Void = append(auditing)
@@ -151,7 +162,7 @@ public struct GrantLedger: Sendable {
             try await audited
             throw OAuthError.invalidGrant("the grant has been revoked")
         }
-        return IssuedTokens(accessToken: access, expiresIn: accessLifetime, refreshToken: refresh, scope: scope)
+        return IssuedTokens(accessToken: access, expiresIn: accessLifetime, refreshToken: refresh, scope: scope, grant: grant)
     }
 
     func append(_ record: AuditRecord?) async throws {
@@ -180,11 +191,11 @@ public struct GrantLedger: Sendable {
     /// Its grant lives only in the token (nobody can revoke it but by revoking the token, and
     /// nothing can race its issue), so issuing is one write beside its audit record.
     public func issueClientToken(clientID: String, scope: [String]) async throws -> IssuedTokens {
-        let access = Base64URL.random(bytes: 32)
         let now = Date()
         let record = AccessTokenRecord(
             grantID: Base64URL.random(bytes: 16), clientID: clientID, userID: nil, scope: scope,
             issuedAt: now, expiresAt: now.addingTimeInterval(TimeInterval(lifetimes.access)))
+        let access = try await accessTokenValue(for: record)
         async let audited: Void = audit.append(AuditRecord(event: "client_credentials", clientID: clientID, scope: scope.joined(separator: " ")))
         try await tokens.put(TokenHash.of(access), record.encoded(), ttl: lifetimes.access)
         try await audited

@@ -19,12 +19,15 @@ struct CodeRecord: Equatable {
     let redirectURIGiven: Bool?
     let pkce: PKCEChallenge?
     let grant: Grant?
+    /// OpenID Connect: the authorization request's `nonce`, for the ID token.
+    var nonce: String? = nil
 
     func encoded() -> [UInt8] {
         var json = JSONWriter(capacity: 384)
         json.field("clientID", clientID)
         if let grant { json.field("grant", json: grant.encoded()) }
         json.field("grantID", grantID)
+        if let nonce { json.field("nonce", nonce) }
         if let pkce {
             var challenge = JSONWriter(capacity: 160)
             challenge.field("challenge", pkce.challenge)
@@ -49,7 +52,7 @@ struct CodeRecord: Equatable {
         }
         return CodeRecord(
             grantID: grantID, clientID: clientID, redirectURI: redirectURI, redirectURIGiven: fields["redirectURIGiven"]?.boolValue,
-            pkce: pkce, grant: fields["grant"]?.objectFields.flatMap(Grant.init(fields:)))
+            pkce: pkce, grant: fields["grant"]?.objectFields.flatMap(Grant.init(fields:)), nonce: fields["nonce"]?.stringValue)
     }
 }
 

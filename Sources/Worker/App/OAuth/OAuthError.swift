@@ -14,6 +14,10 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func invalidScope(_ message: String) -> OAuthError { OAuthError(code: "invalid_scope", message: message) }
     public static func accessDenied(_ message: String) -> OAuthError { OAuthError(code: "access_denied", message: message) }
+    /// OpenID Connect Core 3.1.2.6: `prompt=none`, but the user would have to sign in.
+    public static func loginRequired(_ message: String) -> OAuthError { OAuthError(code: "login_required", message: message) }
+    /// OpenID Connect Core 3.1.2.6: `prompt=none`, but the user would have to consent.
+    public static func consentRequired(_ message: String) -> OAuthError { OAuthError(code: "consent_required", message: message) }
 
     public var description: String { "\(code): \(message)" }
 }

@@ -1,4 +1,5 @@
-/// How requested scopes become granted ones, given the site's scopes (lowest first).
+/// How requested scopes become granted ones, given the site's scopes (lowest first) and the
+/// OpenID Connect scopes, which are known beside them.
 public struct ScopePolicy: Sendable {
     public let siteScopes: [String]
 
@@ -10,7 +11,7 @@ public struct ScopePolicy: Sendable {
         guard let lowest = siteScopes.first else { return [] }
         var granted: [String] = []
         for scope in requested.isEmpty ? [lowest] : requested {
-            let known = siteScopes.contains(scope) ? scope : lowest
+            let known = siteScopes.contains(scope) || OpenIDScopes.all.contains(scope) ? scope : lowest
             if !granted.contains(known) { granted.append(known) }
         }
         return granted

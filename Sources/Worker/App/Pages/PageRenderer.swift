@@ -66,9 +66,10 @@ struct PageRenderer: Sendable {
 
     /// Sends a browser that is not signed in to the login page, to come back to `returnTo` (a
     /// path on this server) afterwards.
-    static func loginRedirect(publicURL: String, returnTo: String) -> Response {
+    static func loginRedirect(publicURL: String, returnTo: String, loginHint: String? = nil) -> Response {
         var response = Response(status: .found)
-        response.headers[.location] = "\(publicURL)/login?return_to=\(PercentEncoding.component(returnTo))"
+        let hint = loginHint.map { "&login_hint=\(PercentEncoding.component($0))" } ?? ""
+        response.headers[.location] = "\(publicURL)/login?return_to=\(PercentEncoding.component(returnTo))\(hint)"
         protect(&response)
         return response
     }

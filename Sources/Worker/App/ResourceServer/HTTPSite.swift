@@ -18,6 +18,11 @@ struct HTTPSite: ResourceServer {
     var scopes: [String] { options.scopes }
     var scopeDescriptions: [String: String] { options.scopeDescriptions }
 
+    /// `resource_server.claims`: each claim from the login answer's field it names.
+    func claims(of user: SiteUser) -> [String: String] {
+        options.claims.compactMapValues { field in user.profile[field].flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
     var functions: [String: APIFunction] {
         options.endpoints.mapValues { endpoint in
             APIFunction(scope: endpoint.scope) { call in try await proxy(call, to: endpoint) }

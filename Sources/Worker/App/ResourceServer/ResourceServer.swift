@@ -20,12 +20,26 @@ public protocol ResourceServer: Sendable {
 
     /// Extra fields for the page templates (the seed's `set_view_context`).
     func viewContext(page: String, user: SiteUser?) -> [String: String]
+
+    /// The OpenID Connect claims (Core 5.1) the site's login result gives for `user`, by claim
+    /// name; `UserClaims` decides which a client may see.
+    func claims(of user: SiteUser) -> [String: String]
 }
 
 extension ResourceServer {
     public var scopeDescriptions: [String: String] { [:] }
 
     public func viewContext(page: String, user: SiteUser?) -> [String: String] { [:] }
+
+    /// The seed's stub site: the first name it answers is `given_name`, and the username is
+    /// the `email` when it is an e-mail address.
+    public func claims(of user: SiteUser) -> [String: String] {
+        var claims: [String: String] = [:]
+        if let first = user.profile["firstName"], !first.isEmpty { claims["given_name"] = first }
+        let name = user.username ?? user.id
+        if UserClaims.isEmailAddress(name) { claims["email"] = name }
+        return claims
+    }
 
     /// The rank of `scope` among `scopes` (higher grants more), or nil for a scope the site does not have.
     public func rank(of scope: String) -> Int? { scopes.firstIndex(of: scope) }

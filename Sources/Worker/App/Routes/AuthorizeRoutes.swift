@@ -16,6 +16,8 @@ struct AuthorizeRoutes: Sendable {
     /// For the words that explain each scope.
     let site: any ResourceServer
     let clients: @Sendable () -> ClientRegistry
+    /// Signs the ID tokens of OpenID Connect's implicit flow.
+    let idTokens: IDTokenIssuer
     /// `auth_server.url`: the login redirect's base and the `iss` of every answer.
     let issuer: String
     let logger: Logger
@@ -48,8 +50,22 @@ struct AuthorizeRoutes: Sendable {
                 return PageRenderer.redirect(to: redirect.location(error, issuer: issuer))
             }
         }
-        guard let signedIn = try await sessions.signedIn(request, users: users) else {
-            return PageRenderer.loginRedirect(publicURL: issuer, returnTo: request.uri.description)
+        let signedIn = try await sessions.signedIn(request, users: users)
+        guard let signedIn, !checked.needsSignIn(lastSignIn: signedIn.session.authTime) else {
+            if checked.prompt.contains("none") {
+                return PageRenderer.redirect(to: checked.redirect.location(.loginRequired("the user must sign in"), issuer: issuer))
+            }
+            return PageRenderer.loginRedirect(
+                publicURL: issuer, returnTo: AuthorizationRequest.afterSignIn(request.uri.description), loginHint: checked.loginHint)
+        }
+        if let client = registry.client(checked.clientID), let remembered = try await rememberedGrant(for: checked, client: client, signedIn) {
+            try await ledger.append(AuditRecord(
+                event: "consent_remembered", userID: signedIn.session.userID, clientID: client.clientID,
+                scope: checked.scope.joined(separator: " ")))
+            return try await answer(checked, grant: remembered, client: client, userID: signedIn.session.userID)
+        }
+        if checked.prompt.contains("none") {
+            return PageRenderer.redirect(to: checked.redirect.location(.consentRequired("the user must consent"), issuer: issuer))
         }
         let transaction = try await transactions.begin(Self.transactionKind, checked, session: signedIn.sessionID)
         let values: [String: Any] = [
@@ -58,7 +74,7 @@ struct AuthorizeRoutes: Sendable {
                 "name": registry.client(checked.clientID)?.name ?? checked.clientID,
                 "redirect_host": URLComponents(string: checked.redirectURI)?.host ?? "",
             ],
-            "scopes": checked.scope.map { ["name": $0, "description": site.scopeDescriptions[$0] ?? ""] },
+            "scopes": checked.scope.map { ["name": $0, "description": site.scopeDescriptions[$0] ?? OpenIDScopes.descriptions[$0] ?? ""] },
             "scope": checked.scope.joined(separator: " "),
         ]
         return pages.render("dialog", title: "Allow access?", values: values, user: signedIn.user, redirectsTo: checked.redirectURI)
@@ -82,17 +98,41 @@ struct AuthorizeRoutes: Sendable {
         guard let client = clients().client(asked.clientID), client.allowsRedirect(asked.redirectURI) else {
             return pages.error(.badRequest, heading: "This link is not valid", message: "The application is no longer registered here.")
         }
-        let redirect = asked.redirect
         if form["cancel"] != nil {
             try await ledger.deny(userID: session.userID, clientID: client.clientID)
-            return PageRenderer.redirect(to: redirect.location(.accessDenied("the user denied access"), issuer: issuer))
+            return PageRenderer.redirect(to: asked.redirect.location(.accessDenied("the user denied access"), issuer: issuer))
         }
         let scope = scopes.approved(posted: ScopePolicy.parse(form["scope"]), offered: asked.scope)
-        let grant = try await ledger.grant(userID: session.userID, clientID: client.clientID, scope: scope, username: session.username)
+        let grant = try await ledger.grant(
+            userID: session.userID, clientID: client.clientID, scope: scope, username: session.username, authTime: session.authTime,
+            sid: SessionStore.publicID(of: sessionID))
+        return try await answer(asked, grant: grant, client: client, userID: session.userID)
+    }
+
+    /// The user's live grant to a client that asked to have consent remembered
+    /// (`"remember_consent": true`), if it covers every requested scope and the request does not
+    /// insist on the page (`prompt=consent`). The answer is given under that grant, leaving its
+    /// other tokens alone, as a copy narrowed to the requested scope and naming this sign-in
+    /// (the ID token's `auth_time` and `sid`).
+    private func rememberedGrant(
+        for asked: AuthorizationRequest, client: RegisteredClient, _ signedIn: SessionStore.SignedIn
+    ) async throws -> Grant? {
+        guard client.rememberConsent, !asked.prompt.contains("consent") else { return nil }
+        let live = try await ledger.grants(ofUser: signedIn.session.userID)
+        guard var grant = live.last(where: { $0.clientID == client.clientID && asked.scope.allSatisfy($0.scope.contains) }) else { return nil }
+        grant = Grant(
+            id: grant.id, userID: grant.userID, clientID: grant.clientID, scope: asked.scope, createdAt: grant.createdAt,
+            username: grant.username, authTime: signedIn.session.authTime, sid: SessionStore.publicID(of: signedIn.sessionID))
+        return grant
+    }
+
+    /// The code or tokens for `grant`, at the client's redirect URI.
+    private func answer(_ asked: AuthorizationRequest, grant: Grant, client: RegisteredClient, userID: String) async throws -> Response {
+        let redirect = asked.redirect
         switch asked.responseType {
         case .code:
             let code = try await ledger.codeExchange.issue(
-                for: grant, redirectURI: asked.redirectURI, redirectURIGiven: asked.redirectURIGiven, pkce: asked.pkce)
+                for: grant, redirectURI: asked.redirectURI, redirectURIGiven: asked.redirectURIGiven, pkce: asked.pkce, nonce: asked.nonce)
             return PageRenderer.redirect(to: redirect.location([("code", code)], issuer: issuer))
         case .token:
             // The implicit grant never carries a refresh token (RFC 6749 4.2.2).
@@ -101,6 +141,30 @@ struct AuthorizeRoutes: Sendable {
                 ("access_token", issued.accessToken), ("token_type", "Bearer"), ("expires_in", String(issued.expiresIn)),
                 ("scope", issued.scope.joined(separator: " ")),
             ], issuer: issuer))
+        case .idToken, .idTokenToken:
+            return try await implicitOpenID(asked, grant: grant, client: client, userID: userID)
         }
+    }
+
+    /// OpenID Connect's implicit flow (Core 3.2.2.5): the ID token, with an access token for
+    /// `id_token token`, in the fragment. Without an access token the ID token carries the
+    /// profile and email claims itself (Core 5.4).
+    private func implicitOpenID(_ asked: AuthorizationRequest, grant: Grant, client: RegisteredClient, userID: String) async throws -> Response {
+        var parameters: [(String, String)] = []
+        var accessToken: String?
+        var userClaims: [String: String] = [:]
+        if asked.responseType == .idTokenToken {
+            let issued = try await ledger.issueTokens(for: grant, withRefreshToken: false)
+            accessToken = issued.accessToken
+            parameters = [
+                ("access_token", issued.accessToken), ("token_type", "Bearer"), ("expires_in", String(issued.expiresIn)),
+                ("scope", issued.scope.joined(separator: " ")),
+            ]
+        } else if let user = try await users.user(userID) {
+            userClaims = UserClaims.released(site.claims(of: user), subject: userID, scope: grant.scope)
+        }
+        let idToken = try await idTokens.idToken(
+            for: grant, userID: userID, client: client, accessToken: accessToken, nonce: asked.nonce, userClaims: userClaims)
+        return PageRenderer.redirect(to: asked.redirect.location(parameters + [("id_token", idToken)], issuer: issuer))
     }
 }

@@ -24,7 +24,11 @@ struct LoginRoutes: Sendable {
 
     private func showLogin(_ request: Request) async throws -> Response {
         let user = try await sessions.signedIn(request, users: users)?.user
-        return loginPage(status: .ok, returnTo: Self.localPath(request.uri.queryParameters["return_to"].map(String.init)), user: user)
+        // OpenID Connect's login_hint, passed on by /authorize: the username, pre-filled (escaped by the template).
+        let hint = request.uri.queryParameters["login_hint"].map(String.init) ?? ""
+        return loginPage(
+            status: .ok, returnTo: Self.localPath(request.uri.queryParameters["return_to"].map(String.init)),
+            username: String(hint.prefix(256)), user: user)
     }
 
     private func login(_ request: Request, context: WorkerRequestContext) async throws -> Response {
@@ -78,7 +82,7 @@ struct LoginRoutes: Sendable {
             // A new session id at every sign-in keeps an id planted before (session fixation)
             // from becoming a signed-in session.
             let previous = try await sessions.load(request)?.id
-            let (_, cookie) = try await sessions.create(Session(userID: user.id, username: username), replacing: previous)
+            let (_, cookie) = try await sessions.create(Session(userID: user.id, username: username, authTime: Date()), replacing: previous)
             var response = PageRenderer.redirect(.seeOther, to: returnTo ?? "/login")
             response.setCookie(cookie)
             response.setCookie(formTokens.spentCookie)

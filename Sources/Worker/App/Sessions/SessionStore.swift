@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import OAuth2Shared
@@ -8,6 +9,9 @@ struct Session: Codable, Sendable, Equatable {
     var userID: String
     /// The name the user signed in with, for the grants this session makes.
     var username: String?
+    /// When the user entered their password (OpenID Connect's `auth_time`); nil for sessions
+    /// stored before it was kept.
+    var authTime: Date? = nil
 }
 
 /// Sessions in the `session` storage group, behind the `sid` cookie. The cookie carries a random
@@ -60,6 +64,12 @@ struct SessionStore: Sendable {
         let id = Base64URL.random(bytes: 32)
         try await store.put(TokenHash.of(id), try RecordCoding.encode(session))
         return (id, cookie(value: signer.cookieValue(for: id)))
+    }
+
+    /// The session's id as ID tokens name it (`sid`): derived from the id, never the id itself,
+    /// which would let a relying party take over the session.
+    static func publicID(of sessionID: String) -> String {
+        String(Base64URL.encode(SHA256.hash(data: Array("oauth2-server sid:\(sessionID)".utf8))).prefix(22))
     }
 
     func destroy(_ id: String) async throws {

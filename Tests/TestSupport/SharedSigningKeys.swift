@@ -1,0 +1,21 @@
+import Foundation
+import Logging
+import OAuth2Shared
+
+/// The signing keys in the PostgreSQL that scripts/test starts, which every test server on the
+/// Redis-and-PostgreSQL setup shares (its `keys` group falls back to `default` there). Tests
+/// that count keys start from none.
+public enum SharedSigningKeys {
+    public static func forget() async throws {
+        guard let port = ProcessInfo.processInfo.environment["OAUTH2_TEST_POSTGRES_PORT"].flatMap(Int.init) else {
+            throw ServerProcessFailure("OAUTH2_TEST_POSTGRES_PORT is not set: run the tests with scripts/test, which starts PostgreSQL")
+        }
+        let database = PostgresDatabase(
+            options: .init(host: "127.0.0.1", port: port, user: "postgres", password: "", database: "oauth2", ssl: false, ttl: 0),
+            logger: Logger(label: "test-keys"))
+        try await database.whileRunning { database in
+            try await SigningKeyStore(store: PostgresRecordStore(group: "keys", defaultTTL: 0, database: database), sealer: KeySealer(secret: ""))
+                .forgetAll()
+        }
+    }
+}

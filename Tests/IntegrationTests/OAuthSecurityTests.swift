@@ -202,9 +202,8 @@ extension IntegrationTests {
             let log = server.log()
             #expect(log.contains("POST /login"), "the sign-ins were logged")
             for secret in [password, wrong] {
-                for form in Self.encodings(of: secret) {
-                    #expect(!log.contains(form), "a password reached the log as \(form)")
-                }
+                let found = Self.encodings(of: secret).filter { log.contains($0) }
+                #expect(found.isEmpty, "a password reached the log as \(found)")
             }
         }
 

@@ -50,7 +50,7 @@ extension IntegrationTests {
             let server = try await Self.start(backend)
             defer { server.kill() }
             let script = TestEnvironment.repository.appendingPathComponent("Tests/ClientLibrary/authlib_oidc.py").path
-            let (status, output) = try runCommand(python, [script, server.baseURL])
+            let (status, output) = try Command.output(python, [script, server.baseURL])
             #expect(status == 0, "\(output)\nserver log:\n\(server.log().suffix(4000))")
             #expect(output.contains("all 8 scenarios passed"), "\(output)")
             #expect(await server.stop() == 0)
@@ -64,7 +64,7 @@ extension IntegrationTests {
             let server = try await Self.start(backend)
             defer { server.kill() }
             let script = TestEnvironment.repository.appendingPathComponent("Tests/ClientLibrary/oic_flows.py").path
-            let (status, output) = try runCommand(python, [script, server.baseURL])
+            let (status, output) = try Command.output(python, [script, server.baseURL])
             #expect(status == 0, "\(output)\nserver log:\n\(server.log().suffix(4000))")
             #expect(output.contains("all 2 scenarios passed"), "\(output)")
             #expect(await server.stop() == 0)
@@ -309,7 +309,7 @@ extension IntegrationTests {
         static func kids(_ jwks: [[String: Any]]) -> Set<String> { Set(jwks.compactMap { $0["kid"] as? String }) }
 
         func rotateKeys(_ server: ServerProcess) throws -> (status: Int32, output: String) {
-            try runCommand(
+            try Command.output(
                 TestEnvironment.executable("oauth2-server"), ["rotate-keys"],
                 environment: ["OAUTH2_CONFIG_DIR": server.configDirectory, "OAUTH2_ENV": "test"])
         }

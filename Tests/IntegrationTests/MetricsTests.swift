@@ -114,11 +114,11 @@ extension IntegrationTests {
             func workers() async -> Double { (try? await MetricsScrape.of(port: metricsPort))?.value("oauth2_workers") ?? -1 }
             #expect(await workers() == 2)
             server.signal(SIGTTIN)
-            #expect(await eventuallyAsync { await workers() == 3 })
+            #expect(await eventually { await workers() == 3 })
             server.signal(SIGTTOU)
-            #expect(await eventuallyAsync { await workers() == 2 })
+            #expect(await eventually { await workers() == 2 })
             server.signal(SIGTTOU)
-            #expect(await eventuallyAsync { await workers() == 1 })
+            #expect(await eventually { await workers() == 1 })
             #expect(await server.stop() == 0)
         }
 
@@ -132,7 +132,7 @@ extension IntegrationTests {
             #expect(try await MetricsScrape.of(port: metricsPort).value(outage.0, outage.1) == 0)
 
             await redis.stop()
-            #expect(await eventuallyAsync(timeout: .seconds(5)) {
+            #expect(await eventually(timeout: .seconds(5)) {
                 (try? await TestHTTP.get("\(server.baseURL)/healthcheck/storage"))?.status == 503
             })
             // Many failing requests, one outage per worker that noticed it.
@@ -151,7 +151,7 @@ extension IntegrationTests {
             try TestConfig.clientsFile.write(toFile: "\(directory)/clients.json", atomically: true, encoding: .utf8)
             try #"{"auth_server": {"session_secret": "a session secret of more than thirty-two characters", "metrics": {"port": "nine"}}}"#
                 .write(toFile: "\(directory)/default.json", atomically: true, encoding: .utf8)
-            let result = try runCommand(TestEnvironment.executable("oauth2-server"), ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
+            let result = try Command.output(TestEnvironment.executable("oauth2-server"), ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory])
             #expect(result.status == 1)
             #expect(result.output.contains(#"\#(directory)/default.json: auth_server.metrics.port: must be a number, not "nine""#), "\(result.output)")
         }
@@ -163,7 +163,7 @@ extension IntegrationTests {
                 "OAUTH2_TEST_PYTHON is not set: run the tests with scripts/test, which installs PyYAML")
             let script = TestEnvironment.repository.appendingPathComponent("Tests/Deploy/metric_names.py").path
             let deploy = TestEnvironment.repository.appendingPathComponent("deploy").path
-            let (status, output) = try runCommand(python, [script, "\(deploy)/grafana-dashboard.json", "\(deploy)/prometheus-alerts.yml"])
+            let (status, output) = try Command.output(python, [script, "\(deploy)/grafana-dashboard.json", "\(deploy)/prometheus-alerts.yml"])
             #expect(status == 0, "\(output)")
             let used = Set(output.split(separator: "\n").map(String.init))
             #expect(used.count >= 8, "\(used)")

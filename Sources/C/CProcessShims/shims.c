@@ -2,6 +2,7 @@
 #include "CProcessShims.h"
 
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -26,3 +27,7 @@ int oauth2_wifexited(int status) { return WIFEXITED(status); }
 int oauth2_wexitstatus(int status) { return WEXITSTATUS(status); }
 int oauth2_wifsignaled(int status) { return WIFSIGNALED(status); }
 int oauth2_wtermsig(int status) { return WTERMSIG(status); }
+
+int oauth2_memfd_create(const char *name) {
+    return memfd_create(name, MFD_CLOEXEC);
+}

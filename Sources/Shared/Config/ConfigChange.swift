@@ -7,6 +7,8 @@ public struct ConfigChange: Sendable, Equatable {
         "auth_server.num_workers",
         "auth_server.worker_timeout",
         "auth_server.shutdown_timeout",
+        // Bound by the supervisor at start; workers count the same way whatever it says.
+        "auth_server.metrics",
     ]
 
     /// New workers are needed: something they read only at boot has changed.

@@ -75,6 +75,7 @@ public struct AuthServerConfig: Sendable, Equatable {
     public var viewsDirectory: String
     public var views: [String: String]
     public var throttling: ThrottlingConfig
+    public var metrics: MetricsConfig
 
     init(reader: inout ConfigReader) {
         port = reader.integer("auth_server.port", default: 8081, in: 1...65535)
@@ -112,6 +113,7 @@ public struct AuthServerConfig: Sendable, Equatable {
         idleTimeout = reader.seconds("auth_server.idle_timeout", default: 15, minimum: 0.1)
         requestHeaderTimeout = reader.seconds("auth_server.request_header_timeout", default: 10, minimum: 0.1)
         throttling = ThrottlingConfig(reader: &reader)
+        metrics = MetricsConfig(reader: &reader, serverHost: host, serverPort: port)
         viewsDirectory = reader.document.location.resolve(reader.string("auth_server.views_dir", default: "views"))
         views = ["layout": "layout", "login": "login", "dialog": "dialog", "review": "review", "error": "error"]
         for page in views.keys.sorted() {

@@ -4,11 +4,15 @@ public enum WorkerContract {
     public static let listenDescriptor: Int32 = 3
     /// The worker's end of its control socket pair (newline-delimited JSON `ControlMessage`s).
     public static let controlDescriptor: Int32 = 4
+    /// The worker's metrics region (`MetricsRegion`), when `auth_server.metrics` is on.
+    public static let metricsDescriptor: Int32 = 5
 
     /// The worker's slot number (1-based), shown in its log role `worker.N`.
     public static let workerNumberVariable = "OAUTH2_WORKER_NUMBER"
     /// The supervisor's pid, so a worker can tell its parent is gone.
     public static let supervisorPIDVariable = "OAUTH2_SUPERVISOR_PID"
+    /// Set (to the descriptor's number) when the supervisor passes a metrics region.
+    public static let metricsVariable = "OAUTH2_METRICS_DESCRIPTOR"
 
     public static let workerExecutableName = "oauth2-worker"
 

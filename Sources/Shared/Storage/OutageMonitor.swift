@@ -125,17 +125,24 @@ private final class TimeoutRace<T: Sendable>: Sendable {
 public struct MonitoredStore: RecordStore {
     let base: any RecordStore
     let monitor: OutageMonitor
+    let metrics: StorageMetrics?
 
-    public init(_ base: any RecordStore, monitor: OutageMonitor) {
+    public init(_ base: any RecordStore, monitor: OutageMonitor, metrics: StorageMetrics? = nil) {
         self.base = base
         self.monitor = monitor
+        self.metrics = metrics
+    }
+
+    private func run<T: Sendable>(_ operation: StorageMetrics.Operation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let metrics else { return try await monitor.run(group: group, body) }
+        return try await metrics.measure(operation) { try await monitor.run(group: group, body) }
     }
 
     public var group: String { base.group }
     public var defaultTTL: Int { base.defaultTTL }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
-        try await monitor.run(group: group) { [base] in try await base.put(key, value, ttl: ttl) }
+        try await run(.put) { [base] in try await base.put(key, value, ttl: ttl) }
     }
 
     public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
@@ -143,59 +150,59 @@ public struct MonitoredStore: RecordStore {
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {
-        try await monitor.run(group: group) { [base] in try await base.get(key) }
+        try await run(.get) { [base] in try await base.get(key) }
     }
 
     public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
-        try await monitor.run(group: group) { [base] in try await base.get(key, unlessMarkedBy: marker) }
+        try await run(.getUnlessMarked) { [base] in try await base.get(key, unlessMarkedBy: marker) }
     }
 
     public func delete(_ key: String) async throws {
-        try await monitor.run(group: group) { [base] in try await base.delete(key) }
+        try await run(.delete) { [base] in try await base.delete(key) }
     }
 
     public func take(_ key: String) async throws -> [UInt8]? {
-        try await monitor.run(group: group) { [base] in try await base.take(key) }
+        try await run(.take) { [base] in try await base.take(key) }
     }
 
     public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
-        try await monitor.run(group: group) { [base] in try await base.addToIndex(index, member: member, ttl: ttl) }
+        try await run(.addToIndex) { [base] in try await base.addToIndex(index, member: member, ttl: ttl) }
     }
 
     public func removeFromIndex(_ index: String, member: String) async throws {
-        try await monitor.run(group: group) { [base] in try await base.removeFromIndex(index, member: member) }
+        try await run(.removeFromIndex) { [base] in try await base.removeFromIndex(index, member: member) }
     }
 
     public func members(ofIndex index: String) async throws -> [String] {
-        try await monitor.run(group: group) { [base] in try await base.members(ofIndex: index) }
+        try await run(.members) { [base] in try await base.members(ofIndex: index) }
     }
 
     public func deleteIndex(_ index: String) async throws {
-        try await monitor.run(group: group) { [base] in try await base.deleteIndex(index) }
+        try await run(.deleteIndex) { [base] in try await base.deleteIndex(index) }
     }
 
     public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
-        try await monitor.run(group: group) { [base] in try await base.put(key, value, ttl: ttl, indexedIn: index) }
+        try await run(.putIndexed) { [base] in try await base.put(key, value, ttl: ttl, indexedIn: index) }
     }
 
     public func deleteIndexed(_ index: String) async throws {
-        try await monitor.run(group: group) { [base] in try await base.deleteIndexed(index) }
+        try await run(.deleteIndexed) { [base] in try await base.deleteIndexed(index) }
     }
 
     public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
-        try await monitor.run(group: group) { [base] in try await base.countFailure(key, now: now, window: window) }
+        try await run(.countFailure) { [base] in try await base.countFailure(key, now: now, window: window) }
     }
 
     public func failures(_ key: String) async throws -> FailureCount? {
-        try await monitor.run(group: group) { [base] in try await base.failures(key) }
+        try await run(.failures) { [base] in try await base.failures(key) }
     }
 
     public func clearFailures(_ key: String) async throws {
-        try await monitor.run(group: group) { [base] in try await base.clearFailures(key) }
+        try await run(.clearFailures) { [base] in try await base.clearFailures(key) }
     }
 
     public func ping() async throws {
-        try await monitor.run(group: group) { [base] in try await base.ping() }
+        try await run(.ping) { [base] in try await base.ping() }
     }
 }
 
@@ -203,21 +210,28 @@ public struct MonitoredStore: RecordStore {
 public struct MonitoredAuditLog: AuditLog {
     let base: any AuditLog
     let monitor: OutageMonitor
+    let metrics: StorageMetrics?
 
-    public init(_ base: any AuditLog, monitor: OutageMonitor) {
+    public init(_ base: any AuditLog, monitor: OutageMonitor, metrics: StorageMetrics? = nil) {
         self.base = base
         self.monitor = monitor
+        self.metrics = metrics
+    }
+
+    private func run<T: Sendable>(_ operation: StorageMetrics.Operation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        guard let metrics else { return try await monitor.run(group: "audit", body) }
+        return try await metrics.measure(operation) { try await monitor.run(group: "audit", body) }
     }
 
     public func append(contentsOf records: [AuditRecord]) async throws {
-        try await monitor.run(group: "audit") { [base] in try await base.append(contentsOf: records) }
+        try await run(.auditAppend) { [base] in try await base.append(contentsOf: records) }
     }
 
     public func recent(limit: Int) async throws -> [AuditRecord] {
-        try await monitor.run(group: "audit") { [base] in try await base.recent(limit: limit) }
+        try await run(.auditRecent) { [base] in try await base.recent(limit: limit) }
     }
 
     public func purge(before cutoff: Date) async throws -> Int {
-        try await monitor.run(group: "audit") { [base] in try await base.purge(before: cutoff) }
+        try await run(.auditPurge) { [base] in try await base.purge(before: cutoff) }
     }
 }

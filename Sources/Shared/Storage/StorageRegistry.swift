@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -27,7 +28,10 @@ public final class StorageRegistry: Sendable {
     /// Opens what every group needs. SQLite files are opened now (a file that cannot be opened
     /// is a boot failure); servers are connected to on first use, so one that is down at boot
     /// only makes the requests that need it answer 503 until it is back.
-    public static func open(_ config: StorageConfig, eventLoopGroup: any EventLoopGroup, logger: Logger) async throws -> StorageRegistry {
+    /// - Parameter metrics: where each group's operation times and outages are counted.
+    public static func open(
+        _ config: StorageConfig, eventLoopGroup: any EventLoopGroup, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
+    ) async throws -> StorageRegistry {
         var sqlite: [String: (SQLiteDatabase, OutageMonitor)] = [:]
         var postgres: [StorageBackendConfig.PostgresOptions: (PostgresDatabase, OutageMonitor)] = [:]
         var redis: [RedisEndpoint: (RedisClient, OutageMonitor)] = [:]
@@ -43,8 +47,12 @@ public final class StorageRegistry: Sendable {
                     sqlite[path] = (database, OutageMonitor(backend: "Sqlite \(path)", eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (database, monitor) = sqlite[path]!
-                stores[group] = MonitoredStore(SQLiteRecordStore(group: group, defaultTTL: ttl, database: database), monitor: monitor)
-                if group == "audit" { audit = MonitoredAuditLog(SQLiteAuditLog(group: group, database: database), monitor: monitor) }
+                let measured = StorageMetrics(backend: "sqlite", group: group, factory: metrics)
+                stores[group] = MonitoredStore(
+                    SQLiteRecordStore(group: group, defaultTTL: ttl, database: database), monitor: monitor, metrics: measured)
+                if group == "audit" {
+                    audit = MonitoredAuditLog(SQLiteAuditLog(group: group, database: database), monitor: monitor, metrics: measured)
+                }
             case .postgres(let options):
                 let key = options.connectionKey
                 if postgres[key] == nil {
@@ -52,9 +60,12 @@ public final class StorageRegistry: Sendable {
                     postgres[key] = (database, OutageMonitor(backend: database.description, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (database, monitor) = postgres[key]!
+                let measured = StorageMetrics(backend: "postgres", group: group, factory: metrics)
                 stores[group] = MonitoredStore(
-                    PostgresRecordStore(group: group, defaultTTL: options.ttl, database: database), monitor: monitor)
-                if group == "audit" { audit = MonitoredAuditLog(PostgresAuditLog(group: group, database: database), monitor: monitor) }
+                    PostgresRecordStore(group: group, defaultTTL: options.ttl, database: database), monitor: monitor, metrics: measured)
+                if group == "audit" {
+                    audit = MonitoredAuditLog(PostgresAuditLog(group: group, database: database), monitor: monitor, metrics: measured)
+                }
             case .redis(let options):
                 let key = RedisEndpoint(options)
                 if redis[key] == nil {
@@ -63,9 +74,11 @@ public final class StorageRegistry: Sendable {
                         backend: options.description, timeout: nil, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (client, monitor) = redis[key]!
+                let measured = StorageMetrics(backend: "redis", group: group, factory: metrics)
                 stores[group] = MonitoredStore(
-                    RedisRecordStore(group: group, defaultTTL: options.ttl, client: client, waitReplicas: options.waitReplicas), monitor: monitor)
-                if group == "audit" { audit = MonitoredAuditLog(RedisAuditLog(group: group, client: client), monitor: monitor) }
+                    RedisRecordStore(group: group, defaultTTL: options.ttl, client: client, waitReplicas: options.waitReplicas),
+                    monitor: monitor, metrics: measured)
+                if group == "audit" { audit = MonitoredAuditLog(RedisAuditLog(group: group, client: client), monitor: monitor, metrics: measured) }
             case .blackhole:
                 stores[group] = BlackholeStore(group: group)
                 if group == "audit" { audit = BlackholeStore(group: group) }

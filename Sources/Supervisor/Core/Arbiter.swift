@@ -42,6 +42,12 @@ final class Arbiter {
     private let watchdogInterval: Duration?
     private let workerExecutable: String
     private let logger: Logger
+    private let metrics: SupervisorMetrics
+    /// The workers' metrics, when `auth_server.metrics` is on.
+    private let board: MetricsBoard?
+    private let metricsListener: MetricsListener?
+    /// The metrics settings the listener was started with (a reload does not move it).
+    private let runningMetrics: MetricsConfig
 
     init(config: ServerConfig, location: ConfigLocation, signals: SignalReceiver, logger: Logger) throws {
         self.location = location
@@ -58,11 +64,25 @@ final class Arbiter {
         self.tlsFiles = Self.readTLSFiles(config)
         self.watchdogInterval = notifier.watchdogInterval()
         self.site = DummySiteKeeper(logger: logger)
+        self.runningMetrics = config.authServer.metrics
+        let metrics = SupervisorMetrics()
+        self.metrics = metrics
+        if let port = config.authServer.metrics.port {
+            let board = MetricsBoard()
+            self.board = board
+            self.metricsListener = try MetricsListener.start(
+                host: config.authServer.metrics.host, port: port,
+                render: { metrics.rendered() + board.totals().rendered() }, logger: logger)
+        } else {
+            self.board = nil
+            self.metricsListener = nil
+        }
     }
 
     /// Runs until the server has stopped; returns the process exit code.
     func run() -> Int32 {
         logger.notice("oauth2-server \(OAuth2ServerVersion.current) starting \(wantedWorkers) workers on \(listener.address) (\(config.authServer.url))")
+        if let metricsListener { logger.notice("metrics at http://\(metricsListener.address)/metrics") }
         while true {
             waitForEvents(timeoutMilliseconds: 200)
             for signal in signals.drain() { handle(signal: signal) }
@@ -72,6 +92,7 @@ final class Arbiter {
             if case .stopping(let exitCode) = phase, workers.isEmpty, site.isStopped {
                 listener.close()
                 retiredListeners.forEach { $0.close() }
+                metricsListener?.close()
                 logger.notice("stopped")
                 return exitCode
             }
@@ -86,6 +107,7 @@ final class Arbiter {
             reportReadiness()
             closeUnusedListeners()
             pingWatchdog()
+            metrics.workerCount(workers.values.filter { !$0.isQuitting }.count)
         }
     }
 
@@ -159,6 +181,7 @@ final class Arbiter {
                 _ = site.reaped(pid, exit: ChildExit(waitStatus: status))
                 continue
             }
+            board?.detach(pid: pid)
             worker.control.shutDown()
             workerExited(worker, how: ChildExit(waitStatus: status))
         }
@@ -183,6 +206,11 @@ final class Arbiter {
             }
             return
         }
+        switch exit {
+        case _ where worker.killedForTimeout: metrics.restarted(.timeout)
+        case .signaled: metrics.restarted(.signal)
+        case .exited: metrics.restarted(.exit)
+        }
         let delay = backoff.delay(forDeathAt: .now)
         respawnNotBefore = .now + delay
         logger.warning("\(name) died (\(exit)); replacing it in \(delay.milliseconds) ms")
@@ -197,6 +225,7 @@ final class Arbiter {
             case .booting, .serving:
                 if now - worker.lastHeartbeat > timeout {
                     logger.error("worker \(worker.number) (pid \(worker.pid)) sent no heartbeat for \(config.authServer.workerTimeout) s; killing it")
+                    workers[worker.pid]?.killedForTimeout = true
                     kill(worker.pid, SIGKILL)
                 }
             case .quitting(let deadline):
@@ -231,12 +260,17 @@ final class Arbiter {
             var environment = ProcessInfo.processInfo.environment
             environment[WorkerContract.workerNumberVariable] = String(number)
             environment[WorkerContract.supervisorPIDVariable] = String(getpid())
+            var descriptors = [WorkerContract.listenDescriptor: listener.descriptor, WorkerContract.controlDescriptor: workerEnd]
+            let region = metricsRegion()
+            environment[WorkerContract.metricsVariable] = region.map { _ in String(WorkerContract.metricsDescriptor) }
+            if let region { descriptors[WorkerContract.metricsDescriptor] = region.descriptor }
             let pid = try ChildSpawner.spawn(
                 executable: workerExecutable,
                 arguments: [],
                 environment: environment,
-                descriptors: [WorkerContract.listenDescriptor: listener.descriptor, WorkerContract.controlDescriptor: workerEnd]
+                descriptors: descriptors
             )
+            if let region { board?.attach(region, pid: pid) }
             control.send(.configure(config.document.layers))
             workers[pid] = WorkerProcess(
                 pid: pid, number: number, generation: generation, control: control, state: .booting,
@@ -249,6 +283,18 @@ final class Arbiter {
             } else {
                 respawnNotBefore = .now + .seconds(2)
             }
+        }
+    }
+
+    /// A new worker's metrics region; nil when metrics are off, or (said once per worker) when
+    /// the memory cannot be had: the worker then serves without counting.
+    private func metricsRegion() -> MetricsRegion? {
+        guard board != nil else { return nil }
+        do {
+            return try MetricsRegion.create(minimumDescriptor: ListeningSocket.minimumDescriptor)
+        } catch {
+            logger.error("a new worker will count no metrics: \(error)")
+            return nil
         }
     }
 
@@ -325,6 +371,7 @@ final class Arbiter {
             for problem in error.problems { logger.error("reload failed: \(problem)") }
             logger.error("still running the previous configuration")
             notifier.ready(status: "reload failed; \(statusLine())")
+            metrics.reloaded(.failure)
             return
         }
         if new.storage != config.storage {
@@ -333,8 +380,12 @@ final class Arbiter {
             } catch {
                 logger.error("reload failed: cannot prepare storage: \(error); still running the previous configuration")
                 notifier.ready(status: "reload failed; \(statusLine())")
+                metrics.reloaded(.failure)
                 return
             }
+        }
+        if new.authServer.metrics != runningMetrics {
+            logger.warning("auth_server.metrics changes apply at the next restart; metrics stay where they are")
         }
         var change = ConfigChange(from: config, to: new)
         let newTLSFiles = Self.readTLSFiles(new)
@@ -349,6 +400,7 @@ final class Arbiter {
             for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.layers)) }
             logger.notice("configuration reloaded in place; log level \(new.logging.level.rawValue)")
             notifier.ready(status: statusLine())
+            metrics.reloaded(.success)
             return
         }
 
@@ -359,6 +411,7 @@ final class Arbiter {
             } catch {
                 logger.error("reload failed: \(error); still running the previous configuration")
                 notifier.ready(status: "reload failed; \(statusLine())")
+                metrics.reloaded(.failure)
                 return
             }
         }
@@ -391,6 +444,7 @@ final class Arbiter {
         self.roll = nil
         logger.notice("reload complete: \(serving) workers on the new configuration")
         notifier.ready(status: statusLine())
+        metrics.reloaded(.success)
     }
 
     private func abandonRoll(because reason: String) {
@@ -407,6 +461,7 @@ final class Arbiter {
         adoptHotSettings()
         self.roll = nil
         notifier.ready(status: "reload failed; \(statusLine())")
+        metrics.reloaded(.failure)
     }
 
     /// The certificate and key as they are on disk now, so a renewed certificate rolls the workers.

@@ -20,6 +20,8 @@ struct WorkerProcess {
     var state: State
     var lastHeartbeat: ContinuousClock.Instant
     let listenerDescriptor: Int32
+    /// Killed for sending no heartbeat (its restart is counted as a timeout).
+    var killedForTimeout = false
 
     var isQuitting: Bool {
         if case .quitting = state { return true }

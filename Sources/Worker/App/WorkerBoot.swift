@@ -61,9 +61,11 @@ public enum WorkerBoot {
             throw CannotBoot(error)
         }
         let runtime = WorkerRuntime(config: config, clients: checked.clients, logger: logger)
+        let metrics = WorkerMetrics.fromSupervisor(environment: ProcessInfo.processInfo.environment, logger: logger)
         let storage: StorageRegistry
         do {
-            storage = try await StorageRegistry.open(config.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+            storage = try await StorageRegistry.open(
+                config.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, metrics: metrics.factory, logger: logger)
         } catch {
             // An SQLite file that cannot be opened (the supervisor created it; its folder or
             // permissions changed since).
@@ -74,7 +76,8 @@ public enum WorkerBoot {
         let backends = BackendsService(storage: storage, site: siteHTTP)
         let pages = PageRenderer(library: checked.templates, views: config.authServer.views, site: site)
         let keyRing = KeyRing(store: storage.signingKeys(config.authServer), config: config, clients: { runtime.clients }, logger: logger)
-        let router = WorkerRouter.build(runtime: runtime, storage: storage, site: site, pages: pages, keyRing: keyRing, logger: logger)
+        let router = WorkerRouter.build(
+            runtime: runtime, storage: storage, site: site, pages: pages, keyRing: keyRing, metrics: metrics, logger: logger)
         let responder = HTTPServing.responder(for: router, logger: logger, strictTransportSecurity: config.authServer.ssl)
         let serving = HTTPServing(
             responder: responder,

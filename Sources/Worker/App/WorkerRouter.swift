@@ -5,10 +5,12 @@ import OAuth2Shared
 /// Every route the worker serves, and the middleware in front of them.
 enum WorkerRouter {
     static func build(
-        runtime: WorkerRuntime, storage: StorageRegistry, site: any ResourceServer, pages: PageRenderer, keyRing: KeyRing, logger: Logger
+        runtime: WorkerRuntime, storage: StorageRegistry, site: any ResourceServer, pages: PageRenderer, keyRing: KeyRing,
+        metrics: WorkerMetrics = .disabled, logger: Logger
     ) -> Router<WorkerRequestContext> {
         let router = Router(context: WorkerRequestContext.self)
         router.add(middleware: AccessLogMiddleware(logger: logger, behindProxy: runtime.config.authServer.behindProxy))
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics.requests))
         HealthcheckRoutes.add(to: router, storage: storage)
         // Every browser asks for an icon; the pages have none. No content, not a 404 each time.
         router.get("/favicon.ico") { _, _ -> Response in
@@ -27,8 +29,8 @@ enum WorkerRouter {
         let users = UserDirectory(store: storage.store("users"), secret: config.authServer.sessionSecret)
         let throttle = Throttle(
             config: config.authServer.throttling, store: storage.store(config.authServer.throttling.group), audit: storage.audit,
-            workerCount: config.authServer.workers.resolved(), logger: logger)
-        let gate = ClientGate(clients: clients, throttle: throttle, behindProxy: config.authServer.behindProxy)
+            workerCount: config.authServer.workers.resolved(), metrics: metrics.oauth, logger: logger)
+        let gate = ClientGate(clients: clients, throttle: throttle, behindProxy: config.authServer.behindProxy, metrics: metrics.oauth)
         let idTokens = IDTokenIssuer(keyRing: keyRing, issuer: issuer, lifetime: config.authServer.idTokenTTL, subjects: subjects)
 
         APIRoutes(site: site, ledger: ledger, users: users, clients: clients, logger: logger).add(to: router)
@@ -36,11 +38,11 @@ enum WorkerRouter {
             sessions: sessions,
             formTokens: LoginFormTokens(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer),
             pages: pages, site: site, users: users, clients: clients, throttle: throttle,
-            behindProxy: config.authServer.behindProxy, logger: logger
+            behindProxy: config.authServer.behindProxy, metrics: metrics.oauth, logger: logger
         ).add(to: router)
         AuthorizeRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes, site: site,
-            clients: clients, idTokens: idTokens, issuer: issuer, logger: logger
+            clients: clients, idTokens: idTokens, issuer: issuer, metrics: metrics.oauth, logger: logger
         ).add(to: router)
         ReviewRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, clients: clients, issuer: issuer
@@ -52,6 +54,7 @@ enum WorkerRouter {
                 RefreshTokenGrant(ledger: ledger, idTokens: idTokens, graceSeconds: config.authServer.refreshTokenGraceSeconds),
                 ClientCredentialsGrant(ledger: ledger, scopes: scopes),
             ],
+            metrics: metrics.oauth,
             logger: logger
         ).add(to: router)
         RevocationRoutes(gate: gate, ledger: ledger).add(to: router)

@@ -2,6 +2,7 @@
 #define OAUTH2_CPROCESSSHIMS_H
 
 #include <spawn.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/signalfd.h>
 
@@ -20,5 +21,26 @@ int oauth2_wifexited(int status);
 int oauth2_wexitstatus(int status);
 int oauth2_wifsignaled(int status);
 int oauth2_wtermsig(int status);
+
+/// An anonymous memory file (memfd_create is declared only under _GNU_SOURCE), close-on-exec,
+/// for the counters a worker shares with its supervisor. -1 with errno on failure.
+int oauth2_memfd_create(const char *name);
+
+/// Atomic operations on 64-bit words in memory shared between processes (a worker's metrics
+/// region): Swift's `Atomic` must own its storage, and these words live in a mapped file.
+static inline void oauth2_shared_add(uint64_t *word, uint64_t amount) {
+    __atomic_fetch_add(word, amount, __ATOMIC_RELAXED);
+}
+static inline uint64_t oauth2_shared_load(const uint64_t *word) {
+    return __atomic_load_n(word, __ATOMIC_RELAXED);
+}
+/// Publishes a word after everything written before it (a new entry's length).
+static inline void oauth2_shared_store_release(uint64_t *word, uint64_t value) {
+    __atomic_store_n(word, value, __ATOMIC_RELEASE);
+}
+/// Reads a published word; what was written before it is visible after it.
+static inline uint64_t oauth2_shared_load_acquire(const uint64_t *word) {
+    return __atomic_load_n(word, __ATOMIC_ACQUIRE);
+}
 
 #endif

@@ -7,6 +7,7 @@ struct ClientGate: Sendable {
     let clients: @Sendable () -> ClientRegistry
     let throttle: Throttle
     let behindProxy: Bool
+    let metrics: OAuthMetrics
 }
 
 /// A client whose failed authentications from this address spent their budget: 429 until the wait passes.
@@ -37,6 +38,7 @@ struct AuthenticatedClientRequest: Sendable {
         do {
             client = try ClientAuthenticator(clients: gate.clients()).authenticate(presented)
         } catch {
+            gate.metrics.clientAuthenticationFailed()
             if let key { await gate.throttle.failed(key) }
             throw error
         }

@@ -20,6 +20,7 @@ struct AuthorizeRoutes: Sendable {
     let idTokens: IDTokenIssuer
     /// `auth_server.url`: the login redirect's base and the `iss` of every answer.
     let issuer: String
+    let metrics: OAuthMetrics
     let logger: Logger
 
     static let transactionKind = "authorize"
@@ -137,6 +138,7 @@ struct AuthorizeRoutes: Sendable {
         case .token:
             // The implicit grant never carries a refresh token (RFC 6749 4.2.2).
             let issued = try await ledger.issueTokens(for: grant, withRefreshToken: false)
+            metrics.tokenIssued(grantType: "implicit", client: client)
             return PageRenderer.redirect(to: redirect.location([
                 ("access_token", issued.accessToken), ("token_type", "Bearer"), ("expires_in", String(issued.expiresIn)),
                 ("scope", issued.scope.joined(separator: " ")),

@@ -14,6 +14,7 @@ struct LoginRoutes: Sendable {
     let clients: @Sendable () -> ClientRegistry
     let throttle: Throttle
     let behindProxy: Bool
+    let metrics: OAuthMetrics
     let logger: Logger
 
     func add(to router: Router<WorkerRequestContext>) {
@@ -54,6 +55,7 @@ struct LoginRoutes: Sendable {
         for decision in [await userDecision, addressDecision] {
             switch decision {
             case .wait(let wait):
+                metrics.login(.throttled)
                 return throttledPage(wait, returnTo: returnTo, username: username)
             case .proceed(let failures):
                 hadFailures = hadFailures || failures
@@ -64,18 +66,21 @@ struct LoginRoutes: Sendable {
             outcome = try await site.login(username: username, password: password, clientAddress: address)
         } catch let error as ResourceServerUnavailable {
             logger.warning("login: \(error)")
+            metrics.login(.unavailable)
             return loginPage(status: .serviceUnavailable, returnTo: returnTo, username: username,
                              message: "Sign-in is not possible right now: the site cannot check passwords. Please try again in a moment.")
         }
         switch outcome {
         case .rejected(let message):
             logger.info("login rejected for a user of the site")
+            metrics.login(.rejected)
             async let userWait = throttle.failed(userKey)
             let addressWait = await throttle.failed(addressKey)
             _ = await userWait
             _ = addressWait
             return loginPage(status: .unauthorized, returnTo: returnTo, username: username, message: message)
         case .success(var user):
+            metrics.login(.success)
             await throttle.succeeded(userKey, hadFailures: hadFailures)
             user.username = username
             try await users.save(user)

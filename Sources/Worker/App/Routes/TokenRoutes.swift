@@ -7,10 +7,12 @@ import OAuth2Shared
 struct TokenRoutes: Sendable {
     let gate: ClientGate
     let handlers: [String: any TokenGrantHandler]
+    let metrics: OAuthMetrics
     let logger: Logger
 
-    init(gate: ClientGate, handlers: [any TokenGrantHandler], logger: Logger) {
+    init(gate: ClientGate, handlers: [any TokenGrantHandler], metrics: OAuthMetrics, logger: Logger) {
         self.gate = gate
+        self.metrics = metrics
         self.handlers = Dictionary(uniqueKeysWithValues: handlers.map { ($0.grantType, $0) })
         self.logger = logger
     }
@@ -18,7 +20,7 @@ struct TokenRoutes: Sendable {
     func add(to router: Router<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/token")
         router.post("/token") { request, context in
-            try await OAuthResponses.answering(request, context: context) { try await token(request, context: context) }
+            try await OAuthResponses.answering(request, context: context) { try await counted { try await token(request, context: context) } }
         }
     }
 
@@ -31,9 +33,20 @@ struct TokenRoutes: Sendable {
         }
         do {
             let issued = try await handler.issue(for: client, parameters: parameters)
+            metrics.tokenIssued(grantType: grantType, client: client)
             return OAuthResponses.tokens(issued)
         } catch let error as OAuthError {
             logger.info("token: \(grantType) refused for client \(client.clientID): \(error)")
+            throw error
+        }
+    }
+
+    /// Counts a refusal in RFC 6749's words, wherever in the request it came from.
+    private func counted(_ operation: () async throws -> Response) async throws -> Response {
+        do {
+            return try await operation()
+        } catch let error as OAuthError {
+            metrics.tokenRefused(error.code)
             throw error
         }
     }

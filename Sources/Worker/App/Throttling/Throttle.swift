@@ -5,7 +5,7 @@ import Synchronization
 
 /// What is being guessed, from where: the counter a failure adds to.
 struct ThrottleKey: Sendable, Hashable {
-    enum Kind: String, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
         /// A client's secret, at /token, /introspect and /revoke.
         case client
         /// One user's password.
@@ -60,6 +60,7 @@ final class Throttle: Sendable {
     private let audit: any AuditLog
     private let logger: Logger
     private let workerCount: Int
+    private let metrics: OAuthMetrics
     private let local = Mutex<[String: FailureCount]>([:])
     private let countingLocally = Atomic<Bool>(false)
     /// When each key was last logged as throttled, so a guessing run is logged once per window.
@@ -73,8 +74,12 @@ final class Throttle: Sendable {
     private let clean = Mutex<[String: Int64]>([:])
     private static let cleanFor: Int64 = 1000
 
-    init(config: ThrottlingConfig, store: any RecordStore, audit: any AuditLog, workerCount: Int, logger: Logger) {
+    init(
+        config: ThrottlingConfig, store: any RecordStore, audit: any AuditLog, workerCount: Int,
+        metrics: OAuthMetrics, logger: Logger
+    ) {
         self.config = config
+        self.metrics = metrics
         self.store = store
         self.audit = audit
         self.workerCount = max(1, workerCount)
@@ -100,7 +105,10 @@ final class Throttle: Sendable {
         if clean.withLock({ ($0[key.stored] ?? 0) > now }) { return .proceed(hasFailures: false) }
         let (found, isLocal) = await counted(shared: { try await self.store.failures(key.stored) }, local: { self.localFailures(key) })
         guard let found else { return .proceed(hasFailures: false) }
-        if let wait = remainingWait(after: found, budget: budget(key.kind, local: isLocal)) { return .wait(wait) }
+        if let wait = remainingWait(after: found, budget: budget(key.kind, local: isLocal)) {
+            metrics.throttled(key.kind)
+            return .wait(wait)
+        }
         return .proceed(hasFailures: true)
     }
 

@@ -1,0 +1,25 @@
+/// `auth_server.metrics`: where the supervisor serves `GET /metrics` for the whole server.
+/// Off unless `port` is set. The address is bound at start; a reload that changes it is
+/// reported and applies at the next restart.
+public struct MetricsConfig: Sendable, Equatable {
+    /// Nil: no metrics listener, and workers count nothing.
+    public var port: Int?
+    /// Loopback by default: the numbers name clients and routes, so exposing them is a choice.
+    public var host: String
+
+    public var isEnabled: Bool { port != nil }
+
+    public init(port: Int? = nil, host: String = "127.0.0.1") {
+        self.port = port
+        self.host = host
+    }
+
+    init(reader: inout ConfigReader, serverHost: String, serverPort: Int) {
+        let portKey = ConfigKeyPath(["auth_server", "metrics", "port"])
+        host = reader.string(ConfigKeyPath(["auth_server", "metrics", "host"]), default: "127.0.0.1")
+        port = reader.value(portKey) == nil ? nil : reader.integer(portKey, default: 0, in: 1...65535)
+        if let port, port == serverPort, host == serverHost || host == "0.0.0.0" || serverHost == "0.0.0.0" {
+            reader.fail(portKey, "must differ from auth_server.port (\(serverPort)): the metrics listener is the supervisor's own")
+        }
+    }
+}

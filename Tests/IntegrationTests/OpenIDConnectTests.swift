@@ -201,6 +201,34 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 
+        /// A refresh retried within `refresh_token_grace_seconds` (its answer was lost) gets the same
+        /// pair back, and an ID token for it like the first answer had, with the same subject.
+        @Test func aRefreshRetriedInTheGraceWindowGetsItsIDTokenToo() async throws {
+            let server = try await Self.start(.embedded, workers: 1, overrides: ["auth_server": ["refresh_token_grace_seconds": 30]])
+            defer { server.kill() }
+            var driver = OAuthDriver(server: server)
+            try await driver.signIn(OAuthDriver.newUser("retry"))
+            let redirect = "http://localhost:8080/rp"
+            let code = try await driver.code(OAuthDriver.codeRequest(client: "rp", redirect: redirect, scope: "openid"))
+            let exchanged = try OAuthDriver.json(try await driver.post(
+                [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect)], basic: ("rp", "rp-secret")))
+            let refresh = try #require(exchanged["refresh_token"] as? String)
+            var answers: [[String: Any]] = []
+            for _ in 0..<2 {
+                let response = try await driver.post([("grant_type", "refresh_token"), ("refresh_token", refresh)], basic: ("rp", "rp-secret"))
+                try #require(response.status == 200, "\(response.body)")
+                answers.append(try OAuthDriver.json(response))
+            }
+            #expect(answers[1]["access_token"] as? String == answers[0]["access_token"] as? String, "the retry gets the same pair")
+            let subjects = try answers.map { answer in
+                let idToken = try #require(answer["id_token"] as? String, "an ID token in \(answer)")
+                let payload = try #require(idToken.split(separator: ".").dropFirst().first.flatMap { Base64URL.decode(String($0)) })
+                return try #require(JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])["sub"] as? String
+            }
+            #expect(subjects[0] != nil && subjects[0] == subjects[1])
+            #expect(await server.stop() == 0)
+        }
+
         @Test func rememberedConsentSkipsThePageOnlyForClientsThatAskAndScopesAlreadyGranted() async throws {
             let server = try await Self.start(.embedded, workers: 1)
             defer { server.kill() }

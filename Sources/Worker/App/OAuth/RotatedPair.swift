@@ -10,19 +10,23 @@ struct RotatedPair: Codable {
     let refreshToken: String?
     let scope: [String]
     let expiresAt: Date
+    /// The grant, so a retry of an OpenID Connect refresh gets its ID token too (nil in pairs
+    /// sealed before ID tokens existed).
+    let grant: Grant?
 
     init(_ issued: IssuedTokens) {
         accessToken = issued.accessToken
         refreshToken = issued.refreshToken
         scope = issued.scope
         expiresAt = Date().addingTimeInterval(TimeInterval(issued.expiresIn))
+        grant = issued.grant
     }
 
     /// The tokens as a retry receives them, with the time the access token has left.
     var issuedTokens: IssuedTokens {
         IssuedTokens(
             accessToken: accessToken, expiresIn: max(0, Int(expiresAt.timeIntervalSinceNow.rounded(.down))),
-            refreshToken: refreshToken, scope: scope)
+            refreshToken: refreshToken, scope: scope, grant: grant)
     }
 
     func sealed(with oldToken: String) throws -> [UInt8] {

@@ -146,7 +146,7 @@ public struct MonitoredStore: RecordStore {
     }
 
     public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
-        try await monitor.run(group: group) { [base] in try await base.insert(key, value, ttl: ttl) }
+        try await run(.insert) { [base] in try await base.insert(key, value, ttl: ttl) }
     }
 
     public func get(_ key: String) async throws -> [UInt8]? {

@@ -8,7 +8,7 @@ import Synchronization
 public final class StorageMetrics: Sendable {
     /// Every call a store or the audit log answers.
     public enum Operation: Int, CaseIterable, Sendable {
-        case put, get, getUnlessMarked, delete, take, addToIndex, removeFromIndex, members, deleteIndex
+        case put, insert, get, getUnlessMarked, delete, take, addToIndex, removeFromIndex, members, deleteIndex
         case putIndexed, deleteIndexed, countFailure, failures, clearFailures, ping
         case auditAppend, auditRecent, auditPurge
 
@@ -16,6 +16,7 @@ public final class StorageMetrics: Sendable {
         var label: String {
             switch self {
             case .put: "put"
+            case .insert: "insert"
             case .get: "get"
             case .getUnlessMarked: "get_unless_marked"
             case .delete: "delete"

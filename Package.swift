@@ -183,6 +183,12 @@ let package = Package(
             dependencies: ["WorkerApp", "OAuth2Shared", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
+        // The supervisor's decisions, driven through a process table kept in memory.
+        .testTarget(
+            name: "SupervisorCoreTests",
+            dependencies: ["SupervisorCore", "OAuth2Shared", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SharedTests",
             dependencies: ["OAuth2Shared", "TestSupport", .product(name: "CoreMetrics", package: "swift-metrics")],

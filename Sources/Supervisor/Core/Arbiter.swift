@@ -1,46 +1,56 @@
 import Foundation
 import Logging
 import OAuth2Shared
+import Synchronization
 
 /// The supervisor's main loop, after gunicorn's arbiter: wait for a signal, a control message or
 /// a tick; handle it; then make the world match the wanted state (reap, murder hung workers,
-/// spawn or retire workers, finish a rolling reload). Everything runs on the main thread, the
-/// thread that spawns workers, so their parent-death signal stays armed for the supervisor's life.
-final class Arbiter {
-    private enum Phase {
+/// spawn or retire workers, finish a rolling reload). It decides; `ProcessControl` acts, so each
+/// decision is unit-tested without processes. Everything runs on the main thread, the thread
+/// that spawns workers, so their parent-death signal stays armed for the supervisor's life; the
+/// only slow step, preparing storage for a reloaded configuration (migrations), runs elsewhere
+/// while the loop goes on reading signals and heartbeats.
+package final class Arbiter {
+    package enum Phase: Equatable {
         case starting
         case running
         /// Workers drain, each within its own deadline (see `retire`).
         case stopping(exitCode: Int32)
     }
 
-    /// A reload that needs new workers: the new generation is starting, the old one still serves.
-    private struct Roll {
-        let previousConfig: ServerConfig
-        let previousGeneration: Int
-        let previousListener: ListeningSocket?
-        let previousTLSFiles: [Data?]
+    /// A reload being read, checked and prepared off the loop thread.
+    private final class PreparedReload: Sendable {
+        enum Failure: Error {
+            case configuration(ConfigError)
+            case storage(any Error)
+        }
+
+        private let outcome = Mutex<Result<ServerConfig, Failure>?>(nil)
+
+        var result: Result<ServerConfig, Failure>? { outcome.withLock { $0 } }
+        func finish(_ result: Result<ServerConfig, Failure>) { outcome.withLock { $0 = result } }
     }
 
     private let location: ConfigLocation
-    private var config: ServerConfig
-    private var listener: ListeningSocket
+    /// What the workers being started (and, once it accepts, all of them) run.
+    private var current: Generation
+    /// During a rolling reload: the generation that serves until `current` accepts.
+    private var previous: Generation?
+    private var preparing: PreparedReload?
+    private var lastGenerationNumber = 1
     private var retiredListeners: [ListeningSocket] = []
-    private var workers: [pid_t: WorkerProcess] = [:]
-    private var wantedWorkers: Int
-    private var generation = 1
-    private var roll: Roll?
+    package private(set) var workers: [pid_t: WorkerProcess] = [:]
+    package private(set) var wantedWorkers: Int
     private var reloadRequested = false
-    private var phase = Phase.starting
+    package private(set) var phase = Phase.starting
     private var backoff = RestartBackoff()
-    private var respawnNotBefore = ContinuousClock.now
-    private var tlsFiles: [Data?]
-    private var lastWatchdogPing = ContinuousClock.now
+    private var respawnNotBefore: ContinuousClock.Instant
+    private var lastWatchdogPing: ContinuousClock.Instant
+    private let processes: any ProcessControl
+    private let prepareStorage: @Sendable (StorageConfig, Logger) async throws -> Void
     private let site: DummySiteKeeper
-    private let signals: SignalReceiver
     private let notifier = SystemdNotifier()
     private let watchdogInterval: Duration?
-    private let workerExecutable: String
     private let logger: Logger
     private let metrics: SupervisorMetrics
     /// The workers' metrics, when `auth_server.metrics` is on.
@@ -49,21 +59,24 @@ final class Arbiter {
     /// The metrics settings the listener was started with (a reload does not move it).
     private let runningMetrics: MetricsConfig
 
-    init(config: ServerConfig, location: ConfigLocation, signals: SignalReceiver, logger: Logger) throws {
+    /// - Parameter prepareStorage: brings the stores of a reloaded configuration to the schema
+    ///   this version needs (run off the loop thread).
+    package init(
+        config: ServerConfig, location: ConfigLocation, processes: any ProcessControl, logger: Logger,
+        prepareStorage: @escaping @Sendable (StorageConfig, Logger) async throws -> Void = StorageMigrator.migrate
+    ) throws {
         self.location = location
-        self.config = config
-        self.signals = signals
+        self.processes = processes
+        self.prepareStorage = prepareStorage
         self.logger = logger
-        self.workerExecutable = ChildSpawner.siblingExecutable(named: WorkerContract.workerExecutableName)
-        guard FileManager.default.isExecutableFile(atPath: workerExecutable) else {
-            throw SupervisorError("the worker program \(workerExecutable) is missing; it is installed beside oauth2-server")
-        }
-        self.listener = try ListeningSocket.open(
+        let listener = try ListeningSocket.open(
             host: config.authServer.host, port: config.authServer.port, backlog: config.authServer.backlog)
+        self.current = Generation(number: lastGenerationNumber, config: config, listener: listener)
         self.wantedWorkers = config.authServer.workers.resolved()
-        self.tlsFiles = Self.readTLSFiles(config)
+        self.respawnNotBefore = processes.now
+        self.lastWatchdogPing = processes.now
         self.watchdogInterval = notifier.watchdogInterval()
-        self.site = DummySiteKeeper(logger: logger)
+        self.site = DummySiteKeeper(processes: processes, logger: logger)
         self.runningMetrics = config.authServer.metrics
         let metrics = SupervisorMetrics()
         self.metrics = metrics
@@ -79,47 +92,58 @@ final class Arbiter {
         }
     }
 
+    /// The configuration new workers start with.
+    package var config: ServerConfig { current.config }
+    /// The number of the configuration new workers start with; each reload that needs new
+    /// workers makes a new one.
+    package var generation: Int { current.number }
+    /// A reload is under way: new workers are starting, the previous ones still serve.
+    package var isRolling: Bool { previous != nil }
+    /// The supervisor's own metrics in the Prometheus text format.
+    package var renderedMetrics: String { metrics.rendered() }
+
     /// Runs until the server has stopped; returns the process exit code.
-    func run() -> Int32 {
-        logger.notice("oauth2-server \(OAuth2ServerVersion.current) starting \(wantedWorkers) workers on \(listener.address) (\(config.authServer.url))")
+    package func run() -> Int32 {
+        logger.notice("oauth2-server \(OAuth2ServerVersion.current) starting \(wantedWorkers) workers on \(current.listener.address) (\(config.authServer.url))")
         if let metricsListener { logger.notice("metrics at http://\(metricsListener.address)/metrics") }
         while true {
-            waitForEvents(timeoutMilliseconds: 200)
-            for signal in signals.drain() { handle(signal: signal) }
-            readControlSockets()
-            reapWorkers()
-            murderWorkers()
-            if case .stopping(let exitCode) = phase, workers.isEmpty, site.isStopped {
-                listener.close()
-                retiredListeners.forEach { $0.close() }
-                metricsListener?.close()
-                logger.notice("stopped")
-                return exitCode
-            }
-            // A reload waits for a rolling one to finish; one asked for while stopping is moot.
-            if reloadRequested, roll == nil, !isStopping {
-                reloadRequested = false
-                reload()
-            }
-            manageWorkers()
-            site.reconcile(config, stopping: isStopping)
-            advanceRoll()
-            reportReadiness()
-            closeUnusedListeners()
-            pingWatchdog()
-            metrics.workerCount(workers.values.filter { !$0.isQuitting }.count)
+            if let exitCode = turn() { return exitCode }
         }
+    }
+
+    /// One turn of the loop: waits up to `timeout` for something to happen, handles it and sets
+    /// the world right; the exit code once the server has stopped.
+    package func turn(waitingUpTo timeout: Duration = .milliseconds(200)) -> Int32? {
+        processes.waitForEvents(on: workers.values.map(\.control), timeout: timeout)
+        for signal in processes.receivedSignals() { handle(signal: signal) }
+        readControlChannels()
+        reapChildren()
+        murderWorkers()
+        if case .stopping(let exitCode) = phase, workers.isEmpty, site.isStopped {
+            current.listener.close()
+            if let previous, previous.listener.descriptor != current.listener.descriptor { previous.listener.close() }
+            retiredListeners.forEach { $0.close() }
+            metricsListener?.close()
+            logger.notice("stopped")
+            return exitCode
+        }
+        // A reload waits for one under way to finish; one asked for while stopping is moot.
+        if reloadRequested, previous == nil, preparing == nil, !isStopping {
+            reloadRequested = false
+            reload()
+        }
+        finishReload()
+        manageWorkers()
+        site.reconcile(config, stopping: isStopping)
+        advanceRoll()
+        reportReadiness()
+        closeUnusedListeners()
+        pingWatchdog()
+        metrics.workerCount(workers.values.filter { !$0.isQuitting }.count)
+        return nil
     }
 
     // MARK: - Events
-
-    private func waitForEvents(timeoutMilliseconds: Int32) {
-        var fds = [pollfd(fd: signals.descriptor, events: Int16(POLLIN), revents: 0)]
-        for worker in workers.values where worker.control.isOpen {
-            fds.append(pollfd(fd: worker.control.descriptor, events: Int16(POLLIN), revents: 0))
-        }
-        _ = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
-    }
 
     private func handle(signal: Int32) {
         switch signal {
@@ -139,18 +163,18 @@ final class Arbiter {
         case SIGTTIN:
             wantedWorkers += 1
             logger.notice("SIGTTIN: running \(wantedWorkers) workers")
-            notifier.status("scaling to \(wantedWorkers) workers on \(listener.address)")
+            notifier.status("scaling to \(wantedWorkers) workers on \(current.listener.address)")
         case SIGTTOU:
             wantedWorkers = max(1, wantedWorkers - 1)
             logger.notice("SIGTTOU: running \(wantedWorkers) workers")
-            notifier.status("scaling to \(wantedWorkers) workers on \(listener.address)")
+            notifier.status("scaling to \(wantedWorkers) workers on \(current.listener.address)")
         default:
             break  // SIGCHLD: reaping happens on every turn of the loop.
         }
     }
 
-    private func readControlSockets() {
-        let now = ContinuousClock.now
+    private func readControlChannels() {
+        let now = processes.now
         for pid in Array(workers.keys) {
             let (messages, _) = workers[pid]!.control.receive()
             for message in messages {
@@ -172,33 +196,26 @@ final class Arbiter {
 
     // MARK: - Keeping the process table right
 
-    private func reapWorkers() {
-        var status: Int32 = 0
-        while true {
-            let pid = waitpid(-1, &status, WNOHANG)
-            guard pid > 0 else { return }
+    private func reapChildren() {
+        for (pid, exit) in processes.reapExited() {
             guard var worker = workers.removeValue(forKey: pid) else {
-                _ = site.reaped(pid, exit: ChildExit(waitStatus: status))
+                _ = site.reaped(pid, exit: exit)
                 continue
             }
             board?.detach(pid: pid)
             worker.control.shutDown()
-            workerExited(worker, how: ChildExit(waitStatus: status))
+            workerExited(worker, how: exit)
         }
     }
 
     private func workerExited(_ worker: WorkerProcess, how exit: ChildExit) {
         let name = "worker \(worker.number) (pid \(worker.pid))"
-        if worker.isQuitting {
-            logger.info("\(name) stopped (\(exit))")
-            return
-        }
-        if case .stopping = phase {
+        if worker.isQuitting || isStopping {
             logger.info("\(name) stopped (\(exit))")
             return
         }
         if exit == .exited(ExitCodes.workerCannotBoot) {
-            if roll != nil, worker.generation == generation {
+            if previous != nil, worker.generation == current.number {
                 abandonRoll(because: "a new worker cannot boot with the reloaded configuration (its message is above)")
             } else {
                 logger.critical("\(name) cannot boot with this configuration (its message is above); stopping rather than respawning it")
@@ -211,27 +228,27 @@ final class Arbiter {
         case .signaled: metrics.restarted(.signal)
         case .exited: metrics.restarted(.exit)
         }
-        let delay = backoff.delay(forDeathAt: .now)
-        respawnNotBefore = .now + delay
+        let delay = backoff.delay(forDeathAt: processes.now)
+        respawnNotBefore = processes.now + delay
         logger.warning("\(name) died (\(exit)); replacing it in \(delay.milliseconds) ms")
     }
 
     /// Kills workers that stopped sending heartbeats, and quitting ones past their deadline.
     private func murderWorkers() {
-        let now = ContinuousClock.now
+        let now = processes.now
         let timeout = Duration.milliseconds(Int64(config.authServer.workerTimeout * 1000))
         for worker in workers.values {
             switch worker.state {
             case .booting, .serving:
-                if now - worker.lastHeartbeat > timeout {
+                if now - worker.lastHeartbeat > timeout, !worker.killedForTimeout {
                     logger.error("worker \(worker.number) (pid \(worker.pid)) sent no heartbeat for \(config.authServer.workerTimeout) s; killing it")
                     workers[worker.pid]?.killedForTimeout = true
-                    kill(worker.pid, SIGKILL)
+                    processes.signal(worker.pid, SIGKILL)
                 }
             case .quitting(let deadline):
                 if now > deadline {
                     logger.warning("worker \(worker.number) (pid \(worker.pid)) is still draining after auth_server.shutdown_timeout; killing it")
-                    kill(worker.pid, SIGKILL)
+                    processes.signal(worker.pid, SIGKILL)
                 }
             }
         }
@@ -239,13 +256,13 @@ final class Arbiter {
 
     /// Spawns workers until the current generation has as many as wanted, or retires the extras.
     private func manageWorkers() {
-        if case .stopping = phase { return }
-        let current = workers.values.filter { $0.generation == generation && !$0.isQuitting }
-        if current.count < wantedWorkers {
-            guard ContinuousClock.now >= respawnNotBefore else { return }
-            for _ in current.count..<wantedWorkers { spawnWorker() }
-        } else if current.count > wantedWorkers, roll == nil {
-            for extra in current.sorted(by: { $0.number > $1.number }).prefix(current.count - wantedWorkers) {
+        if isStopping { return }
+        let running = workers.values.filter { $0.generation == current.number && !$0.isQuitting }
+        if running.count < wantedWorkers {
+            guard processes.now >= respawnNotBefore else { return }
+            for _ in running.count..<wantedWorkers { spawnWorker() }
+        } else if running.count > wantedWorkers, previous == nil {
+            for extra in running.sorted(by: { $0.number > $1.number }).prefix(running.count - wantedWorkers) {
                 retire(extra.pid)
             }
         }
@@ -254,34 +271,21 @@ final class Arbiter {
     private func spawnWorker() {
         let used = Set(workers.values.map(\.number))
         let number = (1...).first { !used.contains($0) }!
+        let region = metricsRegion()
         do {
-            let (control, workerEnd) = try ControlSocket.pair()
-            defer { close(workerEnd) }
-            var environment = ProcessInfo.processInfo.environment
-            environment[WorkerContract.workerNumberVariable] = String(number)
-            environment[WorkerContract.supervisorPIDVariable] = String(getpid())
-            var descriptors = [WorkerContract.listenDescriptor: listener.descriptor, WorkerContract.controlDescriptor: workerEnd]
-            let region = metricsRegion()
-            environment[WorkerContract.metricsVariable] = region.map { _ in String(WorkerContract.metricsDescriptor) }
-            if let region { descriptors[WorkerContract.metricsDescriptor] = region.descriptor }
-            let pid = try ChildSpawner.spawn(
-                executable: workerExecutable,
-                arguments: [],
-                environment: environment,
-                descriptors: descriptors
-            )
+            let (pid, control) = try processes.startWorker(
+                WorkerLaunch(number: number, listener: current.listener, metricsRegion: region, configuration: config.document.layers))
             if let region { board?.attach(region, pid: pid) }
-            control.send(.configure(config.document.layers))
             workers[pid] = WorkerProcess(
-                pid: pid, number: number, generation: generation, control: control, state: .booting,
-                lastHeartbeat: .now, listenerDescriptor: listener.descriptor)
+                pid: pid, number: number, generation: current.number, control: control, state: .booting,
+                lastHeartbeat: processes.now, listenerDescriptor: current.listener.descriptor)
             logger.notice("spawned worker \(number) (pid \(pid))")
         } catch {
             logger.error("cannot start a worker: \(error)")
             if case .starting = phase {
                 beginStop(exitCode: ExitCodes.startupFailure, reason: "workers cannot be started")
             } else {
-                respawnNotBefore = .now + .seconds(2)
+                respawnNotBefore = processes.now + .seconds(2)
             }
         }
     }
@@ -302,13 +306,13 @@ final class Arbiter {
     private func retire(_ pid: pid_t) {
         guard var worker = workers[pid], !worker.isQuitting else { return }
         let grace = Duration.milliseconds(Int64(config.authServer.shutdownTimeout * 1000)) + .seconds(5)
-        worker.state = .quitting(deadline: .now + grace)
-        if !worker.control.send(.quit) { kill(pid, SIGTERM) }
+        worker.state = .quitting(deadline: processes.now + grace)
+        if !worker.control.send(.quit) { processes.signal(pid, SIGTERM) }
         workers[pid] = worker
     }
 
     private func killAll() {
-        for pid in workers.keys { kill(pid, SIGKILL) }
+        for pid in workers.keys { processes.signal(pid, SIGKILL) }
         site.killNow()
     }
 
@@ -318,7 +322,7 @@ final class Arbiter {
     }
 
     private func beginStop(exitCode: Int32, reason: String) {
-        if case .stopping = phase { return }
+        if isStopping { return }
         let limit = config.authServer.shutdownTimeout
         phase = .stopping(exitCode: exitCode)
         notifier.stopping(status: "stopping (\(reason))")
@@ -329,7 +333,7 @@ final class Arbiter {
 
     private func reportReadiness() {
         guard case .starting = phase else { return }
-        let serving = workers.values.filter { $0.generation == generation && $0.state == .serving }.count
+        let serving = workers.values.filter { $0.generation == current.number && $0.state == .serving }.count
         guard serving >= wantedWorkers else { return }
         phase = .running
         notifier.ready(status: statusLine())
@@ -337,9 +341,10 @@ final class Arbiter {
     }
 
     private func statusLine() -> String {
-        "\(workers.values.filter { $0.state == .serving }.count) workers serving on \(listener.address)"
+        "\(workers.values.filter { $0.state == .serving }.count) workers serving on \(current.listener.address)"
     }
 
+    /// A socket a reload replaced is closed once no worker accepts on it.
     private func closeUnusedListeners() {
         retiredListeners.removeAll { retired in
             guard !workers.values.contains(where: { $0.listenerDescriptor == retired.descriptor }) else { return false }
@@ -349,53 +354,85 @@ final class Arbiter {
     }
 
     private func pingWatchdog() {
-        guard let interval = watchdogInterval, ContinuousClock.now - lastWatchdogPing >= interval / 2 else { return }
-        lastWatchdogPing = .now
+        guard let interval = watchdogInterval, processes.now - lastWatchdogPing >= interval / 2 else { return }
+        lastWatchdogPing = processes.now
         notifier.watchdog()
     }
 
     // MARK: - Reload
 
+    /// Reads and checks the files again, and brings the stores of a changed storage section to
+    /// this version's schema, all off the loop thread: a migration may take long (an index on a
+    /// big table), and meanwhile the loop goes on reading signals and heartbeats and pinging the
+    /// watchdog. It picks the outcome up when it is there (`finishReload`).
     private func reload() {
         notifier.reloading(status: "reloading the configuration")
-        let new: ServerConfig
-        do {
-            new = try ServerConfig.load(from: location)
-            for warning in new.warnings { logger.warning("configuration: \(warning)") }
-            // What new workers would check at boot (and the clients file, which running workers
-            // re-read on every reload): a reload they would refuse is refused here, with the
-            // running workers left alone, instead of new workers failing to boot.
-            let checked = try BootChecks.runBlocking(config: new)
-            for warning in checked.clients.warnings { logger.warning("\(warning)") }
-        } catch {
-            for problem in error.problems { logger.error("reload failed: \(problem)") }
-            logger.error("still running the previous configuration")
-            notifier.ready(status: "reload failed; \(statusLine())")
-            metrics.reloaded(.failure)
-            return
-        }
-        if new.storage != config.storage {
-            do {
-                try BlockingAsync.run { [logger] in try await StorageMigrator.migrate(new.storage, logger: logger) }
+        let prepared = PreparedReload()
+        preparing = prepared
+        let runningStorage = config.storage
+        Task.detached { [location, prepareStorage, logger] in
+            let new: ServerConfig
+            do throws(ConfigError) {
+                new = try ServerConfig.load(from: location)
+                for warning in new.warnings { logger.warning("configuration: \(warning)") }
+                // What new workers would check at boot (and the clients file, which running
+                // workers re-read on every reload): a reload they would refuse is refused here,
+                // with the running workers left alone, instead of new workers failing to boot.
+                let checked = try await BootChecks.run(config: new)
+                for warning in checked.clients.warnings { logger.warning("\(warning)") }
             } catch {
-                logger.error("reload failed: cannot prepare storage: \(error); still running the previous configuration")
-                notifier.ready(status: "reload failed; \(statusLine())")
-                metrics.reloaded(.failure)
+                prepared.finish(.failure(.configuration(error)))
                 return
             }
+            do {
+                if new.storage != runningStorage {
+                    logger.notice("preparing storage for the reloaded configuration")
+                    try await prepareStorage(new.storage, logger)
+                }
+                prepared.finish(.success(new))
+            } catch {
+                prepared.finish(.failure(.storage(error)))
+            }
         }
+    }
+
+    private func finishReload() {
+        guard let prepared = preparing, let result = prepared.result else { return }
+        preparing = nil
+        guard !isStopping else { return }
+        switch result {
+        case .success(let new):
+            apply(new)
+        case .failure(.configuration(let error)):
+            for problem in error.problems { logger.error("reload failed: \(problem)") }
+            reloadFailed()
+        case .failure(.storage(let error)):
+            logger.error("reload failed: cannot prepare storage: \(error)")
+            reloadFailed()
+        }
+    }
+
+    private func reloadFailed() {
+        logger.error("still running the previous configuration")
+        notifier.ready(status: "reload failed; \(statusLine())")
+        metrics.reloaded(.failure)
+    }
+
+    /// Applies a checked configuration: in place when only hot settings changed, otherwise by
+    /// starting a new generation of workers beside the running one.
+    private func apply(_ new: ServerConfig) {
         if new.authServer.metrics != runningMetrics {
             logger.warning("auth_server.metrics changes apply at the next restart; metrics stay where they are")
         }
         var change = ConfigChange(from: config, to: new)
-        let newTLSFiles = Self.readTLSFiles(new)
-        if change.addressChanged, listener.fromSystemd {
+        let newTLSFiles = Generation.readTLSFiles(new)
+        if change.addressChanged, current.listener.fromSystemd {
             logger.warning("auth_server.host and auth_server.port do not apply: the listening socket comes from systemd")
             change = ConfigChange(needsNewWorkers: change.needsNewWorkers, addressChanged: false)
         }
 
-        guard change.needsNewWorkers || newTLSFiles != tlsFiles else {
-            config = new
+        guard change.needsNewWorkers || newTLSFiles != current.tlsFiles else {
+            current = Generation(number: current.number, config: new, listener: current.listener, tlsFiles: newTLSFiles)
             adoptHotSettings()
             for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.layers)) }
             logger.notice("configuration reloaded in place; log level \(new.logging.level.rawValue)")
@@ -404,27 +441,19 @@ final class Arbiter {
             return
         }
 
-        var newListener: ListeningSocket?
+        var listener = current.listener
         if change.addressChanged {
             do {
-                newListener = try ListeningSocket.bind(host: new.authServer.host, port: new.authServer.port, backlog: new.authServer.backlog)
+                listener = try ListeningSocket.bind(host: new.authServer.host, port: new.authServer.port, backlog: new.authServer.backlog)
             } catch {
-                logger.error("reload failed: \(error); still running the previous configuration")
-                notifier.ready(status: "reload failed; \(statusLine())")
-                metrics.reloaded(.failure)
+                logger.error("reload failed: \(error)")
+                reloadFailed()
                 return
             }
         }
-        roll = Roll(
-            previousConfig: config,
-            previousGeneration: generation,
-            previousListener: newListener == nil ? nil : listener,
-            previousTLSFiles: tlsFiles
-        )
-        if let newListener { listener = newListener }
-        config = new
-        tlsFiles = newTLSFiles
-        generation += 1
+        lastGenerationNumber += 1
+        previous = current
+        current = Generation(number: lastGenerationNumber, config: new, listener: listener, tlsFiles: newTLSFiles)
         adoptHotSettings()
         logger.notice("configuration reloaded; starting \(wantedWorkers) new workers to replace the running ones")
     }
@@ -434,42 +463,31 @@ final class Arbiter {
         wantedWorkers = config.authServer.workers.resolved()
     }
 
-    /// Once the new generation serves, the old one drains; the reload is then complete.
+    /// Once the new generation serves, the previous one drains; the reload is then complete.
     private func advanceRoll() {
-        guard let roll else { return }
-        let serving = workers.values.filter { $0.generation == generation && $0.state == .serving }.count
+        guard let previous else { return }
+        let serving = workers.values.filter { $0.generation == current.number && $0.state == .serving }.count
         guard serving >= wantedWorkers else { return }
-        for worker in workers.values where worker.generation != generation { retire(worker.pid) }
-        if let old = roll.previousListener { retiredListeners.append(old) }
-        self.roll = nil
+        for worker in workers.values where worker.generation != current.number { retire(worker.pid) }
+        if previous.listener.descriptor != current.listener.descriptor { retiredListeners.append(previous.listener) }
+        self.previous = nil
         logger.notice("reload complete: \(serving) workers on the new configuration")
         notifier.ready(status: statusLine())
         metrics.reloaded(.success)
     }
 
+    /// The new generation cannot boot: it is retired and the previous one, still serving, is
+    /// current again.
     private func abandonRoll(because reason: String) {
-        guard let roll else { return }
+        guard let previous else { return }
         logger.error("reload abandoned: \(reason); still serving with the previous configuration")
-        for worker in workers.values where worker.generation == generation { retire(worker.pid) }
-        if let previous = roll.previousListener {
-            retiredListeners.append(listener)
-            listener = previous
-        }
-        config = roll.previousConfig
-        tlsFiles = roll.previousTLSFiles
-        generation = roll.previousGeneration
+        for worker in workers.values where worker.generation == current.number { retire(worker.pid) }
+        if previous.listener.descriptor != current.listener.descriptor { retiredListeners.append(current.listener) }
+        current = previous
+        self.previous = nil
         adoptHotSettings()
-        self.roll = nil
         notifier.ready(status: "reload failed; \(statusLine())")
         metrics.reloaded(.failure)
-    }
-
-    /// The certificate and key as they are on disk now, so a renewed certificate rolls the workers.
-    private static func readTLSFiles(_ config: ServerConfig) -> [Data?] {
-        guard config.authServer.ssl else { return [] }
-        return [config.authServer.sslCertificatePath, config.authServer.sslKeyPath].map { path in
-            path.flatMap { FileManager.default.contents(atPath: $0) }
-        }
     }
 }
 

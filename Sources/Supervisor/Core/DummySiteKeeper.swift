@@ -13,16 +13,19 @@ final class DummySiteKeeper {
         let port: Int
     }
 
+    static let program = "dummy-resource-server"
+
     private var running: Running?
     /// Told to stop; killed if still here at the deadline.
     private var retiring: [pid_t: ContinuousClock.Instant] = [:]
     private var backoff = RestartBackoff()
-    private var notBefore = ContinuousClock.now
-    private let executable: String
+    private var notBefore: ContinuousClock.Instant
+    private let processes: any ProcessControl
     private let logger: Logger
 
-    init(logger: Logger) {
-        self.executable = ChildSpawner.siblingExecutable(named: "dummy-resource-server")
+    init(processes: any ProcessControl, logger: Logger) {
+        self.processes = processes
+        self.notBefore = processes.now
         self.logger = logger
     }
 
@@ -36,10 +39,10 @@ final class DummySiteKeeper {
             retire(current.pid)
             running = nil
         }
-        let now = ContinuousClock.now
+        let now = processes.now
         for (pid, deadline) in retiring where now > deadline {
             logger.warning("dummy-resource-server (pid \(pid)) did not stop; killing it")
-            kill(pid, SIGKILL)
+            processes.signal(pid, SIGKILL)
         }
         // A moved site starts once the old one has released its port.
         guard wanted, running == nil, retiring.isEmpty, now >= notBefore else { return }
@@ -54,41 +57,34 @@ final class DummySiteKeeper {
         }
         guard running?.pid == pid else { return false }
         running = nil
-        let delay = backoff.delay(forDeathAt: .now)
-        notBefore = .now + delay
+        let delay = backoff.delay(forDeathAt: processes.now)
+        notBefore = processes.now + delay
         logger.warning("dummy-resource-server (pid \(pid)) died (\(exit)); restarting it in \(delay.milliseconds) ms")
         return true
     }
 
     func killNow() {
-        if let running { kill(running.pid, SIGKILL) }
-        for pid in retiring.keys { kill(pid, SIGKILL) }
+        if let running { processes.signal(running.pid, SIGKILL) }
+        for pid in retiring.keys { processes.signal(pid, SIGKILL) }
     }
 
     private func spawn(host: String, port: Int, level: LogLevelName) {
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
-            logger.error("resource_server.type is \"dummy\" but \(executable) is missing; install it beside oauth2-server")
-            notBefore = .now + .seconds(60)
-            return
-        }
-        var environment = ProcessInfo.processInfo.environment
-        environment[WorkerContract.supervisorPIDVariable] = String(getpid())
         do {
-            let pid = try ChildSpawner.spawn(
-                executable: executable,
-                arguments: ["--host", host, "--port", String(port), "--log-level", level.rawValue],
-                environment: environment,
-                descriptors: [:])
+            let pid = try processes.startProgram(
+                named: Self.program, arguments: ["--host", host, "--port", String(port), "--log-level", level.rawValue])
             running = Running(pid: pid, host: host, port: port)
             logger.notice("started dummy-resource-server (pid \(pid)) on \(host):\(port)")
+        } catch let error as ProgramMissing {
+            logger.error("resource_server.type is \"dummy\" but \(error)")
+            notBefore = processes.now + .seconds(60)
         } catch {
             logger.error("cannot start dummy-resource-server: \(error)")
-            notBefore = .now + .seconds(2)
+            notBefore = processes.now + .seconds(2)
         }
     }
 
     private func retire(_ pid: pid_t) {
-        kill(pid, SIGTERM)
-        retiring[pid] = .now + .seconds(10)
+        processes.signal(pid, SIGTERM)
+        retiring[pid] = processes.now + .seconds(10)
     }
 }

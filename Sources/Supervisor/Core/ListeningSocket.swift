@@ -2,13 +2,13 @@ import Glibc
 import OAuth2Shared
 
 /// The one listening socket every worker accepts on: bound here, or handed over by systemd.
-struct ListeningSocket {
+package struct ListeningSocket {
     /// Kept above the descriptors workers use (3 and 4), so dup2 into place always clears close-on-exec.
     static let minimumDescriptor: Int32 = 10
 
-    let descriptor: Int32
-    let address: String
-    let fromSystemd: Bool
+    package let descriptor: Int32
+    package let address: String
+    package let fromSystemd: Bool
 
     /// systemd's socket when it activated us, otherwise a new socket bound to `host:port`.
     static func open(host: String, port: Int, backlog: Int) throws -> ListeningSocket {

@@ -72,7 +72,7 @@ struct Run: ParsableCommand {
 
         let arbiter: Arbiter
         do {
-            arbiter = try Arbiter(config: config, location: location, signals: signals, logger: logger)
+            arbiter = try Arbiter(config: config, location: location, processes: try SystemProcessControl(signals: signals), logger: logger)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(ExitCodes.startupFailure)

@@ -59,11 +59,11 @@ enum ChildSpawner {
 }
 
 /// How a child process ended, decoded from a waitpid status.
-enum ChildExit: Equatable, CustomStringConvertible {
+package enum ChildExit: Equatable, CustomStringConvertible {
     case exited(Int32)
     case signaled(Int32)
 
-    init(waitStatus status: Int32) {
+    package init(waitStatus status: Int32) {
         if oauth2_wifsignaled(status) != 0 {
             self = .signaled(oauth2_wtermsig(status))
         } else {
@@ -71,7 +71,7 @@ enum ChildExit: Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    package var description: String {
         switch self {
         case .exited(let code): "exit code \(code)"
         case .signaled(let signal): "signal \(signal) (\(String(cString: strsignal(signal))))"

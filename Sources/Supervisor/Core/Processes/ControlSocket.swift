@@ -2,7 +2,7 @@ import Foundation
 import OAuth2Shared
 
 /// The supervisor's end of one worker's control socket pair: non-blocking, read from the main loop.
-struct ControlSocket {
+struct ControlSocket: WorkerChannel {
     private(set) var descriptor: Int32
     private var buffer = LineBuffer()
 

@@ -1,8 +1,8 @@
-/// One worker in the supervisor's process table.
 import Glibc
 
-struct WorkerProcess {
-    enum State: Equatable {
+/// One worker in the supervisor's process table.
+package struct WorkerProcess {
+    package enum State: Equatable {
         /// Spawned, not yet accepting.
         case booting
         /// Accepting connections.
@@ -11,19 +11,21 @@ struct WorkerProcess {
         case quitting(deadline: ContinuousClock.Instant)
     }
 
-    let pid: pid_t
+    package let pid: pid_t
     /// The slot number shown in the worker's log role, `worker.N`.
-    let number: Int
-    /// Workers of an older generation are replaced once the current one serves (a reload).
-    let generation: Int
-    var control: ControlSocket
-    var state: State
+    package let number: Int
+    /// The generation (configuration) it was started with.
+    package let generation: Int
+    var control: any WorkerChannel
+    package internal(set) var state: State
     var lastHeartbeat: ContinuousClock.Instant
+    /// The supervisor's descriptor of the socket it accepts on: a replaced socket is closed
+    /// once no worker accepts on it.
     let listenerDescriptor: Int32
     /// Killed for sending no heartbeat (its restart is counted as a timeout).
     var killedForTimeout = false
 
-    var isQuitting: Bool {
+    package var isQuitting: Bool {
         if case .quitting = state { return true }
         return false
     }

@@ -9,8 +9,8 @@ enum WorkerRouter {
         metrics: WorkerMetrics = .disabled, logger: Logger
     ) -> Router<WorkerRequestContext> {
         let router = Router(context: WorkerRequestContext.self)
-        router.add(middleware: AccessLogMiddleware(logger: logger, behindProxy: runtime.config.authServer.behindProxy))
-        router.add(middleware: RequestMetricsMiddleware(metrics: metrics.requests))
+        router.add(middleware: RequestOutcomeMiddleware(
+            accessLog: AccessLog(logger: logger, behindProxy: runtime.config.authServer.behindProxy), metrics: metrics.requests))
         HealthcheckRoutes.add(to: router, storage: storage)
         // Every browser asks for an icon; the pages have none. No content, not a 404 each time.
         router.get("/favicon.ico") { _, _ -> Response in
@@ -34,19 +34,22 @@ enum WorkerRouter {
         let idTokens = IDTokenIssuer(keyRing: keyRing, issuer: issuer, lifetime: config.authServer.idTokenTTL, subjects: subjects)
 
         APIRoutes(site: site, ledger: ledger, users: users, clients: clients, logger: logger).add(to: router)
+        // Each group maps its errors in one place: pages answer a person, the back channel a client.
+        let pageRoutes = router.group().add(middleware: PageErrorMiddleware(pages: pages))
+        let backChannel = router.group().add(middleware: BackChannelErrorMiddleware())
         LoginRoutes(
             sessions: sessions,
             formTokens: LoginFormTokens(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer),
             pages: pages, site: site, users: users, clients: clients, throttle: throttle,
             behindProxy: config.authServer.behindProxy, metrics: metrics.oauth, logger: logger
-        ).add(to: router)
+        ).add(to: pageRoutes)
         AuthorizeRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, scopes: scopes, site: site,
             clients: clients, idTokens: idTokens, issuer: issuer, metrics: metrics.oauth, logger: logger
-        ).add(to: router)
+        ).add(to: pageRoutes)
         ReviewRoutes(
             sessions: sessions, transactions: transactions, pages: pages, ledger: ledger, users: users, clients: clients, issuer: issuer
-        ).add(to: router)
+        ).add(to: pageRoutes)
         TokenRoutes(
             gate: gate,
             handlers: [
@@ -56,12 +59,12 @@ enum WorkerRouter {
             ],
             metrics: metrics.oauth,
             logger: logger
-        ).add(to: router)
-        RevocationRoutes(gate: gate, ledger: ledger).add(to: router)
-        IntrospectionRoutes(gate: gate, ledger: ledger, users: users, issuer: issuer).add(to: router)
+        ).add(to: backChannel)
+        RevocationRoutes(gate: gate, ledger: ledger).add(to: backChannel)
+        IntrospectionRoutes(gate: gate, ledger: ledger, users: users, issuer: issuer).add(to: backChannel)
         let metadata = MetadataRoutes(issuer: issuer, scopes: site.scopes)
         metadata.add(to: router)
-        EndSessionRoutes(sessions: sessions, pages: pages, keyRing: keyRing, clients: clients, issuer: issuer).add(to: router)
+        EndSessionRoutes(sessions: sessions, pages: pages, keyRing: keyRing, clients: clients, issuer: issuer).add(to: pageRoutes)
         UserInfoRoutes(ledger: ledger, users: users, site: site, clients: clients, subjects: subjects).add(to: router)
         OpenIDRoutes(keyRing: keyRing, metadata: metadata.document, issuer: issuer, jwksMaxAge: config.authServer.jwksMaxAge).add(to: router)
         return router

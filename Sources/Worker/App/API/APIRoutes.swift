@@ -33,20 +33,12 @@ struct APIRoutes: Sendable {
             allowOrigin: .all,
             allowHeaders: [.accept, .authorization, .contentType, .origin, .init("X-Requested-With")!],
             allowMethods: [.get, .post, .put, .patch, .delete, .head, .options],
-            maxAge: .seconds(600)))
+            maxAge: .seconds(600))).add(middleware: APIAnswerMiddleware())
         // Preflights carry an Origin and are answered by the CORS middleware; this is for the rest.
         api.on(":fn", method: .options) { _, _ in Response(status: .ok) }
         for method: HTTPRequest.Method in [.get, .post, .put, .patch, .delete] {
             api.on(":fn", method: method) { request, context in
-                var response: Response
-                do {
-                    response = try await call(context.parameters.get("fn") ?? "", request: request, context: context)
-                } catch let error as StorageUnavailable {
-                    response = try error.response(from: request, context: context)
-                }
-                // As the seed does, on every answer, also to clients that send no Origin.
-                response.headers[.accessControlAllowOrigin] = "*"
-                return response
+                try await call(context.parameters.get("fn") ?? "", request: request, context: context)
             }
         }
     }

@@ -4,7 +4,8 @@ import NIOCore
 import OAuth2Shared
 
 /// The JSON answers of the back-channel endpoints (/token, /revoke, /introspect): RFC 6749 5.1
-/// and 5.2, never cached. Every `OAuthError` becomes a response here and nowhere else.
+/// and 5.2, never cached. Every `OAuthError` becomes a response here and nowhere else (called
+/// from `BackChannelErrorMiddleware`).
 enum OAuthResponses {
     private static let pragma = HTTPField.Name("Pragma")!
 
@@ -48,7 +49,7 @@ enum OAuthResponses {
     }
 
     /// The back-channel endpoints take POST only (RFC 6749 3.2): parameters in a URL end up in logs.
-    static func postOnly(_ router: Router<WorkerRequestContext>, _ path: RouterPath) {
+    static func postOnly(_ router: some RouterMethods<WorkerRequestContext>, _ path: RouterPath) {
         for method: HTTPRequest.Method in [.get, .put, .patch, .delete] {
             router.on(path, method: method) { _, _ -> Response in
                 var response = json(.methodNotAllowed, errorBody("invalid_request", "use POST"))
@@ -68,22 +69,5 @@ enum OAuthResponses {
         body.field("scope", issued.scope.joined(separator: " "))
         body.field("id_token", issued.idToken)
         return json(.ok, body)
-    }
-
-    /// Runs a back-channel endpoint: client errors become RFC 6749 JSON, a storage outage a 503.
-    static func answering(
-        _ request: Request, context: WorkerRequestContext, _ operation: () async throws -> Response
-    ) async throws -> Response {
-        do {
-            return try await operation()
-        } catch let error as OAuthError {
-            return Self.error(error)
-        } catch let error as OAuthParameters.BodyTooLarge {
-            return payloadTooLarge(limit: error.limit)
-        } catch let error as ClientThrottled {
-            return throttled(error.wait)
-        } catch let error as StorageUnavailable {
-            return try error.response(from: request, context: context)
-        }
     }
 }

@@ -53,17 +53,6 @@ struct PageRenderer: Sendable {
         return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
     }
 
-    /// Runs a page route: a storage outage on a page is a page, not JSON.
-    func answering(_ operation: () async throws -> Response) async throws -> Response {
-        do {
-            return try await operation()
-        } catch is StorageUnavailable {
-            var response = error(.serviceUnavailable, heading: "Temporarily unavailable", message: "Please try again in a moment.")
-            response.headers[.retryAfter] = "5"
-            return response
-        }
-    }
-
     /// Sends a browser that is not signed in to the login page, to come back to `returnTo` (a
     /// path on this server) afterwards.
     static func loginRedirect(publicURL: String, returnTo: String, loginHint: String? = nil) -> Response {

@@ -25,9 +25,9 @@ struct AuthorizeRoutes: Sendable {
 
     static let transactionKind = "authorize"
 
-    func add(to router: Router<WorkerRequestContext>) {
-        router.get("/authorize") { request, _ in try await pages.answering { try await ask(request) } }
-        router.post("/authorize") { request, context in try await pages.answering { try await decide(request, context: context) } }
+    func add(to router: some RouterMethods<WorkerRequestContext>) {
+        router.get("/authorize") { request, _ in try await ask(request) }
+        router.post("/authorize") { request, context in try await decide(request, context: context) }
     }
 
     private func ask(_ request: Request) async throws -> Response {

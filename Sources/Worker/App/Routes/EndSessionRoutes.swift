@@ -15,15 +15,13 @@ struct EndSessionRoutes: Sendable {
     let clients: @Sendable () -> ClientRegistry
     let issuer: String
 
-    func add(to router: Router<WorkerRequestContext>) {
+    func add(to router: some RouterMethods<WorkerRequestContext>) {
         router.get("/end_session") { request, _ in
-            try await pages.answering { try await endSession(request, parameters: QueryParameters(request)) }
+            try await endSession(request, parameters: QueryParameters(request))
         }
         router.post("/end_session") { request, context in
-            try await pages.answering {
-                let body = try await request.body.collect(upTo: context.maxUploadSize)
-                return try await endSession(request, parameters: QueryParameters(query: String(buffer: body)))
-            }
+            let body = try await request.body.collect(upTo: context.maxUploadSize)
+            return try await endSession(request, parameters: QueryParameters(query: String(buffer: body)))
         }
     }
 

@@ -11,17 +11,15 @@ struct IntrospectionRoutes: Sendable {
     let users: UserDirectory
     let issuer: String
 
-    func add(to router: Router<WorkerRequestContext>) {
+    func add(to router: some RouterMethods<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/introspect")
         router.post("/introspect") { request, context in
-            try await OAuthResponses.answering(request, context: context) {
-                let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
-                // RFC 7662 2.1 wants real authentication; a public client only names itself.
-                guard !asked.client.isPublic else { throw OAuthError.invalidClient("introspection needs a client with a secret") }
-                let live = try await ledger.lookUp(
-                    asked.parameters.required("token"), refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
-                return try await OAuthResponses.json(.ok, describe(live, to: asked.client) ?? Self.inactive)
-            }
+            let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
+            // RFC 7662 2.1 wants real authentication; a public client only names itself.
+            guard !asked.client.isPublic else { throw OAuthError.invalidClient("introspection needs a client with a secret") }
+            let live = try await ledger.lookUp(
+                asked.parameters.required("token"), refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
+            return try await OAuthResponses.json(.ok, describe(live, to: asked.client) ?? Self.inactive)
         }
     }
 

@@ -17,10 +17,10 @@ struct LoginRoutes: Sendable {
     let metrics: OAuthMetrics
     let logger: Logger
 
-    func add(to router: Router<WorkerRequestContext>) {
-        router.get("/login") { request, _ in try await pages.answering { try await showLogin(request) } }
-        router.post("/login") { request, context in try await pages.answering { try await login(request, context: context) } }
-        router.get("/logout") { request, _ in try await pages.answering { try await logout(request) } }
+    func add(to router: some RouterMethods<WorkerRequestContext>) {
+        router.get("/login") { request, _ in try await showLogin(request) }
+        router.post("/login") { request, context in try await login(request, context: context) }
+        router.get("/logout") { request, _ in try await logout(request) }
     }
 
     private func showLogin(_ request: Request) async throws -> Response {

@@ -24,9 +24,9 @@ struct ReviewRoutes: Sendable {
         let redirectURI: String
     }
 
-    func add(to router: Router<WorkerRequestContext>) {
-        router.get("/review") { request, _ in try await pages.answering { try await show(request) } }
-        router.post("/review") { request, context in try await pages.answering { try await apply(request, context: context) } }
+    func add(to router: some RouterMethods<WorkerRequestContext>) {
+        router.get("/review") { request, _ in try await show(request) }
+        router.post("/review") { request, context in try await apply(request, context: context) }
     }
 
     private func show(_ request: Request) async throws -> Response {

@@ -7,16 +7,14 @@ struct RevocationRoutes: Sendable {
     let gate: ClientGate
     let ledger: GrantLedger
 
-    func add(to router: Router<WorkerRequestContext>) {
+    func add(to router: some RouterMethods<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/revoke")
         router.post("/revoke") { request, context in
-            try await OAuthResponses.answering(request, context: context) {
-                let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
-                try await ledger.revokeToken(
-                    asked.parameters.required("token"), byClient: asked.client.clientID,
-                    refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
-                return OAuthResponses.json(.ok, JSONWriter())
-            }
+            let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
+            try await ledger.revokeToken(
+                asked.parameters.required("token"), byClient: asked.client.clientID,
+                refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
+            return OAuthResponses.json(.ok, JSONWriter())
         }
     }
 }

@@ -17,11 +17,9 @@ struct TokenRoutes: Sendable {
         self.logger = logger
     }
 
-    func add(to router: Router<WorkerRequestContext>) {
+    func add(to router: some RouterMethods<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/token")
-        router.post("/token") { request, context in
-            try await OAuthResponses.answering(request, context: context) { try await counted { try await token(request, context: context) } }
-        }
+        router.post("/token") { request, context in try await counted { try await token(request, context: context) } }
     }
 
     private func token(_ request: Request, context: WorkerRequestContext) async throws -> Response {

@@ -8,9 +8,7 @@ import OAuth2Shared
 
 /// Writes the seed's access-log line for every request at notice level:
 /// `remote method path auth status bytes session ms`, with anything that grants access shortened.
-struct AccessLogMiddleware: RouterMiddleware {
-    typealias Context = WorkerRequestContext
-
+struct AccessLog: Sendable {
     let logger: Logger
     /// Trust X-Real-IP / X-Forwarded-For for the client address (only behind our own proxy).
     let behindProxy: Bool
@@ -20,22 +18,8 @@ struct AccessLogMiddleware: RouterMiddleware {
         "code", "token", "access_token", "refresh_token", "password", "client_secret", "code_verifier", "id_token_hint",
     ]
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let started = ContinuousClock.now
-        do {
-            let response = try await next(request, context)
-            log(request, context: context, status: response.status.code, bytes: response.body.contentLength, started: started)
-            return response
-        } catch {
-            let status = HTTPServing.clientMistakeStatus(error) ?? (error as? any HTTPResponseError)?.status.code ?? 500
-            log(request, context: context, status: status, bytes: nil, started: started)
-            throw error
-        }
-    }
-
-    private func log(_ request: Request, context: Context, status: Int, bytes: Int?, started: ContinuousClock.Instant) {
+    func log(_ request: Request, context: WorkerRequestContext, status: Int, bytes: Int?, elapsed: Duration) {
         guard logger.logLevel <= .notice else { return }
-        let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         let fields = [
             ClientAddress.of(request, context: context, behindProxy: behindProxy),

@@ -156,6 +156,28 @@ struct StorageContractTests {
     }
 
     @Test(arguments: Backend.allCases)
+    func anIndexedPutLooksForItsMarkerAfterWriting(_ backend: Backend) async throws {
+        try await Self.withStore(backend) { store, _ in
+            #expect(try await !store.put("token-1", [1], ttl: 60, indexedIn: "grant:g", thenLookFor: "revoked:g"))
+            #expect(try await store.get("token-1") == [1])
+            #expect(try await store.members(ofIndex: "grant:g") == ["token-1"])
+
+            try await store.put("revoked:g", [0], ttl: 60)
+            #expect(try await store.put("token-2", [2], ttl: 60, indexedIn: "grant:g", thenLookFor: "revoked:g"), "the marker is seen")
+            #expect(try await store.get("token-2") == [2], "written whatever the marker says")
+            #expect(Set(try await store.members(ofIndex: "grant:g")) == ["token-1", "token-2"])
+
+            // The look comes after the write: a marker stored under the record's own key is found.
+            #expect(try await store.put("self", [3], ttl: 60, indexedIn: "grant:h", thenLookFor: "self"))
+            // An expired marker is no marker.
+            try await store.put("revoked:old", [0], ttl: 1)
+            #expect(try await eventually(timeout: .seconds(5)) {
+                try await !store.put("token-3", [4], ttl: 60, indexedIn: "grant:old", thenLookFor: "revoked:old")
+            })
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
     func aBatchOfAuditRecordsIsWrittenInOrder(_ backend: Backend) async throws {
         try await Self.withStore(backend) { _, audit in
             let batch = (0..<700).map { AuditRecord(event: "grant", userID: "user-\($0)", detail: "it's \"quoted\"\n") }

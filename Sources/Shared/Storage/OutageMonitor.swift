@@ -185,6 +185,10 @@ public struct MonitoredStore: RecordStore {
         try await run(.putIndexed) { [base] in try await base.put(key, value, ttl: ttl, indexedIn: index) }
     }
 
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+        try await run(.putIndexed) { [base] in try await base.put(key, value, ttl: ttl, indexedIn: index, thenLookFor: marker) }
+    }
+
     public func deleteIndexed(_ index: String) async throws {
         try await run(.deleteIndexed) { [base] in try await base.deleteIndexed(index) }
     }

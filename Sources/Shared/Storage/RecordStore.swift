@@ -35,6 +35,10 @@ public protocol RecordStore: Sendable {
     /// `put` and `addToIndex(index, member: key)` with the same lifetime, in one round trip
     /// where the backend allows: a token and its place in its grant's index.
     func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws
+    /// `put(_:_:ttl:indexedIn:)`, then whether a live record is stored under `marker`, read after
+    /// the write as two calls in turn would read it, in one round trip where the backend allows.
+    /// The write happens whatever the marker says: a grant's new token, then its grant's tombstone.
+    func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool
     /// Deletes every record whose key is a member of `index`, then the index: everything
     /// issued for a grant, in one round trip where the backend allows.
     func deleteIndexed(_ index: String) async throws
@@ -87,6 +91,13 @@ extension RecordStore {
         guard let value = try await get(key) else { return nil }
         guard let markerKey = marker.key(for: value) else { return value }
         return try await get(markerKey) == nil ? value : nil
+    }
+
+    /// The write, then the read: two round trips. A read in the same trip must still come after
+    /// the write is committed, or a concurrent writer of the marker could miss the record.
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+        try await put(key, value, ttl: ttl, indexedIn: index)
+        return try await get(marker) != nil
     }
 
     public func put(_ key: String, _ value: [UInt8]) async throws { try await put(key, value, ttl: nil) }

@@ -70,6 +70,17 @@ public struct RedisRecordStore: RecordStore {
         _ = try await write([setCommand(key, value, ttl: ttl), indexCommand(index, member: key, ttl: ttl)])
     }
 
+    /// One pipeline on one connection: Redis runs its commands in order, so the EXISTS reads
+    /// after the SET and ZADD, as a separate GET would, one round trip sooner.
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+        let replies = try await write([
+            setCommand(key, value, ttl: ttl), indexCommand(index, member: key, ttl: ttl), [Array("EXISTS".utf8), recordKey(marker)],
+        ])
+        for reply in replies { try check(reply) }
+        guard case .integer(let found) = replies[2] else { throw RedisCommandFailed(message: "unexpected reply to EXISTS") }
+        return found == 1
+    }
+
     /// One script, so the members read are the members deleted.
     private static let deleteIndexedScript = RedisScript("""
         local members = redis.call('ZRANGE', KEYS[1], 0, -1)

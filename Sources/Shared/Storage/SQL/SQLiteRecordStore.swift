@@ -113,6 +113,13 @@ public struct SQLiteRecordStore: RecordStore {
         try await database.write([putStatement(key, value, ttl: ttl), indexStatement(index, member: key, ttl: ttl)])
     }
 
+    /// One transaction on the writer: the read sees the write, and no other writer (the
+    /// marker's) comes between them; no trip to a reader connection.
+    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+        let rows = try await database.write([putStatement(key, value, ttl: ttl), indexStatement(index, member: key, ttl: ttl), getStatement(marker)])
+        return !rows[2].isEmpty
+    }
+
     public func deleteIndexed(_ index: String) async throws {
         try await database.write([
             SQLiteStatement(

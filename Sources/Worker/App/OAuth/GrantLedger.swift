@@ -106,11 +106,6 @@ public struct GrantLedger: Sendable {
         try await unindexed
     }
 
-    /// Whether the grant has been revoked (its tombstone is stored).
-    func isRevoked(_ grantID: String) async throws -> Bool {
-        try await tokens.get(Self.tombstoneKey(grantID)) != nil
-    }
-
     /// Ends every grant the user gave the client.
     public func revokeGrants(ofUser userID: String, toClient clientID: String, reason: String) async throws {
         for grant in try await grants(ofUser: userID) where grant.clientID == clientID {
@@ -143,15 +138,19 @@ public struct GrantLedger: Sendable {
         // The writes are independent: one round trip's wait for all of them.
         async let audited: Void = append(auditing)
         async let refreshStored: Void = storeRefreshToken(refresh, for: grant, issuedAt: now, lifetime: refreshLifetime)
-        try await tokens.put(TokenHash.of(access), record.encoded(), ttl: accessLifetime, indexedIn: Self.grantIndex(grant.id))
+        // The grant may have been revoked meanwhile (a replayed code racing this exchange), or
+        // before, when the code or refresh token carried a copy of it. Its tombstone is looked
+        // for once the access token is indexed, in the same trip: a revocation either found the
+        // token in the index or stored its tombstone before this look, which then takes the
+        // tokens back. (A refresh token indexed after a sweep is never usable: its rotation looks
+        // for the same tombstone, which outlives it.) The tombstone lives beside the tokens, so
+        // with tokens in Redis and grants in PostgreSQL this is one Redis trip.
+        let revoked = try await tokens.put(
+            TokenHash.of(access), record.encoded(), ttl: accessLifetime, indexedIn: Self.grantIndex(grant.id),
+            thenLookFor: Self.tombstoneKey(grant.id))
         try await refreshStored
         try await audited
-        // The grant may have been revoked meanwhile (a replayed code racing this exchange), or
-        // before, when the code or refresh token carried a copy of it. Checking after the tokens
-        // are indexed closes the gap: a revocation either found them in the index or stored its
-        // tombstone before this check, which then takes them back. The tombstone lives beside
-        // the tokens, so with tokens in Redis and grants in PostgreSQL this is a Redis read.
-        guard try await !isRevoked(grant.id) else {
+        guard !revoked else {
             // The record written alongside said the tokens were issued: say they were not.
             async let audited: Void = append(auditing.map { issued in
                 AuditRecord(

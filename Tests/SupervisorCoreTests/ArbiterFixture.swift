@@ -22,6 +22,7 @@ final class ArbiterFixture {
         folder = NSTemporaryDirectory() + "arbiter-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.repository + "/etc/default.json", toPath: folder + "/default.json")
+        try FileManager.default.copyItem(atPath: Self.repository + "/views", toPath: folder + "/views")
         try Self.write(Self.testLayer(folder: folder, workers: workers), to: folder + "/test.json")
         location = ConfigLocation(directory: folder, environmentName: "test")
         let config = try ServerConfig.load(from: location)
@@ -94,7 +95,7 @@ final class ArbiterFixture {
                 "host": "127.0.0.1", "port": try freePort(), "url": "http://127.0.0.1:8081",
                 "num_workers": workers, "worker_timeout": 30, "shutdown_timeout": 10,
                 "session_secret": "a supervisor test's own session secret",
-                "views_dir": repository + "/views",
+                "views_dir": folder + "/views",
             ],
             "client_credentials": ["file": repository + "/etc/clients.json.example"],
             "storage": Dictionary(uniqueKeysWithValues: groups.map { ($0, ["path": database]) }),

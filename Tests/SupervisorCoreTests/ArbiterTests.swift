@@ -154,6 +154,16 @@ import TestSupport
         #expect(fixture.arbiter.config.logging.level == .debug)
     }
 
+    @Test func anEditedTemplateRollsTheWorkersOnReload() async throws {
+        let fixture = try ArbiterFixture(workers: 2)
+        fixture.start()
+        let login = fixture.folder + "/views/login.mustache"
+        try (String(contentsOfFile: login, encoding: .utf8) + "{{! edited }}\n").write(toFile: login, atomically: true, encoding: .utf8)
+        fixture.table.deliver(SIGHUP)
+        #expect(await fixture.turn { fixture.arbiter.isRolling }, "workers read templates at boot: new ones are needed")
+        #expect(fixture.workers(ofGeneration: 2).count == 2)
+    }
+
     @Test func aBrokenFileOnReloadChangesNothing() async throws {
         let fixture = try ArbiterFixture(workers: 2)
         let pids = fixture.start()

@@ -425,14 +425,14 @@ package final class Arbiter {
             logger.warning("auth_server.metrics changes apply at the next restart; metrics stay where they are")
         }
         var change = ConfigChange(from: config, to: new)
-        let newTLSFiles = Generation.readTLSFiles(new)
+        let newFiles = BootFiles(new)
         if change.addressChanged, current.listener.fromSystemd {
             logger.warning("auth_server.host and auth_server.port do not apply: the listening socket comes from systemd")
             change = ConfigChange(needsNewWorkers: change.needsNewWorkers, addressChanged: false)
         }
 
-        guard change.needsNewWorkers || newTLSFiles != current.tlsFiles else {
-            current = Generation(number: current.number, config: new, listener: current.listener, tlsFiles: newTLSFiles)
+        guard change.needsNewWorkers || newFiles != current.files else {
+            current = Generation(number: current.number, config: new, listener: current.listener, files: newFiles)
             adoptHotSettings()
             for worker in workers.values where !worker.isQuitting { worker.control.send(.configure(new.document.layers)) }
             logger.notice("configuration reloaded in place; log level \(new.logging.level.rawValue)")
@@ -453,7 +453,7 @@ package final class Arbiter {
         }
         lastGenerationNumber += 1
         previous = current
-        current = Generation(number: lastGenerationNumber, config: new, listener: listener, tlsFiles: newTLSFiles)
+        current = Generation(number: lastGenerationNumber, config: new, listener: listener, files: newFiles)
         adoptHotSettings()
         logger.notice("configuration reloaded; starting \(wantedWorkers) new workers to replace the running ones")
     }

@@ -2,27 +2,46 @@ import Foundation
 import OAuth2Shared
 
 /// One configuration as the server runs it, like nginx's cycle: the settings, the listening
-/// socket and the certificate files its workers were started with. A reload that needs new
-/// workers makes the next generation; the previous one keeps serving until the new one
-/// accepts, and takes over again if the new one cannot boot.
+/// socket and the files its workers read at boot. A reload that needs new workers makes the
+/// next generation; the previous one keeps serving until the new one accepts, and takes over
+/// again if the new one cannot boot.
 struct Generation {
     let number: Int
     let config: ServerConfig
     let listener: ListeningSocket
-    /// The certificate and key as they were on disk, so a renewed certificate rolls the workers.
-    let tlsFiles: [Data?]
+    /// What the workers read at boot besides the configuration, as it was on disk.
+    let files: BootFiles
 
-    init(number: Int, config: ServerConfig, listener: ListeningSocket, tlsFiles: [Data?]? = nil) {
+    init(number: Int, config: ServerConfig, listener: ListeningSocket, files: BootFiles? = nil) {
         self.number = number
         self.config = config
         self.listener = listener
-        self.tlsFiles = tlsFiles ?? Self.readTLSFiles(config)
+        self.files = files ?? BootFiles(config)
+    }
+}
+
+/// The files a worker reads once, at boot, besides the configuration: the certificate and key,
+/// and the page templates. A reload that finds any of them changed (a renewed certificate, an
+/// edited template) starts new workers, as a changed setting does.
+struct BootFiles: Equatable {
+    private let tls: [Data?]
+    private let templates: [String: Data]
+
+    init(_ config: ServerConfig) {
+        tls = config.authServer.ssl
+            ? [config.authServer.sslCertificatePath, config.authServer.sslKeyPath].map { $0.flatMap(FileManager.default.contents) }
+            : []
+        templates = Self.templates(in: config.authServer.viewsDirectory)
     }
 
-    static func readTLSFiles(_ config: ServerConfig) -> [Data?] {
-        guard config.authServer.ssl else { return [] }
-        return [config.authServer.sslCertificatePath, config.authServer.sslKeyPath].map { path in
-            path.flatMap { FileManager.default.contents(atPath: $0) }
+    /// Every file under the templates folder (through a symlinked folder, as the workers read it).
+    private static func templates(in directory: String) -> [String: Data] {
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
+        guard let walk = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [:] }
+        var files: [String: Data] = [:]
+        for case let file as URL in walk {
+            if let contents = FileManager.default.contents(atPath: file.path) { files[file.path] = contents }
         }
+        return files
     }
 }

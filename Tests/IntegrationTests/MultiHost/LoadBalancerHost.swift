@@ -30,7 +30,9 @@ final class LoadBalancerHost: @unchecked Sendable {
     ///   host (cut off, not yet marked down) goes to another one, so a dead host costs only the
     ///   requests it had already taken;
     /// - `http-server-close`: no idle connection to a host is kept for later requests, so a
-    ///   worker retiring on reload never closes one under a request in flight.
+    ///   worker retiring on reload never closes one under a request in flight;
+    /// - `timeout server 10s`: above the server's own storage deadline (3 s) with room for a
+    ///   loaded machine, so a store outage shows as the server's 503, not as the proxy's 504.
     static func configuration(address: String, servers: [(name: String, address: String, port: Int)]) -> String {
         """
         global
@@ -45,7 +47,7 @@ final class LoadBalancerHost: @unchecked Sendable {
             option http-server-close
             timeout connect 500ms
             timeout client 30s
-            timeout server 5s
+            timeout server 10s
             timeout queue 5s
             retries 3
             retry-on conn-failure

@@ -80,11 +80,17 @@ final class RedisSentinelHost: @unchecked Sendable {
         return port
     }
 
-    /// Every sentinel names a primary other than `old`, and it has a replica in sync again
-    /// (so writes that wait for one replica go through).
+    /// Every sentinel names a primary other than `old` and has finished the failover (the
+    /// primary's flags say only `master`), and the primary has a replica again (so writes that
+    /// wait for one replica go through).
     func hasFailedOver(from old: Int) -> Bool {
         let named = Set(Self.sentinelPorts.map { primary(askingSentinelAt: $0) })
         guard named.count == 1, let new = named.first ?? nil, new != old else { return false }
+        let settled = Self.sentinelPorts.allSatisfy { port in
+            redisCLI(port, ["SENTINEL", "master", Self.masterName]).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .split(separator: "flags").dropFirst().first?.first == "master"
+        }
+        guard settled else { return false }
         let replication = info(new, "replication")
         return replication.contains("role:master") && replication.firstMatch(of: #/connected_slaves:[1-9]/#) != nil
     }

@@ -5,8 +5,9 @@ import Testing
 
 /// Steady traffic through the load balancer while faults happen: `lanes` clients, each in a
 /// loop asking for a client-credentials token and introspecting it, every request on a fresh
-/// connection. Each request counts in the window that was open when it was sent; the test opens
-/// a window per fault and reads what failed in it.
+/// connection. The test opens a window per fault (and one after it) and reads what failed in
+/// each. A request counts in the window that was open when it was sent, except that one in
+/// flight when a fault's window opens counts in that fault's window: the fault broke it.
 final class SteadyLoad: Sendable {
     /// One request's outcome: its HTTP status, or 0 when no answer came (a broken connection).
     struct Outcome: Sendable {
@@ -27,6 +28,7 @@ final class SteadyLoad: Sendable {
     private struct State {
         var window: String
         var windows: [String]
+        var faults: Set<String> = []
         var outcomes: [Outcome] = []
         var tokens: [AnsweredToken] = []
         var stopped = false
@@ -42,11 +44,12 @@ final class SteadyLoad: Sendable {
         state = Mutex(State(window: firstWindow, windows: [firstWindow]))
     }
 
-    /// From now on, requests count in `name`.
-    func open(_ name: String) {
+    /// From now on, requests count in `name`; `fault` for the window of a fault.
+    func open(_ name: String, fault: Bool = false) {
         state.withLock {
             $0.window = name
             if !$0.windows.contains(name) { $0.windows.append(name) }
+            if fault { $0.faults.insert(name) }
         }
     }
 
@@ -72,13 +75,17 @@ final class SteadyLoad: Sendable {
                 continue
             }
             state.withLock { $0.tokens.append(AnsweredToken(token: token, window: window)) }
+            let introspectedIn = state.withLock { $0.window }
             let introspected = await introspect(token)
-            record(.introspection, state.withLock { $0.window }, introspected.status, failed: !introspected.active)
+            record(.introspection, introspectedIn, introspected.status, failed: !introspected.active)
         }
     }
 
-    private func record(_ request: Outcome.Request, _ window: String, _ status: Int, failed: Bool) {
-        state.withLock { $0.outcomes.append(Outcome(request: request, window: window, status: status, failed: failed)) }
+    private func record(_ request: Outcome.Request, _ sentIn: String, _ status: Int, failed: Bool) {
+        state.withLock {
+            let window = $0.window != sentIn && $0.faults.contains($0.window) ? $0.window : sentIn
+            $0.outcomes.append(Outcome(request: request, window: window, status: status, failed: failed))
+        }
     }
 
     /// Introspects a token through the load balancer, as the service.

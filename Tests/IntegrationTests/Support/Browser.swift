@@ -2,14 +2,19 @@ import Foundation
 import NIOHTTP1
 import Testing
 
-/// A browser's cookie jar and form handling, for one server.
+/// A browser's cookie jar and form handling, for one server (or, through `baseURL`, for several
+/// hosts that share their sessions).
 struct Browser {
     let server: ServerProcess
+    /// Where requests go: the server's own address unless the test points the browser elsewhere
+    /// (another host of the same deployment, or a load balancer in front of them).
+    var baseURL: String
     /// Cookies by name (this server sets no two with one name on different paths).
     var cookies: [String: String] = [:]
 
     init(server: ServerProcess, sid: String? = nil) {
         self.server = server
+        self.baseURL = server.baseURL
         self.sid = sid
     }
 
@@ -20,7 +25,7 @@ struct Browser {
     }
 
     mutating func get(_ path: String) async throws -> TestResponse {
-        let response = try await TestHTTP.get(server.baseURL + path, headers: cookieHeader)
+        let response = try await TestHTTP.get(baseURL + path, headers: cookieHeader)
         remember(response)
         return response
     }
@@ -28,7 +33,7 @@ struct Browser {
     mutating func post(_ path: String, form: [(String, String)], headers: [(String, String)] = []) async throws -> TestResponse {
         let body = form.map { "\($0)=\($1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
         let response = try await TestHTTP.send(
-            server.baseURL + path, method: .POST,
+            baseURL + path, method: .POST,
             headers: cookieHeader + [("Content-Type", "application/x-www-form-urlencoded")] + headers, body: body)
         remember(response)
         return response

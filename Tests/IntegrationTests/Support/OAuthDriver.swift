@@ -75,6 +75,12 @@ struct OAuthDriver {
         self.browser = .init(server: server)
     }
 
+    /// Where the browser and the back channel send requests (the server's address by default).
+    var baseURL: String {
+        get { browser.baseURL }
+        set { browser.baseURL = newValue }
+    }
+
     static func start(_ backend: FlowBackend, workers: Int = 2, overrides: [String: Any] = [:]) async throws -> ServerProcess {
         try await ServerProcess.start(workers: workers, overrides: backend.overrides().merging(overrides), clients: FlowClients.file)
     }
@@ -175,7 +181,7 @@ struct OAuthDriver {
             headers.append(("Content-Type", "application/x-www-form-urlencoded"))
             body = Self.query(parameters)
         }
-        return try await TestHTTP.send(server.baseURL + path, method: .POST, headers: headers, body: body)
+        return try await TestHTTP.send(baseURL + path, method: .POST, headers: headers, body: body)
     }
 
     /// Exchanges a code as client `test` with HTTP Basic; returns the token response's JSON.
@@ -188,7 +194,7 @@ struct OAuthDriver {
     }
 
     func api(_ function: String, token: String) async throws -> TestResponse {
-        try await TestHTTP.get(server.baseURL + "/api/" + function, headers: [("Authorization", "Bearer \(token)")])
+        try await TestHTTP.get(baseURL + "/api/" + function, headers: [("Authorization", "Bearer \(token)")])
     }
 
     static func json(_ response: TestResponse) throws -> [String: Any] {

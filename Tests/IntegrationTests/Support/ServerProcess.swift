@@ -7,6 +7,8 @@ import Testing
 final class ServerProcess: @unchecked Sendable {
     let configDirectory: String
     let logFile: LogFile
+    /// The address it listens on and tests reach it at (loopback unless it runs in a network namespace).
+    let address: String
     let port: Int
     let scheme: String
     /// Where the configured resource server (the dummy site by default) listens.
@@ -14,7 +16,7 @@ final class ServerProcess: @unchecked Sendable {
     private let process: Process
 
     var pid: pid_t { process.processIdentifier }
-    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+    var baseURL: String { "\(scheme)://\(address):\(port)" }
 
     /// Writes `default.json` (the test defaults merged with `overrides`) into a fresh folder and
     /// starts the supervisor there. Waits until it reports ready unless `waitUntilReady` is false.
@@ -27,11 +29,13 @@ final class ServerProcess: @unchecked Sendable {
         arguments: [String] = [],
         useNodeVariables: Bool = false,
         waitUntilReady: Bool = true,
-        launcher: [String] = []
+        launcher: [String] = [],
+        address: String = "127.0.0.1"
     ) async throws -> ServerProcess {
         let directory = TestEnvironment.temporaryDirectory("oauth2-test")
         let port = TestEnvironment.freePort()
         let config = TestConfig.defaults(port: port, workers: workers, logLevel: logLevel, directory: directory)
+            .merging(["auth_server": ["host": address]])
             .merging(overrides)
         try TestConfig.write(config, to: "\(directory)/default.json")
         // The environment the server is started in (OAUTH2_ENV / NODE_ENV "test") must have its file.
@@ -40,7 +44,7 @@ final class ServerProcess: @unchecked Sendable {
         let ssl = ((config["auth_server"] as? [String: Any])?["ssl"] as? Bool) ?? false
         let sitePort = ((config["resource_server"] as? [String: Any])?["port"] as? Int) ?? 0
         let server = try ServerProcess(
-            directory: directory, port: port, sitePort: sitePort, scheme: ssl ? "https" : "http", environment: environment,
+            directory: directory, address: address, port: port, sitePort: sitePort, scheme: ssl ? "https" : "http", environment: environment,
             arguments: arguments, useNodeVariables: useNodeVariables, launcher: launcher)
         if waitUntilReady {
             // Readiness as a client sees it (the "ready:" line is notice level, which a test may hide).
@@ -56,10 +60,11 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     private init(
-        directory: String, port: Int, sitePort: Int, scheme: String, environment: [String: String], arguments: [String],
+        directory: String, address: String, port: Int, sitePort: Int, scheme: String, environment: [String: String], arguments: [String],
         useNodeVariables: Bool, launcher: [String]
     ) throws {
         self.configDirectory = directory
+        self.address = address
         self.port = port
         self.sitePort = sitePort
         self.scheme = scheme

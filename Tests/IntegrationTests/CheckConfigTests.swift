@@ -135,6 +135,19 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 
+        /// docs/settings.md is what `oauth2-server config-reference` prints, byte for byte, so the
+        /// documented keys, types, defaults and reload behaviour are the ones the server reads by.
+        @Test func theSettingsReferenceInDocsIsWhatTheServerPrints() throws {
+            let printed = try Command.output(server, ["config-reference"])
+            #expect(printed.status == 0, "\(printed.output)")
+            let documented = try String(contentsOf: TestEnvironment.repository.appendingPathComponent("docs/settings.md"), encoding: .utf8)
+            #expect(
+                Data(printed.output.utf8) == Data(documented.utf8),
+                "docs/settings.md is not the output of oauth2-server config-reference: regenerate it with `.build/release/oauth2-server config-reference > docs/settings.md` and commit it")
+            let help = try Command.output(server, ["--help"])
+            #expect(help.output.contains("config-reference"), "\(help.output)")
+        }
+
         @Test func stringsThatSpellNumbersAndBooleansAreAcceptedEverywhere() throws {
             let directory = try configFolder(#"""
                 {"auth_server": {"session_secret": "\#(Self.longSecret)", "port": "8089", "behind_proxy": "true", "worker_timeout": "12"},

@@ -94,7 +94,8 @@ extension IntegrationTests {
             let beforeReload = try await MetricsScrape.of(port: metricsPort)
             #expect(beforeReload.value(tokens.0, tokens.1) == 42)
             let original = Set(server.workers)
-            try server.writeConfig("runtime.json", ["auth_server": ["backlog": 600]])
+            // A key only new workers apply, so the reload rolls them.
+            try server.writeConfig("runtime.json", ["auth_server": ["idle_timeout": 20]])
             server.signal(SIGHUP)
             let during = Task { try await Self.issueTokens(server, count: 20) }
             #expect(await server.waitForLog("reload complete", timeout: .seconds(30)))

@@ -135,7 +135,7 @@ extension IntegrationTests {
             }
             for round in 1...3 {
                 // A change only new workers can apply (not a hot key), so each reload rolls them.
-                try server.writeConfig("runtime.json", ["auth_server": ["backlog": 500 + round]])
+                try server.writeConfig("runtime.json", ["auth_server": ["idle_timeout": 20 + round]])
                 server.signal(SIGHUP)
                 #expect(await server.waitForLog("reload complete", count: round, timeout: .seconds(20)))
                 // The new generation serves the load before the next reload retires it.

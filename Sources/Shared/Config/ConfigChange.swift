@@ -1,15 +1,13 @@
 /// What a reload changes, and so how the supervisor applies it.
 public struct ConfigChange: Sendable, Equatable {
-    /// Keys workers apply in place (the log level) or the supervisor applies alone
-    /// (worker count and timeouts). A change anywhere else needs new workers.
-    public static let hotKeys: [ConfigKeyPath] = [
-        "logging",
-        "auth_server.num_workers",
-        "auth_server.worker_timeout",
-        "auth_server.shutdown_timeout",
-        // Bound by the supervisor at start; workers count the same way whatever it says.
-        "auth_server.metrics",
-    ]
+    /// Keys whose change starts no new workers, as `Settings` declares them: those workers apply
+    /// in place (the log level) or the supervisor applies alone (worker count and timeouts), and
+    /// those only the supervisor's start uses (the metrics listener, the listen backlog), which
+    /// new workers would not change. A change anywhere else needs new workers.
+    public static let hotKeys: [ConfigKeyPath] = Settings.all.filter { $0.reload != .rollsWorkers }.map { entry in
+        precondition(!entry.key.isPattern, "\(entry.key): a key under a name of the operator's cannot be hot")
+        return entry.key
+    }
 
     /// New workers are needed: something they read only at boot has changed.
     public let needsNewWorkers: Bool
@@ -27,7 +25,7 @@ public struct ConfigChange: Sendable, Equatable {
     }
 
     private static func coldPart(of value: JSONValue) -> JSONValue {
-        hotKeys.reduce(value) { $0.removing($1) }
+        hotKeys.reduce(value) { $0.removing($1) }.withoutEmptyObjects
     }
 }
 
@@ -41,5 +39,15 @@ extension JSONValue {
             members[first] = child.removing(ConfigKeyPath(Array(path.keys.dropFirst())))
         }
         return .object(members)
+    }
+
+    /// This value without the objects that hold nothing (an object emptied of its hot keys, say):
+    /// an empty object reads as an absent one.
+    var withoutEmptyObjects: JSONValue {
+        guard case .object(let members) = self else { return self }
+        return .object(members.compactMapValues { member in
+            let pruned = member.withoutEmptyObjects
+            return pruned == .object([:]) ? nil : pruned
+        })
     }
 }

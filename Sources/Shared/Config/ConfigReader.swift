@@ -88,9 +88,18 @@ public struct ConfigReader {
     }
 
     public mutating func seconds(_ key: ConfigKeyPath, default fallback: Double, minimum: Double) -> Double {
+        number(key, default: fallback, minimum: minimum, what: "a number of seconds")
+    }
+
+    /// A finite number of at least `minimum` that is not a duration (a factor).
+    public mutating func number(_ key: ConfigKeyPath, default fallback: Double, minimum: Double) -> Double {
+        number(key, default: fallback, minimum: minimum, what: "a number")
+    }
+
+    private mutating func number(_ key: ConfigKeyPath, default fallback: Double, minimum: Double, what: String) -> Double {
         guard let number = number(key) else { return fallback }
         guard number >= minimum, number.isFinite else {
-            fail(key, "must be a number of seconds of at least \(minimum), not \(number)")
+            fail(key, "must be \(what) of at least \(minimum), not \(number)")
             return fallback
         }
         return number

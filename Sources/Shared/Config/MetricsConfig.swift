@@ -15,11 +15,10 @@ public struct MetricsConfig: Sendable, Equatable {
     }
 
     init(reader: inout ConfigReader, serverHost: String, serverPort: Int) {
-        let portKey = ConfigKeyPath(["auth_server", "metrics", "port"])
-        host = reader.string(ConfigKeyPath(["auth_server", "metrics", "host"]), default: "127.0.0.1")
-        port = reader.value(portKey) == nil ? nil : reader.integer(portKey, default: 0, in: 1...65535)
+        host = reader.read(Settings.Metrics.host)
+        port = reader.read(Settings.Metrics.port)
         if let port, port == serverPort, host == serverHost || host == "0.0.0.0" || serverHost == "0.0.0.0" {
-            reader.fail(portKey, "must differ from auth_server.port (\(serverPort)): the metrics listener is the supervisor's own")
+            reader.fail(Settings.Metrics.port.key, "must differ from auth_server.port (\(serverPort)): the metrics listener is the supervisor's own")
         }
     }
 }

@@ -78,16 +78,16 @@ public struct AuthServerConfig: Sendable, Equatable {
     public var metrics: MetricsConfig
 
     init(reader: inout ConfigReader) {
-        port = reader.integer("auth_server.port", default: 8081, in: 1...65535)
-        host = reader.string("auth_server.host", default: "0.0.0.0")
+        port = reader.read(Settings.AuthServer.port)
+        host = reader.read(Settings.AuthServer.host)
         // The Node original's files name the public host here (its tests built URLs from it);
         // `url` says that now. Accepted so an existing deployment's files read without warnings.
         reader.accept("auth_server.hostname")
-        sslCertificatePath = reader.string("auth_server.ssl_cert").map(reader.document.location.resolve)
-        sslKeyPath = reader.string("auth_server.ssl_key").map(reader.document.location.resolve)
+        sslCertificatePath = reader.read(Settings.AuthServer.sslCertificate).map(reader.document.location.resolve)
+        sslKeyPath = reader.read(Settings.AuthServer.sslKey).map(reader.document.location.resolve)
         // As in the seed, naming a certificate and key implies ssl.
-        ssl = reader.bool("auth_server.ssl", default: false) || (sslCertificatePath != nil && sslKeyPath != nil)
-        url = reader.string("auth_server.url", default: "")
+        ssl = reader.read(Settings.AuthServer.ssl) || (sslCertificatePath != nil && sslKeyPath != nil)
+        url = reader.read(Settings.AuthServer.url) ?? ""
         if url.isEmpty {
             let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
             url = "\(ssl ? "https" : "http")://\(shownHost):\(port)"
@@ -98,26 +98,25 @@ public struct AuthServerConfig: Sendable, Equatable {
         } else {
             reader.fail("auth_server.url", "must be an absolute http:// or https:// URL, not \"\(url)\"")
         }
-        sessionSecret = reader.string("auth_server.session_secret", default: "")
-        keysSecret = reader.string("auth_server.keys_secret").flatMap { $0.isEmpty ? nil : $0 }
-        idTokenTTL = reader.integer("auth_server.id_token_ttl", default: 3600, in: 1...86400)
-        keyStagingSeconds = reader.integer("auth_server.key_staging_seconds", default: 900, in: 3...(90 * 86400))
-        workers = Self.workerCount(reader: &reader)
-        workerTimeout = reader.seconds("auth_server.worker_timeout", default: 30, minimum: 1)
-        shutdownTimeout = reader.seconds("auth_server.shutdown_timeout", default: 30, minimum: 0)
-        behindProxy = reader.bool("auth_server.behind_proxy", default: false)
-        refreshTokenGraceSeconds = reader.integer("auth_server.refresh_token_grace_seconds", default: 0, in: 0...300)
-        backlog = reader.integer("auth_server.backlog", default: 1024, in: 1...65535)
-        maxConnections = reader.value("auth_server.max_connections") == .string("auto")
-            ? nil : reader.integer("auth_server.max_connections", default: 0, in: 1...1_000_000).nonZero
-        idleTimeout = reader.seconds("auth_server.idle_timeout", default: 15, minimum: 0.1)
-        requestHeaderTimeout = reader.seconds("auth_server.request_header_timeout", default: 10, minimum: 0.1)
+        sessionSecret = reader.read(Settings.AuthServer.sessionSecret) ?? ""
+        keysSecret = reader.read(Settings.AuthServer.keysSecret).flatMap { $0.isEmpty ? nil : $0 }
+        idTokenTTL = reader.read(Settings.AuthServer.idTokenTTL)
+        keyStagingSeconds = reader.read(Settings.AuthServer.keyStagingSeconds)
+        workers = reader.read(Settings.AuthServer.workers)
+        workerTimeout = reader.read(Settings.AuthServer.workerTimeout)
+        shutdownTimeout = reader.read(Settings.AuthServer.shutdownTimeout)
+        behindProxy = reader.read(Settings.AuthServer.behindProxy)
+        refreshTokenGraceSeconds = reader.read(Settings.AuthServer.refreshTokenGraceSeconds)
+        backlog = reader.read(Settings.AuthServer.backlog)
+        maxConnections = reader.read(Settings.AuthServer.maxConnections)
+        idleTimeout = reader.read(Settings.AuthServer.idleTimeout)
+        requestHeaderTimeout = reader.read(Settings.AuthServer.requestHeaderTimeout)
         throttling = ThrottlingConfig(reader: &reader)
         metrics = MetricsConfig(reader: &reader, serverHost: host, serverPort: port)
-        viewsDirectory = reader.document.location.resolve(reader.string("auth_server.views_dir", default: "views"))
-        views = ["layout": "layout", "login": "login", "dialog": "dialog", "review": "review", "error": "error"]
-        for page in views.keys.sorted() {
-            if let name = reader.string(ConfigKeyPath(["auth_server", "views", page])) { views[page] = name }
+        viewsDirectory = reader.document.location.resolve(reader.read(Settings.AuthServer.viewsDirectory))
+        views = [:]
+        for page in Settings.AuthServer.views {
+            views[page.key.keys.last!] = reader.read(page)
         }
         if sessionSecret.isEmpty {
             reader.fail("auth_server.session_secret", "is required: it signs the session cookies (use a long random value)")
@@ -136,19 +135,6 @@ public struct AuthServerConfig: Sendable, Equatable {
             }
         }
     }
-
-    private static func workerCount(reader: inout ConfigReader) -> WorkerCount {
-        let key: ConfigKeyPath = "auth_server.num_workers"
-        switch reader.value(key) {
-        case nil, .string("auto")?:
-            return .auto
-        case .string(let text)? where Int(text) == nil:
-            reader.fail(key, "must be \"auto\" or a whole number of at least 1, not \"\(text)\"")
-            return .auto
-        default:
-            return .fixed(reader.integer(key, default: 1, in: 1...1024))
-        }
-    }
 }
 
 /// `client_credentials`: where the registered clients are listed.
@@ -156,7 +142,7 @@ public struct ClientCredentialsConfig: Sendable, Equatable {
     public var file: String
 
     init(reader: inout ConfigReader) {
-        file = reader.document.location.resolve(reader.string("client_credentials.file", default: "clients.json"))
+        file = reader.document.location.resolve(reader.read(Settings.ClientCredentials.file))
     }
 }
 
@@ -167,14 +153,8 @@ public struct LoggingConfig: Sendable, Equatable {
     public var shortSID: Bool
 
     init(reader: inout ConfigReader) {
-        let text = reader.string("logging.level", default: "notice")
-        if let level = LogLevelName(configValue: text) {
-            self.level = level
-        } else {
-            reader.fail("logging.level", "must be one of \(LogLevelName.acceptedNames.joined(separator: ", ")), not \"\(text)\"")
-            self.level = .notice
-        }
-        shortSID = reader.bool("logging.short_sid", default: true)
+        level = reader.read(Settings.Logging.level)
+        shortSID = reader.read(Settings.Logging.shortSID)
     }
 }
 
@@ -197,21 +177,16 @@ public struct ResourceServerConfig: Sendable, Equatable {
     public var site: SiteOptions
 
     init(reader: inout ConfigReader) {
-        type = reader.string("resource_server.type", default: "dummy")
-        host = reader.string("resource_server.host", default: "127.0.0.1")
-        port = reader.integer("resource_server.port", default: 8084, in: 1...65535)
-        ssl = reader.bool("resource_server.ssl", default: false)
-        timeoutSeconds = reader.seconds("resource_server.timeout", default: 10, minimum: 0.1)
-        allowBadSSLCertificate = reader.bool("resource_server.allow_bad_ssl_cert", default: false)
-        basicAuth = reader.string("resource_server.basic_auth")
-        userAgent = reader.string("resource_server.user_agent")
-        site = SiteOptions.read(type: type, reader: &reader) ?? .dummy
+        type = reader.read(Settings.ResourceServer.type)
+        host = reader.read(Settings.ResourceServer.host)
+        port = reader.read(Settings.ResourceServer.port)
+        ssl = reader.read(Settings.ResourceServer.ssl)
+        timeoutSeconds = reader.read(Settings.ResourceServer.timeout)
+        allowBadSSLCertificate = reader.read(Settings.ResourceServer.allowBadSSLCertificate)
+        basicAuth = reader.read(Settings.ResourceServer.basicAuth)
+        userAgent = reader.read(Settings.ResourceServer.userAgent)
+        site = SiteOptions.read(type: type, reader: &reader)
     }
-}
-
-extension Int {
-    /// Nil for 0, the "not set" of a config number whose default is computed.
-    fileprivate var nonZero: Int? { self == 0 ? nil : self }
 }
 
 extension AuthServerConfig {

@@ -9,14 +9,12 @@ public enum SiteOptions: Sendable, Equatable {
 
     public static let typeNames = ["dummy", "http"]
 
-    /// The options of `type`, or nil (with a problem recorded) for a type no integration has.
-    static func read(type: String, reader: inout ConfigReader) -> SiteOptions? {
+    /// The options of `type`, one of `typeNames` (its declaration, `Settings.ResourceServer.type`,
+    /// has refused any other).
+    static func read(type: String, reader: inout ConfigReader) -> SiteOptions {
         switch type {
-        case "dummy": return .dummy
-        case "http": return .http(HTTPSiteOptions(reader: &reader))
-        default:
-            reader.fail("resource_server.type", "unknown resource server type \"\(type)\"; known types: \(typeNames.joined(separator: ", "))")
-            return nil
+        case "http": .http(HTTPSiteOptions(reader: &reader))
+        default: .dummy
         }
     }
 }
@@ -88,62 +86,56 @@ public struct HTTPSiteOptions: Sendable, Equatable {
 
     /// Reads `resource_server.*`; every problem names its key.
     init(reader: inout ConfigReader) {
-        let scopes = reader.stringArray("resource_server.scopes") ?? ["read-only", "read-write"]
-        if scopes.isEmpty { reader.fail("resource_server.scopes", "must name at least one scope") }
+        let scopes = reader.read(Settings.HTTPSite.scopes)
+        if scopes.isEmpty { reader.fail(Settings.HTTPSite.scopes.key, "must name at least one scope") }
         self.scopes = scopes
         var descriptions: [String: String] = [:]
         for scope in (reader.object("resource_server.scope_descriptions") ?? [:]).keys.sorted() where !scope.hasPrefix("//") {
-            let key = ConfigKeyPath(["resource_server", "scope_descriptions", scope])
+            let key = Settings.HTTPSite.scopeDescription.key.filling(scope)
             if !scopes.contains(scope) { reader.fail(key, "\"\(scope)\" is not one of resource_server.scopes") }
-            descriptions[scope] = reader.string(key)
+            descriptions[scope] = reader.read(Settings.HTTPSite.scopeDescription, for: scope)
         }
         scopeDescriptions = descriptions
-        loginPath = reader.string("resource_server.login.path", default: "/login")
-        if !loginPath.hasPrefix("/") { reader.fail("resource_server.login.path", "must be a path starting with /") }
-        usernameField = reader.string("resource_server.login.username_field", default: "username")
-        passwordField = reader.string("resource_server.login.password_field", default: "password")
-        idField = reader.string("resource_server.login.id_field", default: "id")
-        switch (reader.string("resource_server.login.token_cookie"), reader.string("resource_server.login.token_field")) {
+        loginPath = reader.read(Settings.HTTPSite.loginPath)
+        if !loginPath.hasPrefix("/") { reader.fail(Settings.HTTPSite.loginPath.key, "must be a path starting with /") }
+        usernameField = reader.read(Settings.HTTPSite.usernameField)
+        passwordField = reader.read(Settings.HTTPSite.passwordField)
+        idField = reader.read(Settings.HTTPSite.idField)
+        switch (reader.read(Settings.HTTPSite.tokenCookie), reader.read(Settings.HTTPSite.tokenField)) {
         case (let cookie?, nil): tokenSource = .cookie(cookie)
         case (nil, let field?): tokenSource = .jsonField(field)
         default:
             reader.fail("resource_server.login", "set exactly one of token_cookie (a cookie the login sets) or token_field (a field of its JSON answer)")
             tokenSource = .cookie("")
         }
-        let name = reader.string("resource_server.site_token.name", default: "token")
-        switch reader.string("resource_server.site_token.send_as", default: "cookie") {
-        case "cookie": tokenPlacement = .cookie(name)
+        let name = reader.read(Settings.HTTPSite.siteTokenName)
+        switch reader.read(Settings.HTTPSite.siteTokenSendAs) {
         case "header": tokenPlacement = .header(name)
         case "query": tokenPlacement = .query(name)
-        case let other:
-            reader.fail("resource_server.site_token.send_as", "must be cookie, header or query, not \"\(other)\"")
-            tokenPlacement = .cookie(name)
+        default: tokenPlacement = .cookie(name)
         }
         var endpoints: [String: Endpoint] = [:]
         for function in (reader.object("resource_server.api") ?? [:]).keys.sorted() where !function.hasPrefix("//") {
             let base = ConfigKeyPath(["resource_server", "api", function])
             // Not an object: object() has named the problem.
             guard reader.object(base) != nil else { continue }
-            let scope = reader.string(base.appending("scope"), default: scopes.first ?? "")
+            let scope = reader.read(Settings.HTTPSite.apiScope, for: function) ?? scopes.first ?? ""
             if !scopes.contains(scope) {
                 reader.fail(base.appending("scope"), "\"\(scope)\" is not one of resource_server.scopes")
             }
-            let path = reader.string(base.appending("path"), default: "")
+            let path = reader.read(Settings.HTTPSite.apiPath, for: function) ?? ""
             if !path.hasPrefix("/") { reader.fail(base.appending("path"), "must be a path starting with /") }
-            let method = reader.string(base.appending("method"), default: "GET").uppercased()
-            if !Self.methods.contains(method) {
-                reader.fail(base.appending("method"), "must be one of \(Self.methods.joined(separator: ", ")), not \"\(method)\"")
-            }
+            let method = reader.read(Settings.HTTPSite.apiMethod, for: function)
             endpoints[function] = Endpoint(scope: scope, method: method, path: path)
         }
         self.endpoints = endpoints
         var claims: [String: String] = [:]
         for claim in (reader.object("resource_server.claims") ?? [:]).keys.sorted() where !claim.hasPrefix("//") {
-            let key = ConfigKeyPath(["resource_server", "claims", claim])
             if !Self.mappableClaims.contains(claim) {
-                reader.fail(key, "\"\(claim)\" is not a standard claim a site may provide (\(Self.mappableClaims.joined(separator: ", ")))")
+                reader.fail(Settings.HTTPSite.claim.key.filling(claim),
+                    "\"\(claim)\" is not a standard claim a site may provide (\(Self.mappableClaims.joined(separator: ", ")))")
             }
-            claims[claim] = reader.string(key)
+            claims[claim] = reader.read(Settings.HTTPSite.claim, for: claim)
         }
         self.claims = claims
     }

@@ -36,8 +36,8 @@ public enum StorageBackendConfig: Sendable, Equatable {
     case blackhole
 
     public static let typeNames = ["Redis", "Postgres", "Sqlite", "Blackhole"]
-    static let keysOfAnyType = ["path", "host", "port", "db", "sentinels", "master_name", "wait_replicas"]
-    static let optionsOfAnyType = ["user", "password", "database", "host", "port", "ssl"]
+    /// The keys some backend type reads, as patterns under `storage.<group>` (`options.port`).
+    static let keysOfAnyType = Settings.sections.flatMap(\.entries).map(\.key).filter { $0.keys.first == "storage" }
 
     /// Seconds records live (0 = no expiry); blackhole keeps nothing.
     public var ttl: Int {
@@ -113,82 +113,85 @@ public enum StorageBackendConfig: Sendable, Equatable {
         }
     }
 
-    /// `sentinels`: a list of `{"host": ..., "port": ...}` (a port may be written as a string).
-    private static func sentinels(at key: ConfigKeyPath, reader: inout ConfigReader) -> [RedisAddress] {
-        guard let value = reader.value(key) else { return [] }
-        guard case .array(let items) = value, !items.isEmpty else {
-            reader.fail(key, "must be a non-empty list of {\"host\": ..., \"port\": ...}, not \(value.typeName)")
-            return []
-        }
-        var addresses: [RedisAddress] = []
-        for (index, item) in items.enumerated() {
-            let port: Int?
-            switch item[ConfigKeyPath(["port"])] {
-            case .number(let number)? where number == number.rounded() && (1...65535).contains(number): port = Int(number)
-            case .string(let text)?: port = Int(text).flatMap { (1...65535).contains($0) ? $0 : nil }
-            default: port = nil
-            }
-            guard case .string(let host)? = item[ConfigKeyPath(["host"])], !host.isEmpty, let port else {
-                reader.fail(key, "item \(index) must be {\"host\": \"...\", \"port\": 1-65535}")
-                continue
-            }
-            addresses.append(RedisAddress(host: host, port: port))
-        }
-        return addresses
-    }
-
     init?(group: String, reader: inout ConfigReader) {
         let base = ConfigKeyPath(["storage", group])
         guard reader.object(base) != nil else { return nil }
         // Layers merge key by key, so a group that production.json turns from Sqlite into Redis
         // keeps default.json's `path`. Keys some backend type reads are therefore not unknown
         // in any group; only keys no type reads (a misspelt `sentinals`) are.
-        for key in Self.keysOfAnyType { reader.accept(base.appending(key)) }
-        for key in Self.optionsOfAnyType { reader.accept(base.appending("options").appending(key)) }
-        let ttl = reader.integer(base.appending("ttl"), default: 0, in: 0...Int(Int32.max))
-        guard let type = reader.string(base.appending("type")) else {
-            reader.fail(base.appending("type"), "is required: one of \(Self.typeNames.joined(separator: ", "))")
+        for key in Self.keysOfAnyType { reader.accept(key.filling(group)) }
+        let ttl = reader.read(Settings.Storage.ttl, for: group)
+        guard let type = reader.read(Settings.Storage.type, for: group) else {
+            if reader.value(base.appending("type")) == nil {
+                reader.fail(base.appending("type"), "is required: one of \(Self.typeNames.joined(separator: ", "))")
+            }
             return nil
         }
         switch type {
         case "Redis":
-            let options = base.appending("options")
-            let sentinels = Self.sentinels(at: base.appending("sentinels"), reader: &reader)
-            let masterName = reader.string(base.appending("master_name"))
+            let sentinels = reader.read(Settings.Redis.sentinels, for: group)
+            let masterName = reader.read(Settings.Redis.masterName, for: group)
             if !sentinels.isEmpty && masterName == nil {
                 reader.fail(base.appending("master_name"), "is required with sentinels: the name the sentinels monitor the primary under")
             } else if sentinels.isEmpty && masterName != nil {
                 reader.fail(base.appending("sentinels"), "is required with master_name: a list of {\"host\": ..., \"port\": ...}")
             }
             self = .redis(RedisOptions(
-                host: reader.string(base.appending("host"), default: "127.0.0.1"),
-                port: reader.integer(base.appending("port"), default: 6379, in: 1...65535),
-                db: reader.integer(base.appending("db"), default: 0, in: 0...1024),
+                host: reader.read(Settings.Redis.host, for: group),
+                port: reader.read(Settings.Redis.port, for: group),
+                db: reader.read(Settings.Redis.db, for: group),
                 ttl: ttl,
-                password: reader.string(options.appending("password")),
+                password: reader.read(Settings.Redis.password, for: group),
                 sentinels: sentinels,
                 masterName: masterName,
-                waitReplicas: reader.integer(base.appending("wait_replicas"), default: 0, in: 0...64)
+                waitReplicas: reader.read(Settings.Redis.waitReplicas, for: group)
             ))
         case "Postgres":
-            let options = base.appending("options")
             self = .postgres(PostgresOptions(
-                host: reader.string(options.appending("host"), default: "127.0.0.1"),
-                port: reader.integer(options.appending("port"), default: 5432, in: 1...65535),
-                user: reader.string(options.appending("user"), default: "postgres"),
-                password: reader.string(options.appending("password"), default: ""),
-                database: reader.string(options.appending("database"), default: "oauth2"),
-                ssl: reader.bool(options.appending("ssl"), default: false),
+                host: reader.read(Settings.Postgres.host, for: group),
+                port: reader.read(Settings.Postgres.port, for: group),
+                user: reader.read(Settings.Postgres.user, for: group),
+                password: reader.read(Settings.Postgres.password, for: group),
+                database: reader.read(Settings.Postgres.database, for: group),
+                ssl: reader.read(Settings.Postgres.ssl, for: group),
                 ttl: ttl
             ))
         case "Sqlite":
-            let path = reader.string(base.appending("path"), default: "oauth2.sqlite")
+            let path = reader.read(Settings.Sqlite.path, for: group)
             self = .sqlite(path: reader.document.location.resolveForWriting(path), ttl: ttl)
         case "Blackhole":
             self = .blackhole
         default:
-            reader.fail(base.appending("type"), "unknown storage type \"\(type)\": use one of \(Self.typeNames.joined(separator: ", "))")
+            // Not one of `typeNames`: its declaration has named the problem.
             return nil
+        }
+    }
+}
+
+extension SettingRule where Value == [StorageBackendConfig.RedisAddress] {
+    /// `sentinels`: a list of `{"host": ..., "port": ...}` (a port may be written as a string).
+    static var redisAddresses: SettingRule<[StorageBackendConfig.RedisAddress]> {
+        SettingRule(type: "list of `{\"host\": string, \"port\": 1–65535}`", defaultText: "none") { reader, key in
+            guard let value = reader.value(key) else { return [] }
+            guard case .array(let items) = value, !items.isEmpty else {
+                reader.fail(key, "must be a non-empty list of {\"host\": ..., \"port\": ...}, not \(value.typeName)")
+                return []
+            }
+            var addresses: [StorageBackendConfig.RedisAddress] = []
+            for (index, item) in items.enumerated() {
+                let port: Int?
+                switch item[ConfigKeyPath(["port"])] {
+                case .number(let number)? where number == number.rounded() && (1...65535).contains(number): port = Int(number)
+                case .string(let text)?: port = Int(text).flatMap { (1...65535).contains($0) ? $0 : nil }
+                default: port = nil
+                }
+                guard case .string(let host)? = item[ConfigKeyPath(["host"])], !host.isEmpty, let port else {
+                    reader.fail(key, "item \(index) must be {\"host\": \"...\", \"port\": 1-65535}")
+                    continue
+                }
+                addresses.append(StorageBackendConfig.RedisAddress(host: host, port: port))
+            }
+            return addresses
         }
     }
 }

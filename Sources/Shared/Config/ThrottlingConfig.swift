@@ -19,26 +19,21 @@ public struct ThrottlingConfig: Sendable, Equatable {
     public var longestWaitSeconds: Double
 
     init(reader: inout ConfigReader) {
-        let key = { (name: String) in ConfigKeyPath(["auth_server", "throttling", name]) }
-        enabled = reader.bool(key("enabled"), default: true)
-        group = reader.string(key("group"), default: "session")
-        clientFailures = reader.integer(key("client_failures"), default: 10, in: 1...1_000_000)
-        loginFailuresPerUser = reader.integer(key("login_failures_per_user"), default: 5, in: 1...1_000_000)
-        loginFailuresPerAddress = reader.integer(key("login_failures_per_address"), default: 50, in: 1...1_000_000)
-        windowSeconds = reader.seconds(key("window_seconds"), default: 3600, minimum: 1)
-        firstWaitSeconds = reader.seconds(key("first_wait_seconds"), default: 2, minimum: 0.1)
-        growth = reader.seconds(key("growth"), default: 2, minimum: 1)
-        longestWaitSeconds = reader.seconds(key("longest_wait_seconds"), default: 900, minimum: 0.1)
-        if !StorageConfig.groups.contains(group) || group == "audit" {
-            let choices = StorageConfig.groups.filter { $0 != "audit" }.joined(separator: ", ")
-            reader.fail(key("group"), "must be one of the storage groups \(choices), not \"\(group)\"")
-        }
+        enabled = reader.read(Settings.Throttling.enabled)
+        group = reader.read(Settings.Throttling.group)
+        clientFailures = reader.read(Settings.Throttling.clientFailures)
+        loginFailuresPerUser = reader.read(Settings.Throttling.loginFailuresPerUser)
+        loginFailuresPerAddress = reader.read(Settings.Throttling.loginFailuresPerAddress)
+        windowSeconds = reader.read(Settings.Throttling.windowSeconds)
+        firstWaitSeconds = reader.read(Settings.Throttling.firstWaitSeconds)
+        growth = reader.read(Settings.Throttling.growth)
+        longestWaitSeconds = reader.read(Settings.Throttling.longestWaitSeconds)
         if longestWaitSeconds < firstWaitSeconds {
-            reader.fail(key("longest_wait_seconds"), "must be at least first_wait_seconds (\(firstWaitSeconds))")
+            reader.fail(Settings.Throttling.longestWaitSeconds.key, "must be at least first_wait_seconds (\(firstWaitSeconds))")
         }
         if windowSeconds < longestWaitSeconds {
             // A counter forgotten during a wait would hand a patient guesser a fresh budget.
-            reader.fail(key("window_seconds"), "must be at least longest_wait_seconds (\(longestWaitSeconds))")
+            reader.fail(Settings.Throttling.windowSeconds.key, "must be at least longest_wait_seconds (\(longestWaitSeconds))")
         }
     }
 }

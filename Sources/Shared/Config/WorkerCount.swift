@@ -36,3 +36,20 @@ public enum WorkerCount: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension SettingRule where Value == WorkerCount {
+    /// `"auto"` (the default), or a fixed number of workers in `range`.
+    static func workerCount(in range: ClosedRange<Int>) -> SettingRule<WorkerCount> {
+        SettingRule(type: "`\"auto\"` or integer, \(range.lowerBound)–\(range.upperBound)", defaultText: "`\"auto\"`") { reader, key in
+            switch reader.value(key) {
+            case nil, .string("auto")?:
+                return .auto
+            case .string(let text)? where Int(text) == nil:
+                reader.fail(key, "must be \"auto\" or a whole number of at least \(range.lowerBound), not \"\(text)\"")
+                return .auto
+            default:
+                return .fixed(reader.integer(key, default: range.lowerBound, in: range))
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ public struct OAuth2ServerCommand: ParsableCommand {
             then $OAUTH2_ENV.json (or $NODE_ENV.json, or development.json), then runtime.json.
             """,
         version: OAuth2ServerVersion.current,
-        subcommands: [Run.self, CheckConfig.self, HashSecret.self, RotateKeys.self],
+        subcommands: [Run.self, CheckConfig.self, HashSecret.self, RotateKeys.self, ConfigReference.self],
         defaultSubcommand: Run.self
     )
 

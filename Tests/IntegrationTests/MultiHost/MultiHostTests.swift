@@ -218,7 +218,7 @@ extension IntegrationTests {
             load.open(Window.rollingReload)
             for (round, server) in servers.enumerated() {
                 let old = Set(server.workers)
-                try server.writeConfig("runtime.json", ["auth_server": ["backlog": 700 + round]])
+                try server.writeConfig("runtime.json", ["auth_server": ["idle_timeout": 20 + round]])
                 server.signal(SIGHUP)
                 #expect(await server.waitForLog("reload complete", timeout: .seconds(30)), "\(server.address) reloaded")
                 #expect(await eventually { Set(server.workers).isDisjoint(with: old) && server.workers.count == MultiHostTopology.workersPerHost })

@@ -46,9 +46,11 @@ final class RedisSentinelHost: @unchecked Sendable {
             sentinels.append(try NamespacedProcess(
                 "sentinel \(port)", in: host, "/usr/bin/redis-server", [file, "--sentinel"], logPath: "\(directory)/sentinel-\(port).log"))
         }
-        // Ready when both replicas are in sync and every sentinel knows the primary.
+        // Ready when both replicas are in sync (online: a replica still loading its first full
+        // copy acknowledges nothing, and writes with wait_replicas would answer 503) and every
+        // sentinel knows the primary.
         let ready = await eventually(timeout: .seconds(20), interval: .milliseconds(100)) {
-            self.info(Self.serverPorts[0], "replication").contains("connected_slaves:2")
+            self.info(Self.serverPorts[0], "replication").ranges(of: "state=online").count == 2
                 && Self.sentinelPorts.allSatisfy { self.primary(askingSentinelAt: $0) == Self.serverPorts[0] }
         }
         guard ready else { throw ServerProcessFailure("Redis with sentinels did not come up:\n\(logs)") }

@@ -37,7 +37,7 @@ public enum StorageBackendConfig: Sendable, Equatable {
 
     public static let typeNames = ["Redis", "Postgres", "Sqlite", "Blackhole"]
     static let keysOfAnyType = ["path", "host", "port", "db", "sentinels", "master_name", "wait_replicas"]
-    static let optionsOfAnyType = ["user", "password", "database", "host", "port", "ssl"]
+    static let optionsOfAnyType = ["user", "password", "database", "host", "port", "hosts", "ssl"]
 
     /// Seconds records live (0 = no expiry); blackhole keeps nothing.
     public var ttl: Int {
@@ -83,7 +83,8 @@ public enum StorageBackendConfig: Sendable, Equatable {
         }
     }
 
-    public struct RedisAddress: Sendable, Hashable {
+    /// A server's host and port: a Redis sentinel, or one of PostgreSQL's `hosts`.
+    public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
 
@@ -91,7 +92,11 @@ public enum StorageBackendConfig: Sendable, Equatable {
             self.host = host
             self.port = port
         }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
+
+    public typealias RedisAddress = ServerAddress
 
     public struct PostgresOptions: Sendable, Hashable {
         public var host: String
@@ -101,8 +106,13 @@ public enum StorageBackendConfig: Sendable, Equatable {
         public var database: String
         public var ssl: Bool
         public var ttl: Int
+        /// `options.hosts`: the servers to try, in order, for the read-write primary; when empty,
+        /// `host` and `port` are the only one.
+        public var hosts: [ServerAddress]
 
-        public init(host: String, port: Int, user: String, password: String, database: String, ssl: Bool, ttl: Int) {
+        public init(
+            host: String, port: Int, user: String, password: String, database: String, ssl: Bool, ttl: Int, hosts: [ServerAddress] = []
+        ) {
             self.host = host
             self.port = port
             self.user = user
@@ -110,17 +120,28 @@ public enum StorageBackendConfig: Sendable, Equatable {
             self.database = database
             self.ssl = ssl
             self.ttl = ttl
+            self.hosts = hosts
+        }
+
+        /// The servers to try for the primary, in order.
+        public var candidates: [ServerAddress] { hosts.isEmpty ? [ServerAddress(host: host, port: port)] : hosts }
+
+        /// For logs and messages: `Postgres oauth2@10.0.0.5:5432/oauth2`, or with several
+        /// hosts `Postgres oauth2@10.0.0.5:5432,10.0.0.6:5432/oauth2`.
+        public var description: String {
+            "Postgres \(user)@\(candidates.map(\.description).joined(separator: ","))/\(database)"
         }
     }
 
-    /// `sentinels`: a list of `{"host": ..., "port": ...}` (a port may be written as a string).
-    private static func sentinels(at key: ConfigKeyPath, reader: inout ConfigReader) -> [RedisAddress] {
+    /// `sentinels`, PostgreSQL's `hosts`: a list of `{"host": ..., "port": ...}` (a port may be
+    /// written as a string).
+    private static func addresses(at key: ConfigKeyPath, reader: inout ConfigReader) -> [ServerAddress] {
         guard let value = reader.value(key) else { return [] }
         guard case .array(let items) = value, !items.isEmpty else {
             reader.fail(key, "must be a non-empty list of {\"host\": ..., \"port\": ...}, not \(value.typeName)")
             return []
         }
-        var addresses: [RedisAddress] = []
+        var addresses: [ServerAddress] = []
         for (index, item) in items.enumerated() {
             let port: Int?
             switch item[ConfigKeyPath(["port"])] {
@@ -132,7 +153,7 @@ public enum StorageBackendConfig: Sendable, Equatable {
                 reader.fail(key, "item \(index) must be {\"host\": \"...\", \"port\": 1-65535}")
                 continue
             }
-            addresses.append(RedisAddress(host: host, port: port))
+            addresses.append(ServerAddress(host: host, port: port))
         }
         return addresses
     }
@@ -153,7 +174,7 @@ public enum StorageBackendConfig: Sendable, Equatable {
         switch type {
         case "Redis":
             let options = base.appending("options")
-            let sentinels = Self.sentinels(at: base.appending("sentinels"), reader: &reader)
+            let sentinels = Self.addresses(at: base.appending("sentinels"), reader: &reader)
             let masterName = reader.string(base.appending("master_name"))
             if !sentinels.isEmpty && masterName == nil {
                 reader.fail(base.appending("master_name"), "is required with sentinels: the name the sentinels monitor the primary under")
@@ -172,6 +193,12 @@ public enum StorageBackendConfig: Sendable, Equatable {
             ))
         case "Postgres":
             let options = base.appending("options")
+            let hosts = Self.addresses(at: options.appending("hosts"), reader: &reader)
+            if !hosts.isEmpty {
+                for key in ["host", "port"] where reader.value(options.appending(key)) != nil {
+                    reader.warn(options.appending(key), "is ignored: options.hosts names the servers")
+                }
+            }
             self = .postgres(PostgresOptions(
                 host: reader.string(options.appending("host"), default: "127.0.0.1"),
                 port: reader.integer(options.appending("port"), default: 5432, in: 1...65535),
@@ -179,7 +206,8 @@ public enum StorageBackendConfig: Sendable, Equatable {
                 password: reader.string(options.appending("password"), default: ""),
                 database: reader.string(options.appending("database"), default: "oauth2"),
                 ssl: reader.bool(options.appending("ssl"), default: false),
-                ttl: ttl
+                ttl: ttl,
+                hosts: hosts
             ))
         case "Sqlite":
             let path = reader.string(base.appending("path"), default: "oauth2.sqlite")

@@ -30,6 +30,8 @@ final class Arbiter {
     private var wantedWorkers: Int
     private var generation = 1
     private var roll: Roll?
+    /// A reload waiting for its storage migration; applied when the migration is done.
+    private var migration: BackgroundMigration?
     private var reloadRequested = false
     private var phase = Phase.starting
     private var backoff = RestartBackoff()
@@ -96,8 +98,10 @@ final class Arbiter {
                 logger.notice("stopped")
                 return exitCode
             }
-            // A reload waits for a rolling one to finish; one asked for while stopping is moot.
-            if reloadRequested, roll == nil, !isStopping {
+            finishMigration()
+            // A reload waits for a rolling one (or a migrating one) to finish; one asked for
+            // while stopping is moot.
+            if reloadRequested, roll == nil, migration == nil, !isStopping {
                 reloadRequested = false
                 reload()
             }
@@ -321,6 +325,8 @@ final class Arbiter {
         if case .stopping = phase { return }
         let limit = config.authServer.shutdownTimeout
         phase = .stopping(exitCode: exitCode)
+        migration?.cancel()
+        migration = nil
         notifier.stopping(status: "stopping (\(reason))")
         logger.notice("\(reason): stopping; workers have up to \(limit) s to finish in-flight requests")
         for pid in workers.keys { retire(pid) }
@@ -375,15 +381,30 @@ final class Arbiter {
             return
         }
         if new.storage != config.storage {
-            do {
-                try BlockingAsync.run { [logger] in try await StorageMigrator.migrate(new.storage, logger: logger) }
-            } catch {
-                logger.error("reload failed: cannot prepare storage: \(error); still running the previous configuration")
-                notifier.ready(status: "reload failed; \(statusLine())")
-                metrics.reloaded(.failure)
-                return
-            }
+            logger.notice("preparing storage for the new configuration")
+            migration = .start(for: new, logger: logger)
+            return
         }
+        apply(new)
+    }
+
+    /// Applies a reload whose storage migration has ended, once it has.
+    private func finishMigration() {
+        guard let migration, let result = migration.result else { return }
+        self.migration = nil
+        guard !isStopping else { return }
+        switch result {
+        case .success:
+            apply(migration.config)
+        case .failure(let error):
+            logger.error("reload failed: cannot prepare storage: \(error); still running the previous configuration")
+            notifier.ready(status: "reload failed; \(statusLine())")
+            metrics.reloaded(.failure)
+        }
+    }
+
+    /// Makes `new` the running configuration: in place, or by rolling new workers.
+    private func apply(_ new: ServerConfig) {
         if new.authServer.metrics != runningMetrics {
             logger.warning("auth_server.metrics changes apply at the next restart; metrics stay where they are")
         }

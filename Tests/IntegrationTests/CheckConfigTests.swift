@@ -253,6 +253,35 @@ extension IntegrationTests {
                     && unknown.output.contains("does not know no-such-master"), "\(unknown.output)")
         }
 
+        /// A PostgreSQL group with several `hosts` is checked the way workers connect: the hosts
+        /// are asked in order, and the answer names the one that takes writes.
+        @Test func connectSaysWhichPostgresHostIsThePrimary() async throws {
+            let primary = try PostgresServerProcess()
+            let standby = try PostgresServerProcess(standbyOf: primary)
+            let scratch = TestEnvironment.temporaryDirectory("oauth2-connect-postgres-hosts")
+            func config(_ servers: [PostgresServerProcess]) throws -> String {
+                let hosts = servers.map { #"{"host": "127.0.0.1", "port": \#($0.port)}"# }.joined(separator: ", ")
+                return try configFolder(#"""
+                    {"auth_server": {"session_secret": "\#(Self.longSecret)"},
+                     "storage": {"default": {"type": "Sqlite", "path": "\#(scratch)/oauth2.sqlite"},
+                                 "users": {"type": "Postgres", "options": {"user": "postgres", "database": "oauth2", "hosts": [\#(hosts)]}},
+                                 "audit": {"type": "Blackhole"}}}
+                    """#)
+            }
+            let both = try checkConfig(try config([standby, primary]), ["--connect"])
+            #expect(both.status == 0, "\(both.output)")
+            let target = "Postgres postgres@127.0.0.1:\(standby.port),127.0.0.1:\(primary.port)/oauth2 (groups users)"
+            #expect(both.output.contains(
+                "\(target): answered: 127.0.0.1:\(primary.port) is the primary (127.0.0.1:\(standby.port): read-only, a standby)"),
+                "\(both.output)")
+
+            let standbyOnly = try checkConfig(try config([standby]), ["--connect"])
+            #expect(standbyOnly.status == 1, "\(standbyOnly.output)")
+            #expect(standbyOnly.output.contains(
+                "(groups users): did not answer: no read-write server among the hosts: 127.0.0.1:\(standby.port): read-only, a standby"),
+                "\(standbyOnly.output)")
+        }
+
         /// etc/production.json.example, copied as its comment says, with what it tells the operator
         /// to fill in (and where this machine's Redis and PostgreSQL are) in runtime.json: it
         /// passes check-config in production, and the server starts with it.

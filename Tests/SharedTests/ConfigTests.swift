@@ -119,6 +119,49 @@ struct ConfigTests {
         }
     }
 
+    @Test func aPostgresGroupMayNameSeveralHostsInOrder() throws {
+        let single = ("default.json", #"{"storage": {"users": {"type": "Postgres", "options": {"user": "oauth2", "host": "10.0.0.9", "port": 5432}}}}"#)
+        let doc = try document([
+            single,
+            ("runtime.json", #"""
+                {"storage": {"users": {"options": {"hosts": [{"host": "10.0.0.5", "port": 5432}, {"host": "db-b", "port": "5433"}]}}}}
+                """#),
+        ])
+        let config = try ServerConfig(document: doc)
+        guard case .postgres(let postgres) = config.storage.backend(for: "users") else {
+            Issue.record("users should be in PostgreSQL")
+            return
+        }
+        #expect(postgres.candidates == [.init(host: "10.0.0.5", port: 5432), .init(host: "db-b", port: 5433)])
+        #expect(postgres.description == "Postgres oauth2@10.0.0.5:5432,db-b:5433/oauth2")
+        let warnings = config.warnings.map(\.description)
+        #expect(warnings.contains("/etc/oauth2/default.json: storage.users.options.host: is ignored: options.hosts names the servers"), "\(warnings)")
+        #expect(warnings.contains("/etc/oauth2/default.json: storage.users.options.port: is ignored: options.hosts names the servers"), "\(warnings)")
+
+        // Without `hosts`, `host` and `port` are the one server.
+        guard case .postgres(let one) = try ServerConfig(document: document([single])).storage.backend(for: "users") else {
+            Issue.record("users should be in PostgreSQL")
+            return
+        }
+        #expect(one.candidates == [.init(host: "10.0.0.9", port: 5432)])
+
+        for (hosts, expected) in [
+            (#""10.0.0.5:5432""#, "storage.users.options.hosts: must be a non-empty list of {\"host\": ..., \"port\": ...}, not a string"),
+            ("[]", "storage.users.options.hosts: must be a non-empty list"),
+            (#"[{"host": "10.0.0.5", "port": 5432}, {"host": "10.0.0.6"}]"#, "storage.users.options.hosts: item 1 must be {\"host\": \"...\", \"port\": 1-65535}"),
+            (#"[{"host": "", "port": 5432}]"#, "storage.users.options.hosts: item 0 must be"),
+            (#"[{"host": "10.0.0.5", "port": 70000}]"#, "storage.users.options.hosts: item 0 must be"),
+        ] {
+            let doc = try document([("runtime.json", #"{"storage": {"users": {"type": "Postgres", "options": {"hosts": \#(hosts)}}}}"#)])
+            do {
+                _ = try ServerConfig(document: doc)
+                Issue.record("\(hosts) was accepted")
+            } catch {
+                #expect(error.description.contains("/etc/oauth2/runtime.json: \(expected)"), "\(error.description)")
+            }
+        }
+    }
+
     @Test func workerCountMustBeAutoOrAPositiveNumber() throws {
         for bad in [#""many""#, "0", "-2", "2.5"] {
             let doc = try document([("default.json", #"{"auth_server": {"num_workers": \#(bad)}}"#)])

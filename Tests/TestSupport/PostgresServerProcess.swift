@@ -9,20 +9,58 @@ public final class PostgresServerProcess: @unchecked Sendable {
     private let binDirectory: String
 
     public init() throws {
+        binDirectory = try Self.binaries()
+        port = FreePort.loopback()
+        directory = try Self.makeDirectory()
+        try run("\(binDirectory)/initdb", ["-D", "\(directory)/data", "-A", "trust", "-U", "postgres"])
+        try start()
+        try run("\(binDirectory)/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "oauth2"])
+    }
+
+    /// A streaming standby of `primary` (a copy made with `pg_basebackup -R`, which also writes
+    /// the settings that make it follow the primary; `-c fast` checkpoints at once instead of
+    /// spreading it over minutes), read-only until `promote()`. initdb's
+    /// `trust` lets loopback replication connections in.
+    public init(standbyOf primary: PostgresServerProcess) throws {
+        binDirectory = primary.binDirectory
+        port = FreePort.loopback()
+        directory = try Self.makeDirectory()
+        try run("\(binDirectory)/pg_basebackup", [
+            "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", "\(directory)/data", "-R", "-X", "stream", "-c", "fast",
+        ])
+        try start()
+    }
+
+    /// Makes a standby the primary (`pg_ctl promote`), and waits until it takes writes.
+    public func promote() throws {
+        try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-w", "promote"])
+    }
+
+    /// Runs one statement with psql as `postgres` in the `oauth2` database; returns its output, unaligned.
+    public func psql(_ statement: String) throws -> String {
+        let (status, output) = try Command.output(
+            "\(binDirectory)/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "oauth2", "-Atqc", statement])
+        guard status == 0 else { throw ServerProcessFailure("psql \(statement) failed (\(status)): \(output)") }
+        return output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private static func binaries() throws -> String {
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
         guard let version = versions.sorted(by: { $0.compare($1, options: .numeric) == .orderedAscending }).last else {
             throw ServerProcessFailure("PostgreSQL server binaries not found: install postgresql (scripts/install-deps --test)")
         }
-        binDirectory = "/usr/lib/postgresql/\(version)/bin"
-        port = FreePort.loopback()
-        directory = NSTemporaryDirectory() + "postgres-test-\(UUID().uuidString.prefix(8))"
+        return "/usr/lib/postgresql/\(version)/bin"
+    }
+
+    /// A private folder, owned by `postgres` when the tests run as root.
+    private static func makeDirectory() throws -> String {
+        let directory = NSTemporaryDirectory() + "postgres-test-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if getuid() == 0 {
-            try run("/bin/chown", ["postgres", directory], asPostgres: false)
+            let status = try Command.run("/bin/chown", ["postgres", directory], outputPath: "/dev/null")
+            guard status == 0 else { throw ServerProcessFailure("chown postgres \(directory) failed (\(status))") }
         }
-        try run("\(binDirectory)/initdb", ["-D", "\(directory)/data", "-A", "trust", "-U", "postgres"])
-        try start()
-        try run("\(binDirectory)/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "oauth2"])
+        return directory
     }
 
     public func start() throws {

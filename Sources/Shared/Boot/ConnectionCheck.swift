@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import PostgresNIO
 
 /// `check-config --connect`: asks every store the storage groups name, and the site, whether it
 /// answers, each once however many groups share it.
@@ -15,10 +14,14 @@ public enum ConnectionCheck {
         public let failure: String?
         /// Why it was not asked, when it was not.
         public var notAsked: String? = nil
+        /// What the answer said, when there is more to it than that it came (which of
+        /// PostgreSQL's hosts is the primary).
+        public var answer: String? = nil
 
         public var description: String {
             if let notAsked { return "\(target): not asked: \(notAsked)" }
-            return failure.map { "\(target): did not answer: \($0)" } ?? "\(target): answered"
+            if let failure { return "\(target): did not answer: \(failure)" }
+            return "\(target): answered" + (answer.map { ": \($0)" } ?? "")
         }
     }
 
@@ -42,9 +45,11 @@ public enum ConnectionCheck {
                     await client.shutdown()
                 })
             case .postgres(let options):
-                outcomes.append(await ask("Postgres \(options.user)@\(options.host):\(options.port)/\(options.database) \(names)") {
-                    try await selectOne(options, logger: logger)
-                })
+                // The hosts in order, as workers ask them: the answer names the one that takes writes.
+                outcomes.append(await askForAnswer("\(options.description) \(names)", { () async throws -> String? in
+                    let locator = PostgresPrimaryLocator(options: options, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
+                    return try await locator.locate().description
+                }))
             case .sqlite(let path, _):
                 outcomes.append(await ask("Sqlite \(path) \(names)") { try await openSQLite(path, logger: logger) })
             case .blackhole:
@@ -77,19 +82,21 @@ public enum ConnectionCheck {
     }
 
     private static func ask(_ target: String, _ operation: @escaping @Sendable () async throws -> Void) async -> Outcome {
+        await askForAnswer(target, { () async throws -> String? in
+            try await operation()
+            return nil
+        })
+    }
+
+    /// `operation` answers with what the answer said, if there is more to say than that it came.
+    private static func askForAnswer(_ target: String, _ operation: @escaping @Sendable () async throws -> String?) async -> Outcome {
         do {
-            try await withTimeout(limit, on: MultiThreadedEventLoopGroup.singleton.next(), operation)
-            return Outcome(target: target, failure: nil)
+            let answer = try await withTimeout(limit, on: MultiThreadedEventLoopGroup.singleton.next(), operation)
+            return Outcome(target: target, failure: nil, answer: answer)
         } catch is TimedOut {
             return Outcome(target: target, failure: "no answer within \(limit.components.seconds) s")
         } catch {
             return Outcome(target: target, failure: "\(error)")
-        }
-    }
-
-    private static func selectOne(_ options: StorageBackendConfig.PostgresOptions, logger: Logger) async throws {
-        try await PostgresDatabase(options: options, logger: logger, servesRequests: false).whileRunning { database in
-            _ = try await database.client.query("SELECT 1", logger: logger).collect()
         }
     }
 

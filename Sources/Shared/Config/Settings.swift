@@ -194,7 +194,7 @@ public enum Settings {
             "the database number")
         public static let password = Setting("storage.<group>.options.password", .optionalText(unset: "none"), reload: .rollsWorkers,
             "the password (`AUTH`)")
-        public static let sentinels = Setting("storage.<group>.sentinels", .redisAddresses, reload: .rollsWorkers,
+        public static let sentinels = Setting("storage.<group>.sentinels", .serverAddresses, reload: .rollsWorkers,
             "Redis Sentinel: the sentinels to ask, in order, for the primary of `master_name` (instead of `host` and `port`)")
         public static let masterName = Setting("storage.<group>.master_name", .optionalText(unset: "none"), reload: .rollsWorkers,
             "Redis Sentinel: the name the sentinels monitor the primary under (with `sentinels`)")
@@ -215,6 +215,8 @@ public enum Settings {
             "the database")
         public static let ssl = Setting("storage.<group>.options.ssl", .flag(default: false), reload: .rollsWorkers,
             "connect with TLS, verifying the server's certificate")
+        public static let hosts = Setting("storage.<group>.options.hosts", .serverAddresses, reload: .rollsWorkers,
+            "several servers (a primary and its standbys), tried in order for the one that takes writes (instead of `host` and `port`)")
     }
 
     /// The reference's sections, in the order it prints them.
@@ -259,7 +261,7 @@ public enum Settings {
         ]),
         SettingSection("storage.<group>", type: "Postgres", note: "A PostgreSQL database.", [
             Postgres.host.entry, Postgres.port.entry, Postgres.user.entry, Postgres.password.entry, Postgres.database.entry,
-            Postgres.ssl.entry,
+            Postgres.ssl.entry, Postgres.hosts.entry,
         ]),
     ]
 

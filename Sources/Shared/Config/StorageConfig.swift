@@ -83,7 +83,8 @@ public enum StorageBackendConfig: Sendable, Equatable {
         }
     }
 
-    public struct RedisAddress: Sendable, Hashable {
+    /// A server's host and port: a Redis sentinel, or one of PostgreSQL's `hosts`.
+    public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
 
@@ -91,7 +92,11 @@ public enum StorageBackendConfig: Sendable, Equatable {
             self.host = host
             self.port = port
         }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
+
+    public typealias RedisAddress = ServerAddress
 
     public struct PostgresOptions: Sendable, Hashable {
         public var host: String
@@ -101,8 +106,13 @@ public enum StorageBackendConfig: Sendable, Equatable {
         public var database: String
         public var ssl: Bool
         public var ttl: Int
+        /// `options.hosts`: the servers to try, in order, for the read-write primary; when empty,
+        /// `host` and `port` are the only one.
+        public var hosts: [ServerAddress]
 
-        public init(host: String, port: Int, user: String, password: String, database: String, ssl: Bool, ttl: Int) {
+        public init(
+            host: String, port: Int, user: String, password: String, database: String, ssl: Bool, ttl: Int, hosts: [ServerAddress] = []
+        ) {
             self.host = host
             self.port = port
             self.user = user
@@ -110,6 +120,16 @@ public enum StorageBackendConfig: Sendable, Equatable {
             self.database = database
             self.ssl = ssl
             self.ttl = ttl
+            self.hosts = hosts
+        }
+
+        /// The servers to try for the primary, in order.
+        public var candidates: [ServerAddress] { hosts.isEmpty ? [ServerAddress(host: host, port: port)] : hosts }
+
+        /// For logs and messages: `Postgres oauth2@10.0.0.5:5432/oauth2`, or with several
+        /// hosts `Postgres oauth2@10.0.0.5:5432,10.0.0.6:5432/oauth2`.
+        public var description: String {
+            "Postgres \(user)@\(candidates.map(\.description).joined(separator: ","))/\(database)"
         }
     }
 
@@ -147,6 +167,13 @@ public enum StorageBackendConfig: Sendable, Equatable {
                 waitReplicas: reader.read(Settings.Redis.waitReplicas, for: group)
             ))
         case "Postgres":
+            let hosts = reader.read(Settings.Postgres.hosts, for: group)
+            if !hosts.isEmpty {
+                for setting in [Settings.Postgres.host.entry, Settings.Postgres.port.entry] {
+                    let key = setting.key.filling(group)
+                    if reader.value(key) != nil { reader.warn(key, "is ignored: options.hosts names the servers") }
+                }
+            }
             self = .postgres(PostgresOptions(
                 host: reader.read(Settings.Postgres.host, for: group),
                 port: reader.read(Settings.Postgres.port, for: group),
@@ -154,7 +181,8 @@ public enum StorageBackendConfig: Sendable, Equatable {
                 password: reader.read(Settings.Postgres.password, for: group),
                 database: reader.read(Settings.Postgres.database, for: group),
                 ssl: reader.read(Settings.Postgres.ssl, for: group),
-                ttl: ttl
+                ttl: ttl,
+                hosts: hosts
             ))
         case "Sqlite":
             let path = reader.read(Settings.Sqlite.path, for: group)
@@ -168,16 +196,17 @@ public enum StorageBackendConfig: Sendable, Equatable {
     }
 }
 
-extension SettingRule where Value == [StorageBackendConfig.RedisAddress] {
-    /// `sentinels`: a list of `{"host": ..., "port": ...}` (a port may be written as a string).
-    static var redisAddresses: SettingRule<[StorageBackendConfig.RedisAddress]> {
+extension SettingRule where Value == [StorageBackendConfig.ServerAddress] {
+    /// `sentinels`, PostgreSQL's `hosts`: a list of `{"host": ..., "port": ...}` (a port may be
+    /// written as a string).
+    static var serverAddresses: SettingRule<[StorageBackendConfig.ServerAddress]> {
         SettingRule(type: "list of `{\"host\": string, \"port\": 1–65535}`", defaultText: "none") { reader, key in
             guard let value = reader.value(key) else { return [] }
             guard case .array(let items) = value, !items.isEmpty else {
                 reader.fail(key, "must be a non-empty list of {\"host\": ..., \"port\": ...}, not \(value.typeName)")
                 return []
             }
-            var addresses: [StorageBackendConfig.RedisAddress] = []
+            var addresses: [StorageBackendConfig.ServerAddress] = []
             for (index, item) in items.enumerated() {
                 let port: Int?
                 switch item[ConfigKeyPath(["port"])] {
@@ -189,7 +218,7 @@ extension SettingRule where Value == [StorageBackendConfig.RedisAddress] {
                     reader.fail(key, "item \(index) must be {\"host\": \"...\", \"port\": 1-65535}")
                     continue
                 }
-                addresses.append(StorageBackendConfig.RedisAddress(host: host, port: port))
+                addresses.append(StorageBackendConfig.ServerAddress(host: host, port: port))
             }
             return addresses
         }

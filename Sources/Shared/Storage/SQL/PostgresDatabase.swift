@@ -3,16 +3,104 @@ import NIOCore
 import NIOPosix
 import PostgresNIO
 
-/// A pooled, non-blocking PostgreSQL client for the groups configured with the same server,
+/// A pooled, non-blocking PostgreSQL client for the groups configured with the same servers,
 /// user and database. Its `run()` must be running (the worker keeps it in its service group).
+///
+/// The pool is connected to the primary: the first of the group's hosts that takes writes. When
+/// a query shows that server is gone or no longer takes writes (its connection is lost, or a
+/// write is refused as read-only after a failover), the pool is replaced: the hosts are asked
+/// again, in order, and a new pool connects to the one that takes writes. Queries meanwhile
+/// fail, which requests answer with 503 (`OutageMonitor`). Making a standby the primary is
+/// PostgreSQL's own tooling's job; this only follows it.
 public final class PostgresDatabase: Sendable {
-    public let client: PostgresClient
     public let description: String
+    private let options: StorageBackendConfig.PostgresOptions
+    private let servesRequests: Bool
+    private let locator: PostgresPrimaryLocator
+    private let slot: PostgresPrimarySlot
+    private let logger: Logger
+
+    /// How long the run loop waits between two searches that found no primary.
+    static let searchInterval = Duration.milliseconds(500)
 
     /// `servesRequests` false for a one-off client (migrations): it opens connections on demand only.
     public init(options: StorageBackendConfig.PostgresOptions, logger: Logger, servesRequests: Bool = true) {
+        self.options = options
+        self.servesRequests = servesRequests
+        self.logger = logger
+        locator = PostgresPrimaryLocator(options: options, eventLoopGroup: PostgresClient.defaultEventLoopGroup, logger: logger)
+        slot = PostgresPrimarySlot(failFast: servesRequests)
+        description = options.description
+    }
+
+    /// Runs `body` with the pool connected to the primary; a failure that says the pool is
+    /// connected to the wrong place (or nowhere) makes the run loop look for the primary again.
+    @discardableResult
+    func withClient<T>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+        let pool = try await slot.pool()
+        do {
+            return try await body(pool.client)
+        } catch {
+            if let trouble = PostgresTrouble(error, cancelled: Task.isCancelled) {
+                slot.report(trouble, generation: pool.generation)
+            }
+            throw error
+        }
+    }
+
+    /// Runs the pool until the task is cancelled: finds the primary, serves queries from a pool
+    /// connected to it, and finds the primary again when that pool has to go. Queries wait for it to run.
+    public func run() async {
+        var generation = 0
+        var primary: StorageBackendConfig.ServerAddress?
+        while !Task.isCancelled {
+            let address: StorageBackendConfig.ServerAddress
+            do {
+                address = try await locator.locate().primary!
+            } catch {
+                slot.searchFailed(error.description)
+                logger.debug("\(description): \(error.description)")
+                try? await Task.sleep(for: Self.searchInterval)
+                continue
+            }
+            if address != primary, options.candidates.count > 1 {
+                logger.notice("\(description): \(address) is the primary")
+            }
+            primary = address
+            generation += 1
+            let client = makeClient(for: address)
+            let pool = PostgresPrimarySlot.Pool(client: client, address: address, generation: generation)
+            await withDiscardingTaskGroup { group in
+                group.addTask { await client.run() }
+                slot.serve(pool)
+                await watch(pool)
+                slot.withdraw()
+                group.cancelAll()
+            }
+        }
+        slot.stop()
+    }
+
+    /// Returns when `pool` has to go (or the task is cancelled). A lost connection or a refused
+    /// write is enough; a call that only ran out of time is checked first, on a connection of
+    /// its own: a server that answers and takes writes keeps its pool (it was slow, not gone),
+    /// and for a second no other timeout makes it check again.
+    private func watch(_ pool: PostgresPrimarySlot.Pool) async {
+        while let trouble = await slot.nextTrouble() {
+            if trouble == .suspect, await locator.role(of: pool.address) == .primary {
+                slot.quiet(for: .seconds(1))
+                continue
+            }
+            if !Task.isCancelled {
+                logger.notice("\(description): \(pool.address) is gone or no longer takes writes; asking the hosts for the primary")
+            }
+            return
+        }
+    }
+
+    private func makeClient(for address: StorageBackendConfig.ServerAddress) -> PostgresClient {
         var configuration = PostgresClient.Configuration(
-            host: options.host, port: options.port, username: options.user,
+            host: address.host, port: address.port, username: options.user,
             password: options.password.isEmpty ? nil : options.password, database: options.database,
             tls: options.ssl ? .require(.makeClientConfiguration()) : .disable)
         configuration.options.connectTimeout = .seconds(3)
@@ -20,19 +108,13 @@ public final class PostgresDatabase: Sendable {
         // or must ping goes back to it, and disarms them at the next lease: under load that is
         // two timer tasks a query (a fifth of a refresh's worker CPU). So the connections a
         // worker needs stay open (the minimum), only an overflow connection times out, and no
-        // keep-alive pings run: a connection the server or a failover closed is replaced when
-        // it closes, and a dead one fails its next query, which every caller bounds in time.
+        // keep-alive pings run: a connection the server or a failover closed fails its next
+        // query, which every caller bounds in time, and that failure replaces the pool.
         configuration.options.minimumConnections = servesRequests ? 8 : 0
         configuration.options.maximumConnections = servesRequests ? 9 : 1
         configuration.options.connectionIdleTimeout = .seconds(60)
         configuration.options.keepAliveBehavior = nil
-        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        description = "Postgres \(options.user)@\(options.host):\(options.port)/\(options.database)"
-    }
-
-    /// Runs the connection pool until the task is cancelled; queries wait for it to run.
-    public func run() async {
-        await client.run()
+        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     /// Runs the pool only while `body` runs (one-off clients: migrations, check-config).
@@ -52,14 +134,20 @@ public final class PostgresDatabase: Sendable {
     /// Deletes the expired rows of every group in the database; reads already ignore them.
     public func purgeExpired() async throws {
         let now = StorageClock.nowMilliseconds()
-        try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
-        try await client.query("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
-        try await client.query("DELETE FROM oauth2_counters WHERE expires_at <= \(now)")
+        try await withClient { client in
+            try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
+            try await client.query("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
+            try await client.query("DELETE FROM oauth2_counters WHERE expires_at <= \(now)")
+        }
     }
 
     /// Brings the database's schema to the newest version. The advisory lock serialises
     /// supervisors of several hosts starting at once; each step is applied once.
     public func migrate(logger: Logger) async throws {
+        try await withClient { client in try await migrate(on: client, logger: logger) }
+    }
+
+    private func migrate(on client: PostgresClient, logger: Logger) async throws {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {

@@ -1,0 +1,119 @@
+import Foundation
+import Logging
+import NIOPosix
+import OAuth2Shared
+import TestSupport
+import Testing
+
+/// PostgreSQL high availability on loopback, with real servers: a group names several `hosts`,
+/// writes go to the one that takes them, and when that server goes away or stops taking writes
+/// the pool finds the one that does by itself, the calls in between failing as an outage (503),
+/// through the outage monitor as in a worker. Promoting a standby is done by hand here, as
+/// PostgreSQL's own tooling would do it.
+@Suite(.serialized, .startsServers)
+struct PostgresFailoverTests {
+    let logger: Logger = {
+        var logger = Logger(label: "postgres-failover-tests")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    private func options(_ servers: [PostgresServerProcess]) -> StorageBackendConfig.PostgresOptions {
+        StorageBackendConfig.PostgresOptions(
+            host: "127.0.0.1", port: 1, user: "postgres", password: "", database: "oauth2", ssl: false, ttl: 0,
+            hosts: servers.map { .init(host: "127.0.0.1", port: $0.port) })
+    }
+
+    private func migrate(_ server: PostgresServerProcess) async throws {
+        let logger = logger
+        try await PostgresDatabase(options: options([server]), logger: logger, servesRequests: false).whileRunning {
+            try await $0.migrate(logger: logger)
+        }
+    }
+
+    /// Runs `body` with the `codes` store of a worker whose PostgreSQL hosts are `servers`.
+    private func withStore(
+        hosts servers: [PostgresServerProcess], _ body: (any RecordStore) async throws -> Void
+    ) async throws {
+        let database = PostgresDatabase(options: options(servers), logger: logger)
+        let monitor = OutageMonitor(backend: database.description, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.run() }
+            defer { group.cancelAll() }
+            try await body(MonitoredStore(PostgresRecordStore(group: "codes", defaultTTL: 0, database: database), monitor: monitor))
+        }
+    }
+
+    private static func count(_ key: String, on server: PostgresServerProcess) throws -> String {
+        try server.psql("SELECT count(*) FROM oauth2_records WHERE grp = 'codes' AND key = '\(key)'")
+    }
+
+    @Test func writesFollowThePrimaryThroughAFailover() async throws {
+        let primary = try PostgresServerProcess()
+        try await migrate(primary)
+        let standby = try PostgresServerProcess(standbyOf: primary)
+        #expect(try standby.psql("SELECT pg_is_in_recovery()") == "t")
+
+        // The standby is listed first: it is asked first, and skipped.
+        try await withStore(hosts: [standby, primary]) { store in
+            try await store.put("before", [1], ttl: nil)
+            #expect(try Self.count("before", on: primary) == "1", "written on the primary")
+            try #require(await eventually { (try? Self.count("before", on: standby)) == "1" }, "streamed to the standby")
+
+            try primary.stop()
+            // Nothing takes writes now: every write is an outage, answered at once.
+            var refusedBefore = 0
+            try #require(await eventually(timeout: .seconds(20)) {
+                do {
+                    try await store.put("during", [2], ttl: nil)
+                    Issue.record("a write succeeded with no primary")
+                } catch is StorageUnavailable {
+                    refusedBefore += 1
+                }
+                return refusedBefore >= 5
+            }, "writes are refused while no server takes them")
+
+            try standby.promote()
+            var refusedAfter = 0
+            try #require(await eventually(timeout: .seconds(30)) {
+                do {
+                    try await store.put("after", [3], ttl: nil)
+                    return true
+                } catch is StorageUnavailable {
+                    refusedAfter += 1
+                    return false
+                }
+            }, "the pool finds the promoted standby by itself")
+            #expect(try Self.count("after", on: standby) == "1", "written on the promoted standby")
+            #expect(try await store.get("before") == [1], "what was written before the failover is there")
+            print("PostgreSQL failover: \(refusedBefore) writes refused (503) while no server took writes, "
+                + "\(refusedAfter) more after the promotion, then writes went to the new primary")
+        }
+    }
+
+    /// A server that stops taking writes while the pool's connections to it stay open, as one
+    /// behind a virtual address that now leads to a standby: the first write refused as
+    /// read-only (SQLSTATE 25006) makes the pool ask the hosts again, and the next write goes
+    /// to the next host that takes writes.
+    @Test func aWriteRefusedAsReadOnlyMovesThePoolToTheNextHost() async throws {
+        let first = try PostgresServerProcess()
+        let second = try PostgresServerProcess()
+        try await migrate(first)
+        try await migrate(second)
+        try await withStore(hosts: [first, second]) { store in
+            try await store.put("first", [1], ttl: nil)
+            #expect(try Self.count("first", on: first) == "1")
+
+            _ = try first.psql("ALTER SYSTEM SET default_transaction_read_only = on")
+            _ = try first.psql("SELECT pg_reload_conf()")
+            var attempts = 0
+            try #require(await eventually {
+                attempts += 1
+                return (try? await store.put("probe-\(attempts)", [2], ttl: nil)) == nil
+            }, "a write is refused once the server takes no more writes")
+            try #require(await eventually { (try? await store.put("moved", [3], ttl: nil)) != nil }, "writes work again")
+            #expect(try Self.count("moved", on: second) == "1", "on the next host that takes writes")
+            #expect(try Self.count("moved", on: first) == "0")
+        }
+    }
+}

@@ -16,6 +16,9 @@ public final class OutageMonitor: Sendable {
     private let logger: Logger
     private let down = Mutex(false)
 
+    /// Whether the backend's last call failed: it is reported down until one succeeds.
+    package var isDown: Bool { down.withLock { $0 } }
+
     public init(backend: String, timeout: Duration? = .seconds(3), eventLoop: any EventLoop, logger: Logger) {
         self.backend = backend
         self.timeout = timeout
@@ -30,6 +33,10 @@ public final class OutageMonitor: Sendable {
                 logger.notice("storage \(backend) is available again")
             }
             return result
+        } catch where Task.isCancelled {
+            // The caller gave up (a request whose other store call failed cancels this one):
+            // the backend said nothing about itself.
+            throw CancellationError()
         } catch {
             let reason = (error as? TimedOut).map { _ in "no answer within \(timeout ?? .zero)" } ?? String(describing: error)
             if !down.withLock({ state in defer { state = true }; return state }) {

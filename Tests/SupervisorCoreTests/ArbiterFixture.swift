@@ -56,6 +56,18 @@ final class ArbiterFixture {
         return pids
     }
 
+    /// Starts the server, then reloads it with a setting its workers read at boot changed
+    /// (`refresh_token_grace_seconds` 0 → 5): the running workers and the new generation's.
+    func startAndReloadWithAChangeThatNeedsNewWorkers() async throws -> (old: [pid_t], new: [pid_t]) {
+        let old = start()
+        try writeRuntime(["auth_server": ["refresh_token_grace_seconds": 5]])
+        table.deliver(SIGHUP)
+        guard await turn(until: { arbiter.isRolling }) else { throw ReloadDidNotRoll() }
+        return (old, workers(ofGeneration: 2))
+    }
+
+    struct ReloadDidNotRoll: Error {}
+
     /// The workers say they accept connections.
     func ready(_ pids: [pid_t]) {
         for pid in pids { table.channel(of: pid).inbox.append(.ready) }
@@ -87,12 +99,12 @@ final class ArbiterFixture {
         return 0
     }
 
-    private static func testLayer(folder: String, workers: Int) throws -> [String: Any] {
+    private static func testLayer(folder: String, workers: Int) -> [String: Any] {
         let database = folder + "/oauth2.sqlite"
         let groups = ["default", "session", "codes", "tokens", "refresh_tokens"]
         return [
             "auth_server": [
-                "host": "127.0.0.1", "port": try freePort(), "url": "http://127.0.0.1:8081",
+                "host": "127.0.0.1", "port": FreePort.loopback(), "url": "http://127.0.0.1:8081",
                 "num_workers": workers, "worker_timeout": 30, "shutdown_timeout": 10,
                 "session_secret": "a supervisor test's own session secret",
                 "views_dir": folder + "/views",
@@ -104,17 +116,5 @@ final class ArbiterFixture {
 
     private static func write(_ layer: [String: Any], to path: String) throws {
         try JSONSerialization.data(withJSONObject: layer, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -99,12 +99,8 @@ import TestSupport
 
     @Test func aReloadThatNeedsNewWorkersStartsThemBesideTheOldAndRetiresTheOldOnceTheyAccept() async throws {
         let fixture = try ArbiterFixture(workers: 2)
-        let old = fixture.start()
-        try fixture.writeRuntime(["auth_server": ["refresh_token_grace_seconds": 5]])
-        fixture.table.deliver(SIGHUP)
-        #expect(await fixture.turn { fixture.arbiter.isRolling })
+        let (old, new) = try await fixture.startAndReloadWithAChangeThatNeedsNewWorkers()
         #expect(fixture.arbiter.generation == 2)
-        let new = fixture.workers(ofGeneration: 2)
         #expect(new.count == 2)
         #expect(!old.contains { fixture.table.channel(of: $0).wasToldToQuit }, "the old generation serves until the new one accepts")
 
@@ -119,11 +115,7 @@ import TestSupport
 
     @Test func aReloadWhoseNewWorkersCannotBootLeavesThePreviousGenerationServing() async throws {
         let fixture = try ArbiterFixture(workers: 2)
-        let old = fixture.start()
-        try fixture.writeRuntime(["auth_server": ["refresh_token_grace_seconds": 5]])
-        fixture.table.deliver(SIGHUP)
-        #expect(await fixture.turn { fixture.arbiter.isRolling })
-        let new = fixture.workers(ofGeneration: 2)
+        let (old, new) = try await fixture.startAndReloadWithAChangeThatNeedsNewWorkers()
         fixture.ready([new[0]])
         fixture.table.end(new[1], .exited(ExitCodes.workerCannotBoot))
         fixture.turn()

@@ -25,10 +25,16 @@ package final class Arbiter {
             case storage(any Error)
         }
 
-        private let outcome = Mutex<Result<ServerConfig, Failure>?>(nil)
+        /// A checked configuration, and the files its workers would read at boot.
+        struct Ready: Sendable {
+            let config: ServerConfig
+            let files: BootFiles
+        }
 
-        var result: Result<ServerConfig, Failure>? { outcome.withLock { $0 } }
-        func finish(_ result: Result<ServerConfig, Failure>) { outcome.withLock { $0 = result } }
+        private let outcome = Mutex<Result<Ready, Failure>?>(nil)
+
+        var result: Result<Ready, Failure>? { outcome.withLock { $0 } }
+        func finish(_ result: Result<Ready, Failure>) { outcome.withLock { $0 = result } }
     }
 
     private let location: ConfigLocation
@@ -389,7 +395,8 @@ package final class Arbiter {
                     logger.notice("preparing storage for the reloaded configuration")
                     try await prepareStorage(new.storage, logger)
                 }
-                prepared.finish(.success(new))
+                // Read here too, not on the loop: every template and the certificate files.
+                prepared.finish(.success(PreparedReload.Ready(config: new, files: BootFiles(new))))
             } catch {
                 prepared.finish(.failure(.storage(error)))
             }
@@ -401,8 +408,8 @@ package final class Arbiter {
         preparing = nil
         guard !isStopping else { return }
         switch result {
-        case .success(let new):
-            apply(new)
+        case .success(let ready):
+            apply(ready.config, files: ready.files)
         case .failure(.configuration(let error)):
             for problem in error.problems { logger.error("reload failed: \(problem)") }
             reloadFailed()
@@ -420,12 +427,11 @@ package final class Arbiter {
 
     /// Applies a checked configuration: in place when only hot settings changed, otherwise by
     /// starting a new generation of workers beside the running one.
-    private func apply(_ new: ServerConfig) {
+    private func apply(_ new: ServerConfig, files newFiles: BootFiles) {
         if new.authServer.metrics != runningMetrics {
             logger.warning("auth_server.metrics changes apply at the next restart; metrics stay where they are")
         }
         var change = ConfigChange(from: config, to: new)
-        let newFiles = BootFiles(new)
         if change.addressChanged, current.listener.fromSystemd {
             logger.warning("auth_server.host and auth_server.port do not apply: the listening socket comes from systemd")
             change = ConfigChange(needsNewWorkers: change.needsNewWorkers, addressChanged: false)

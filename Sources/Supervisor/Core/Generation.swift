@@ -23,7 +23,7 @@ struct Generation {
 /// The files a worker reads once, at boot, besides the configuration: the certificate and key,
 /// and the page templates. A reload that finds any of them changed (a renewed certificate, an
 /// edited template) starts new workers, as a changed setting does.
-struct BootFiles: Equatable {
+struct BootFiles: Equatable, Sendable {
     private let tls: [Data?]
     private let templates: [String: Data]
 

@@ -28,13 +28,21 @@ struct MetadataRoutes: Sendable {
     }
 
     func add(to router: Router<WorkerRequestContext>) {
-        let body = (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        router.get("/.well-known/oauth-authorization-server") { _, _ -> Response in
-            var response = Response(status: .ok, body: .init(byteBuffer: .init(bytes: body)))
-            response.headers[.contentType] = "application/json"
-            response.headers[.cacheControl] = "public, max-age=3600"
-            response.headers[.accessControlAllowOrigin] = "*"
-            return response
-        }
+        let body = Self.serialized(document)
+        router.get("/.well-known/oauth-authorization-server") { _, _ in Self.publicDocument(body, maxAge: 3600) }
+    }
+
+    /// A discovery document as the bytes served, once at start.
+    static func serialized(_ document: [String: Any]) -> [UInt8] {
+        Array((try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
+    }
+
+    /// A document anyone may fetch and cache (metadata, discovery, keys), from any origin.
+    static func publicDocument(_ body: [UInt8], maxAge: Int) -> Response {
+        var response = Response(status: .ok, body: .init(byteBuffer: .init(bytes: body)))
+        response.headers[.contentType] = "application/json"
+        response.headers[.cacheControl] = "public, max-age=\(maxAge)"
+        response.headers[.accessControlAllowOrigin] = "*"
+        return response
     }
 }

@@ -15,22 +15,12 @@ struct OpenIDRoutes: Sendable {
     func add(to router: Router<WorkerRequestContext>) {
         router.get("/jwks") { _, _ -> Response in
             // A store that cannot be read answers 503 (StorageUnavailable is an HTTP error).
-            let keys = try await keyRing.current()
-            var response = Response(status: .ok, body: .init(byteBuffer: .init(bytes: keys.jwks)))
-            // RFC 7517's application/jwk-set+json is refused by some relying-party libraries (pyoidc).
-            response.headers[.contentType] = "application/json"
-            response.headers[.cacheControl] = "public, max-age=\(jwksMaxAge)"
-            response.headers[.accessControlAllowOrigin] = "*"
-            return response
+            // As application/json: RFC 7517's application/jwk-set+json is refused by some
+            // relying-party libraries (pyoidc).
+            try await MetadataRoutes.publicDocument(keyRing.current().jwks, maxAge: jwksMaxAge)
         }
-        let body = (try? JSONSerialization.data(withJSONObject: document(), options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        router.get("/.well-known/openid-configuration") { _, _ -> Response in
-            var response = Response(status: .ok, body: .init(byteBuffer: .init(bytes: body)))
-            response.headers[.contentType] = "application/json"
-            response.headers[.cacheControl] = "public, max-age=3600"
-            response.headers[.accessControlAllowOrigin] = "*"
-            return response
-        }
+        let body = MetadataRoutes.serialized(document())
+        router.get("/.well-known/openid-configuration") { _, _ in MetadataRoutes.publicDocument(body, maxAge: 3600) }
     }
 
     /// The RFC 8414 members (with jwks_uri and the OpenID scopes), plus what Discovery 1.0 requires and what this provider supports.

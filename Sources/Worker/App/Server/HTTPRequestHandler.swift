@@ -3,7 +3,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 
 /// Serves a connection's requests from NIO's pipeline: collects each request (its body up to
 /// the upload limit), runs the router in a task on the connection's event loop, and writes the
@@ -13,10 +13,12 @@ import NIOHTTPTypes
 /// through `NIOAsyncChannel` (an async sequence in, an async writer out, each with its own
 /// buffering and locks), which cost about as much again as NIO's own parsing and writing; the
 /// router, middleware and routes are Hummingbird's, unchanged. Pipelined requests wait in NIO's
-/// `HTTPServerPipelineHandler` until the answer before them has ended.
+/// `HTTPServerPipelineHandler` until the answer before them has ended. It reads NIO's HTTP/1
+/// parts itself (`HTTP1Conversion`) rather than behind swift-nio-extras' converting handler, which
+/// cost a pipeline hop each way and a Foundation URL parse of every request's path.
 final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
     /// The router and what every answer carries; never throws (errors become answers).
     typealias Responder = @Sendable (Request, any Channel) async -> Response
 
@@ -26,6 +28,8 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let maxBodyBytes: Int
     private let logger: Logger
 
+    /// Whether the connection is TLS: the requests' scheme.
+    private let secure: Bool
     /// The request being read, until its end arrives.
     private var head: HTTPRequest?
     private var body: ByteBuffer?
@@ -36,8 +40,12 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The client has finished sending (half-closed): close once the answer in hand is sent.
     private var inputClosed = false
 
-    init(responder: @escaping Responder, executor: EventLoopTaskExecutor?, deadlines: ConnectionDeadlines, maxBodyBytes: Int, logger: Logger) {
+    init(
+        responder: @escaping Responder, executor: EventLoopTaskExecutor?, deadlines: ConnectionDeadlines, secure: Bool, maxBodyBytes: Int,
+        logger: Logger
+    ) {
         self.responder = responder
+        self.secure = secure
         self.executor = executor
         self.deadlines = deadlines
         self.maxBodyBytes = maxBodyBytes
@@ -48,9 +56,16 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             deadlines.headReceived()
-            self.head = head
             body = nil
             discarding = false
+            do {
+                self.head = try HTTP1Conversion.request(head, secure: secure)
+            } catch {
+                // A method swift-http-types cannot represent.
+                self.head = nil
+                discarding = true
+                write(Response(status: .badRequest), context: context, thenClose: true)
+            }
         case .body(var chunk):
             guard head != nil else { return }
             let size = (body?.readableBytes ?? 0) + chunk.readableBytes
@@ -135,14 +150,15 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         answering = false
         let thenClose = thenClose || inputClosed
         guard context.channel.isActive else { return }
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        for buffer in body { context.write(wrapOutboundOut(.body(buffer)), promise: nil) }
-        if !thenClose { deadlines.answerSent() }
-        let sent = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if thenClose {
-            let channel = context.channel
-            sent.whenComplete { _ in channel.close(promise: nil) }
+        context.write(wrapOutboundOut(.head(HTTP1Conversion.responseHead(head))), promise: nil)
+        for buffer in body { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
+        guard thenClose else {
+            deadlines.answerSent()
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            return
         }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 

@@ -3,7 +3,6 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 import NIOSSL
 
 /// How each accepted connection is served: TLS when `auth_server.ssl` is on, the connection's
@@ -26,9 +25,9 @@ struct HTTPServing: Sendable {
             withErrorHandling: false,  // HTTPRequestHandler answers a request it cannot read
             withOutboundHeaderValidation: false  // swift-http-types validated the fields already
         )
-        try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: tls != nil))
         try pipeline.addHandler(
-            HTTPRequestHandler(responder: responder, executor: executor, deadlines: deadlines, maxBodyBytes: maxBodyBytes, logger: logger))
+            HTTPRequestHandler(
+                responder: responder, executor: executor, deadlines: deadlines, secure: tls != nil, maxBodyBytes: maxBodyBytes, logger: logger))
     }
 
     /// Runs the router; every error becomes an answer, and every answer gets the headers all

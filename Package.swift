@@ -6,6 +6,11 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// The modules a request runs through: there a nonisolated async function runs where its caller
+// runs (SE-0461) instead of hopping to the generic executor, and every such hop asked the task
+// for its preferred executor under a lock (a few per cent of a worker's CPU, measured).
+let requestPathSettings = swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 // Fuzzing (scripts/fuzz): only when the script names libFuzzer's no-main runtime in
 // OAUTH2_FUZZER_RUNTIME are our two modules built with coverage and AddressSanitizer and does the
 // `oauth2-fuzz` executable (Tests/Fuzz) exist. Every other build sees none of it, so it builds,
@@ -79,7 +84,7 @@ let package = Package(
                 "CHiredis",
             ],
             path: "Sources/Shared",
-            swiftSettings: swiftSettings + instrumentation
+            swiftSettings: requestPathSettings + instrumentation
         ),
 
         .target(
@@ -96,7 +101,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -104,7 +108,7 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Sources/Worker/App",
-            swiftSettings: swiftSettings + instrumentation
+            swiftSettings: requestPathSettings + instrumentation
         ),
         .executableTarget(
             name: "Worker",

@@ -75,10 +75,19 @@ final class RedisConnection: Sendable {
     /// replies come back in one round trip.
     func send(batch commands: [ByteBuffer]) -> [EventLoopFuture<RedisReply>] {
         let endpoint = self.endpoint
+        // On the channel's loop with the channel open, the write reaches `RedisChannelHandler`
+        // at once and its reply is pending there: a write that fails later closes the connection,
+        // which fails every pending reply. So no write promise (an allocation per command) then.
+        let handedOver = channel.eventLoop.inEventLoop && channel.isActive
         let replies = commands.map { command in
             let reply = channel.eventLoop.makePromise(of: RedisReply.self)
-            channel.write(RedisChannelHandler.Command(bytes: command, reply: reply)).whenFailure { error in
-                reply.fail(RedisClientError(kind: .unavailable, message: "cannot write to \(endpoint): \(error)"))
+            let write = RedisChannelHandler.Command(bytes: command, reply: reply)
+            if handedOver {
+                channel.write(write, promise: nil)
+            } else {
+                channel.write(write).whenFailure { error in
+                    reply.fail(RedisClientError(kind: .unavailable, message: "cannot write to \(endpoint): \(error)"))
+                }
             }
             return reply.futureResult
         }

@@ -5,7 +5,7 @@ import Hummingbird
 struct PreflightOKMiddleware: RouterMiddleware {
     typealias Context = WorkerRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         if request.method == .options, response.status == .noContent {
             response.status = .ok

@@ -12,7 +12,7 @@ struct RequestOutcomeMiddleware: RouterMiddleware {
     let accessLog: AccessLog
     let metrics: RequestMetrics
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         do {
             let response = try await next(request, context)

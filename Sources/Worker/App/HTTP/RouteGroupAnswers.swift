@@ -7,7 +7,7 @@ import OAuth2Shared
 struct BackChannelErrorMiddleware: RouterMiddleware {
     typealias Context = WorkerRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as OAuthError {
@@ -29,7 +29,7 @@ struct PageErrorMiddleware: RouterMiddleware {
 
     let pages: PageRenderer
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch is StorageUnavailable {
@@ -45,7 +45,7 @@ struct PageErrorMiddleware: RouterMiddleware {
 struct APIAnswerMiddleware: RouterMiddleware {
     typealias Context = WorkerRequestContext
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)

@@ -32,6 +32,18 @@ struct RequestParsingTests {
         #expect(try ClientCredentialsReader.basicCredentials("Bearer abc") == nil)
     }
 
+    /// The token endpoint picks its body's reader by the Content-Type's media type, in any case,
+    /// with or without parameters and blanks (RFC 9110 8.3.1).
+    @Test func theMediaTypeIsReadWithoutItsParametersInAnyCase() {
+        #expect(HeaderText.mediaType("application/x-www-form-urlencoded") == "application/x-www-form-urlencoded")
+        #expect(HeaderText.mediaType("Application/X-WWW-Form-URLEncoded ; charset=UTF-8") == "application/x-www-form-urlencoded")
+        #expect(HeaderText.mediaType(" application/json;charset=utf-8") == "application/json")
+        #expect(HeaderText.mediaType("text/plain;a=\"x;y\"") == "text/plain")
+        #expect(HeaderText.mediaType("") == "")
+        #expect(HeaderText.mediaType(";charset=utf-8") == "")
+        #expect(HeaderText.mediaType("t\u{E9}xt/PLAIN") == "t\u{E9}xt/plain", "only ASCII letters change case")
+    }
+
     /// Found by scripts/fuzz (session-cookie) as an invariant: empty parts were dropped when the
     /// cookie was split, so `id..mac`, `.id.mac` and `id.mac.` verified as if they were the value
     /// signed for the id. Not a forgery (the MAC is still needed), but one id has one cookie.

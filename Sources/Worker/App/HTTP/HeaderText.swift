@@ -1,7 +1,7 @@
 /// ASCII-only helpers for header values. Header syntax is ASCII (RFC 9110 5.5); Foundation's
 /// `trimmingCharacters(in:)` and `lowercased()` go through Unicode tables on every call, and
 /// the token endpoint's headers are read on every request.
-enum HeaderText {
+package enum HeaderText {
     /// `text` without leading and trailing spaces and tabs.
     static func trimmed(_ text: Substring) -> Substring {
         var start = text.utf8.startIndex
@@ -22,10 +22,15 @@ enum HeaderText {
     }
 
     /// The media type of a Content-Type value, lowercased, without parameters.
-    static func mediaType(_ contentType: String) -> String {
-        let type = trimmed(contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-        return String(decoding: type.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
+    package static func mediaType(_ contentType: String) -> String {
+        // Found as bytes: `split` walks the text character by character, on every token request.
+        let end = contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.endIndex
+        let type = trimmed(contentType[..<end])
+        guard type.utf8.contains(where: isUppercase) else { return String(type) }
+        return String(decoding: type.utf8.map { isUppercase($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
+
+    private static func isUppercase(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
 
     private static func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
 }

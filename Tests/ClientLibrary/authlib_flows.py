@@ -56,6 +56,22 @@ def check(condition, message):
         raise CheckFailed(message)
 
 
+def run_scenarios(body):
+    """Runs `body(passed)`, which calls `passed(n)` after each n scenarios that passed; prints
+    "all N scenarios passed", or on the first failed check what failed and exits with status 1."""
+    count = [0]
+
+    def passed(n=1):
+        count[0] += n
+
+    try:
+        body(passed)
+    except CheckFailed as failure:
+        print(f"FAIL after {count[0]} scenarios: {failure}")
+        sys.exit(1)
+    print(f"all {count[0]} scenarios passed")
+
+
 def describe(response):
     """One line about an HTTP answer, for failure messages."""
     return f"{response.request.method} {response.url} -> {response.status_code} {response.text[:300]!r}"

@@ -26,7 +26,7 @@ from authlib.integrations.base_client.sync_app import BaseApp, OAuth2Mixin
 from authlib.integrations.base_client.sync_openid import OpenIDMixin
 from authlib.integrations.requests_client import OAuth2Session
 
-from authlib_flows import TIMEOUT, Browser, CheckFailed, check, describe
+from authlib_flows import TIMEOUT, Browser, check, describe, run_scenarios
 
 # The relying parties the test server registers, by signing algorithm.
 RELYING_PARTIES = {
@@ -232,28 +232,26 @@ def main():
     user_id = sys.argv[2] if len(sys.argv) > 2 else None
     username = f"oidc.{uuid.uuid4().hex[:8]}@example.com"
     browser = Browser(issuer, username)
-    passed = 0
-    try:
+
+    def scenarios(passed):
         scenario_discovery(issuer)
-        passed += 1
+        passed()
         subjects = set()
         for algorithm in ("ES256", "RS256", "EdDSA"):
             rp, token, first = scenario_code_flow(issuer, browser, algorithm, user_id or username)
             subjects.add(first["sub"])
-            passed += 1
+            passed()
             if algorithm == "ES256":
                 refreshed = scenario_refresh(rp, token, first)
                 scenario_userinfo(rp, refreshed, username)
-                passed += 2
+                passed(2)
         check(len(subjects) == 1, f"public subjects differ per client: {subjects}")
         scenario_pairwise(issuer, browser, username)
-        passed += 1
+        passed()
         scenario_plain_oauth_unchanged(issuer, browser)
-        passed += 1
-    except CheckFailed as failure:
-        print(f"FAIL after {passed} scenarios: {failure}")
-        sys.exit(1)
-    print(f"all {passed} scenarios passed")
+        passed()
+
+    run_scenarios(scenarios)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from oic.oic import Client
 from oic.oic.message import AuthorizationResponse, RegistrationResponse
 from oic.utils.authn.client import CLIENT_AUTHN_METHOD
 
-from authlib_flows import Browser, CheckFailed, check
+from authlib_flows import Browser, check, run_scenarios
 
 CLIENTS = (
     ("rp", "rp-secret", "http://localhost:8080/rp", "ES256"),
@@ -64,15 +64,13 @@ def main():
     issuer = sys.argv[1].rstrip("/")
     username = f"pyoidc.{uuid.uuid4().hex[:8]}@example.com"
     browser = Browser(issuer, username)
-    passed = 0
-    try:
+
+    def scenarios(passed):
         for client_id, secret, redirect_uri, algorithm in CLIENTS:
             sign_in(issuer, browser, username, client_id, secret, redirect_uri, algorithm)
-            passed += 1
-    except CheckFailed as failure:
-        print(f"FAIL after {passed} scenarios: {failure}")
-        sys.exit(1)
-    print(f"all {passed} scenarios passed")
+            passed()
+
+    run_scenarios(scenarios)
 
 
 if __name__ == "__main__":

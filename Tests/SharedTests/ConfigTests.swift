@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OAuth2Shared
+import SharedPlatform
 
 struct ConfigTests {
     private func document(_ layers: [(String, String)]) throws -> ConfigDocument {

@@ -1,6 +1,6 @@
 import Logging
 import NIOPosix
-import OAuth2Shared
+import SharedStorage
 import Synchronization
 import Testing
 import TestSupport

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedKeys
+import SharedPlatform
+import SharedStorage
 
 /// The signing keys in the PostgreSQL that scripts/test starts, which every test server on the
 /// Redis-and-PostgreSQL setup shares (its `keys` group falls back to `default` there). Tests

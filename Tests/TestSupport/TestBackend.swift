@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import NIOPosix
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// The storage backends tests run against: SQLite on a temp file, and the Redis and
 /// PostgreSQL that scripts/test starts (OAUTH2_TEST_REDIS_PORT, OAUTH2_TEST_POSTGRES_PORT).

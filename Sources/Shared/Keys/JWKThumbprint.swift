@@ -1,4 +1,5 @@
 import Crypto
+import SharedPlatform
 
 /// RFC 7638: the SHA-256 of a public JWK's required members, in lexicographic order without
 /// whitespace, base64url-encoded. Used as the key id, so a kid names exactly one public key.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SharedPlatform
 
 /// Seals private signing keys for storage (AES-GCM) under a key derived with HKDF from
 /// `auth_server.keys_secret`, so a copy of the store or a backup alone cannot sign tokens. The

@@ -1,3 +1,5 @@
+import SharedPlatform
+
 /// One signing key as the `keys` storage group keeps it: its public JWK in clear (for the
 /// JWKS), its private key sealed (`KeySealer`), and where it is in its life.
 public struct SigningKey: Codable, Sendable, Equatable {

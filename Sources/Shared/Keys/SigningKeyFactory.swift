@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import SharedPlatform
 
 /// Makes new signing keys: a fresh private key of the algorithm, its public JWK and its kid,
 /// sealed for storage.

@@ -1,3 +1,5 @@
+import SharedPlatform
+
 /// Every signing key at one moment, as one stored version: what signs, what is published
 /// ahead, what is still published for tokens it signed. Changes make a new version
 /// (`SigningKeyStore`); these functions say what the next version holds.

@@ -1,4 +1,6 @@
 import Foundation
+import SharedPlatform
+import SharedStorage
 
 /// The signing keys in the `keys` storage group, shared by every worker and host that uses the
 /// store. Each change writes a new, never-replaced version (`keyset:v<N>`) with the store's

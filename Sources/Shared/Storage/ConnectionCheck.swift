@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import SharedPlatform
 
 /// `check-config --connect`: asks every store the storage groups name, and the site, whether it
 /// answers, each once however many groups share it.

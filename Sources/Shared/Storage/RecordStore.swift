@@ -1,3 +1,5 @@
+import SharedPlatform
+
 /// One storage group's records (sessions, codes, tokens, …): opaque values under string keys,
 /// each with an expiry, plus named indexes (sets of keys) such as "the grants of user U".
 ///

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Foundation
 import Synchronization
+import SharedPlatform
 
 /// What one storage group's calls cost and how often the group went down, for
 /// `oauth2_storage_operation_duration_seconds` and `oauth2_storage_outages_total`. Timers are

@@ -1,5 +1,6 @@
 import Logging
 import NIOPosix
+import SharedPlatform
 
 /// Brings every SQL database the configuration names to the newest schema. The supervisor runs
 /// this once before it starts workers (and before rolling workers onto a reloaded

@@ -1,5 +1,6 @@
 import Logging
 import NIOPosix
+import SharedPlatform
 
 extension StorageRegistry {
     /// Opens the stores on NIO's shared event loops, for a one-off command (see `whileRunning`).
@@ -23,10 +24,5 @@ extension StorageRegistry {
         }
         await shutdown()
         return try result.get()
-    }
-
-    /// The signing keys, sealed under `auth_server.keys_secret` (or the session secret).
-    public func signingKeys(_ config: AuthServerConfig) -> SigningKeyStore {
-        SigningKeyStore(store: store("keys"), sealer: KeySealer(secret: config.signingKeysSecret))
     }
 }

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
+import SharedPlatform
 
 /// The stores of every group, opened from the `storage` config. Groups that name the same
 /// server (or SQLite file) share one connection pool, and one outage monitor, so an outage is

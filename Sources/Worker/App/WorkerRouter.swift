@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// Every route the worker serves, and the middleware in front of them.
 enum WorkerRouter {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedStorage
+import WorkerApp
 
 /// Writes access tokens and users straight into a running server's SQLite storage, the way
 /// its token endpoint stores them (hashed), for tests of the API behind tokens.

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SharedPlatform
 
 /// A non-blocking Redis client: a small pool of pipelined connections on NIO event loops, with
 /// hiredis used only to encode commands and parse replies. Safe to share between tasks.

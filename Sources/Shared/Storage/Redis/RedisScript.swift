@@ -1,4 +1,5 @@
 import Crypto
+import SharedPlatform
 
 /// A Lua script run by its SHA-1 (`EVALSHA`), so each call sends 40 bytes instead of the script
 /// and Redis looks it up instead of hashing it again. A server that does not have it yet (a

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import SharedPlatform
 
 /// A pooled, non-blocking PostgreSQL client for the groups configured with the same servers,
 /// user and database. Its `run()` must be running (the worker keeps it in its service group).

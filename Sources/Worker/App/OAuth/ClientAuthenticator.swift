@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedPlatform
 
 /// Credentials a client presented at a back-channel endpoint, whichever way it sent them.
 public struct PresentedClientCredentials: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// Grants and everything issued from them. Codes and tokens are stored under their SHA-256
 /// and carry their grant's id; a grant's tokens are indexed by grant, a user's grants by user,

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// How long codes and tokens live: each group's `ttl`, or the seed's defaults when it is 0.
 public struct TokenLifetimes: Sendable {

@@ -1,4 +1,5 @@
 import Crypto
+import SharedPlatform
 
 /// Tokens and codes are stored under the SHA-256 of their value, never in clear, so a copy of
 /// the database or a Redis dump holds nothing that can be presented to the server.

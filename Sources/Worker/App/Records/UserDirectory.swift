@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SharedStorage
 
 /// The site users who signed in here, in the `users` group: each with the token the site gave
 /// them, which opens the user's account at the site. Records are sealed (AES-GCM) under a key

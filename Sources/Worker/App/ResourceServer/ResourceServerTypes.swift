@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedPlatform
 
 /// Every site integration, by the options `SiteOptions` read for its `resource_server.type`.
 /// A site adds its own by writing one file with a `ResourceServer`, its case in `SiteOptions`

@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import OAuth2Shared
+import SharedPlatform
 
 /// Outbound HTTP to the site: pooled connections, bounded time, the configured identity
 /// (User-Agent, basic auth) on every request, and failures turned into `ResourceServerUnavailable`.

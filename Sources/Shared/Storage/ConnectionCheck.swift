@@ -31,7 +31,7 @@ public enum ConnectionCheck {
     public static func run(config: ServerConfig, logger: Logger) async -> [Outcome] {
         var outcomes: [Outcome] = []
         for (backend, groups) in distinctBackends(config.storage) {
-            let names = "(groups \(groups.joined(separator: ", ")))"
+            let names = "(groups \(groups.map(\.rawValue).joined(separator: ", ")))"
             switch backend {
             case .redis(let options):
                 outcomes.append(await ask("\(options.description) \(names)") {
@@ -69,9 +69,9 @@ public enum ConnectionCheck {
     }
 
     /// Each backend once, with the groups that use it (connection settings only: `ttl` aside).
-    private static func distinctBackends(_ storage: StorageConfig) -> [(StorageBackendConfig, [String])] {
-        var found: [(StorageBackendConfig, [String])] = []
-        for group in StorageConfig.groups {
+    private static func distinctBackends(_ storage: StorageConfig) -> [(StorageBackendConfig, [StorageGroup])] {
+        var found: [(StorageBackendConfig, [StorageGroup])] = []
+        for group in StorageGroup.allCases {
             let backend = storage.backend(for: group).withoutTTL
             if let index = found.firstIndex(where: { $0.0 == backend }) {
                 found[index].1.append(group)

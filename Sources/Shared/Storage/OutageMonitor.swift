@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import SharedPlatform
 import Synchronization
 
 /// Turns backend failures into `StorageUnavailable` and logs each outage once: one error when a
@@ -230,8 +231,8 @@ public struct MonitoredAuditLog: AuditLog {
     }
 
     private func run<T: Sendable>(_ operation: StorageMetrics.Operation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let metrics else { return try await monitor.run(group: "audit", body) }
-        return try await metrics.measure(operation) { try await monitor.run(group: "audit", body) }
+        guard let metrics else { return try await monitor.run(group: StorageGroup.audit.rawValue, body) }
+        return try await metrics.measure(operation) { try await monitor.run(group: StorageGroup.audit.rawValue, body) }
     }
 
     public func append(contentsOf records: [AuditRecord]) async throws {

@@ -9,7 +9,7 @@ public enum StorageMigrator {
     public static func migrate(_ config: StorageConfig, logger: Logger) async throws {
         var sqlitePaths: Set<String> = []
         var postgres: Set<StorageBackendConfig.PostgresOptions> = []
-        for group in StorageConfig.groups {
+        for group in StorageGroup.allCases {
             switch config.backend(for: group) {
             case .sqlite(let path, _): sqlitePaths.insert(path)
             case .postgres(let options): postgres.insert(options.connectionKey)

@@ -208,7 +208,7 @@ extension ServerConfig {
     public func retiredKeyRetentionSeconds(clients: ClientRegistry) -> Int {
         var longest = authServer.idTokenTTL
         if clients.clients.contains(where: { $0.accessTokenFormat == .jwt }) {
-            let access = storage.backend(for: "tokens").ttl
+            let access = storage.backend(for: .tokens).ttl
             longest = max(longest, access > 0 ? access : 7200)
         }
         return longest + authServer.keyRefreshSeconds

@@ -60,10 +60,12 @@ public enum Settings {
         public static let enabled = Setting("auth_server.throttling.enabled", .flag(default: true), reload: .rollsWorkers,
             "count failed client authentications and sign-ins, and make spent budgets wait")
         /// Every group but `audit`, whose records are never read back.
-        public static let groupNames = StorageConfig.groups.filter { $0 != "audit" }
+        public static let groupNames = StorageGroup.allCases.filter { $0 != .audit }.map(\.rawValue)
         public static let group = Setting(
             "auth_server.throttling.group",
-            .oneOf(groupNames, default: "session", refusal: { "must be one of the storage groups \(groupNames.joined(separator: ", ")), not \"\($0)\"" }),
+            .choice(
+                groupNames, default: StorageGroup.session, parse: { $0 == "audit" ? nil : StorageGroup(rawValue: $0) },
+                refusal: { "must be one of the storage groups \(groupNames.joined(separator: ", ")), not \"\($0)\"" }),
             reload: .rollsWorkers, "the storage group that keeps the counters (its backend, not its `ttl`)")
         public static let clientFailures = Setting(
             "auth_server.throttling.client_failures", .integer(default: 10, in: 1...1_000_000), reload: .rollsWorkers,
@@ -252,7 +254,7 @@ public enum Settings {
         ]),
         SettingSection(
             "storage.<group>",
-            note: "Every group (`default`, \(StorageConfig.groups.map { "`\($0)`" }.joined(separator: ", "))), whatever its backend; `default` serves the groups not set. Type `Blackhole` keeps nothing and reads no key of its own.",
+            note: "Every group (`default`, \(StorageGroup.names.map { "`\($0)`" }.joined(separator: ", "))), whatever its backend; `default` serves the groups not set. Type `Blackhole` keeps nothing and reads no key of its own.",
             [Storage.type.entry, Storage.ttl.entry]),
         SettingSection("storage.<group>", type: "Sqlite", note: "The embedded database, one file per host.", [Sqlite.path.entry]),
         SettingSection("storage.<group>", type: "Redis", note: "A Redis server, or the primary Redis Sentinel names.", [

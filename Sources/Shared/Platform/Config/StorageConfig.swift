@@ -1,28 +1,29 @@
 /// `storage`: one backend per data group, with `default` as the catch-all (seed section 7.2).
 public struct StorageConfig: Sendable, Equatable {
-    /// The groups the server itself reads and writes.
-    /// `keys` holds the OpenID Connect signing keys (sealed), shared by every host.
-    public static let groups = ["session", "codes", "tokens", "refresh_tokens", "users", "audit", "keys"]
-
-    public var backends: [String: StorageBackendConfig]
+    /// The backends the config names for groups of their own.
+    public var backends: [StorageGroup: StorageBackendConfig]
+    /// `storage.default`: the backend of every group the config does not name.
+    public var fallback: StorageBackendConfig?
 
     /// The backend for `group`, falling back to `default`, then to the embedded store.
-    public func backend(for group: String) -> StorageBackendConfig {
-        backends[group] ?? backends["default"] ?? .sqlite(path: "oauth2.sqlite", ttl: 0)
+    public func backend(for group: StorageGroup) -> StorageBackendConfig {
+        backends[group] ?? fallback ?? .sqlite(path: "oauth2.sqlite", ttl: 0)
     }
 
     init(reader: inout ConfigReader) {
         backends = [:]
         // Keys starting with "//" are comments, as in the shipped etc/ files.
-        for group in (reader.object("storage") ?? [:]).keys.sorted() where !group.hasPrefix("//") {
-            if let backend = StorageBackendConfig(group: group, reader: &reader) {
+        for name in (reader.object("storage") ?? [:]).keys.sorted() where !name.hasPrefix("//") {
+            // Checked like any group whatever its name, so a misspelt one still names its problems.
+            let backend = StorageBackendConfig(group: name, reader: &reader)
+            if name == "default" {
+                fallback = backend
+            } else if let group = StorageGroup(rawValue: name) {
                 backends[group] = backend
-            }
-            if group != "default" && !Self.groups.contains(group) {
-                // Checked like any group, but a misspelt name (`sesion`) would leave its real
-                // group on `default` without a word.
-                reader.warn(ConfigKeyPath(["storage", group]),
-                    "is not a storage group this server uses (\((["default"] + Self.groups).joined(separator: ", "))); it is ignored")
+            } else {
+                // A misspelt name (`sesion`) would leave its real group on `default` without a word.
+                reader.warn(ConfigKeyPath(["storage", name]),
+                    "is not a storage group this server uses (\((["default"] + StorageGroup.names).joined(separator: ", "))); it is ignored")
             }
         }
     }

@@ -4,7 +4,7 @@
 public struct ThrottlingConfig: Sendable, Equatable {
     public var enabled: Bool
     /// The storage group that keeps the counters (its backend, not its `ttl`, matters).
-    public var group: String
+    public var group: StorageGroup
     /// Failed client authentications at /token, /introspect and /revoke per client_id and address.
     public var clientFailures: Int
     /// Failed sign-ins per username and address.

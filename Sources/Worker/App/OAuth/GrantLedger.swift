@@ -32,8 +32,8 @@ public struct GrantLedger: Sendable {
 
     public init(storage: StorageRegistry, lifetimes: TokenLifetimes, minter: (any AccessTokenMinter)? = nil) {
         self.init(
-            grants: storage.store("users"), codes: storage.store("codes"), tokens: storage.store("tokens"),
-            refreshTokens: storage.store("refresh_tokens"), audit: storage.audit, lifetimes: lifetimes)
+            grants: storage.store(.users), codes: storage.store(.codes), tokens: storage.store(.tokens),
+            refreshTokens: storage.store(.refreshTokens), audit: storage.audit, lifetimes: lifetimes)
         self.minter = minter
     }
 

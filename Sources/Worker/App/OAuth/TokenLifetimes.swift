@@ -14,11 +14,11 @@ public struct TokenLifetimes: Sendable {
     }
 
     public init(storage: StorageConfig) {
-        func ttl(_ group: String, _ fallback: Int) -> Int {
+        func ttl(_ group: StorageGroup, _ fallback: Int) -> Int {
             let configured = storage.backend(for: group).ttl
             return configured > 0 ? configured : fallback
         }
-        self.init(code: ttl("codes", 60), access: ttl("tokens", 7200), refresh: ttl("refresh_tokens", 7_776_000))
+        self.init(code: ttl(.codes, 60), access: ttl(.tokens, 7200), refresh: ttl(.refreshTokens, 7_776_000))
     }
 }
 

@@ -7,6 +7,8 @@ import Synchronization
 /// Turns backend failures into `StorageUnavailable` and logs each outage once: one error when a
 /// backend stops answering, one notice when it answers again, nothing per request in between.
 /// Every call is bounded in time, so a backend that hangs costs a request seconds, not forever.
+/// It is the one place that knows whether its backend is down: the outage metrics of the groups
+/// it serves are counted from its state.
 public final class OutageMonitor: Sendable {
     public let backend: String
     /// Nil for a backend whose client bounds every call itself (Redis: connect and command
@@ -15,10 +17,11 @@ public final class OutageMonitor: Sendable {
     /// Where the timers run.
     private let eventLoop: any EventLoop
     private let logger: Logger
-    private let down = Mutex(false)
+    /// The groups whose calls failed since the backend last answered: empty while it is up.
+    private let failedGroups = Mutex<Set<String>>([])
 
     /// Whether the backend's last call failed: it is reported down until one succeeds.
-    package var isDown: Bool { down.withLock { $0 } }
+    package var isDown: Bool { failedGroups.withLock { !$0.isEmpty } }
 
     public init(backend: String, timeout: Duration? = .seconds(3), eventLoop: any EventLoop, logger: Logger) {
         self.backend = backend
@@ -27,10 +30,14 @@ public final class OutageMonitor: Sendable {
         self.logger = logger
     }
 
-    public func run<T: Sendable>(group: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs one call of `group`; `outageBegan` runs when it is the group's first call to fail
+    /// since the backend last answered (once per group per outage, however many calls fail).
+    public func run<T: Sendable>(
+        group: String, outageBegan: (@Sendable () -> Void)? = nil, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         do {
             let result = if let timeout { try await withTimeout(timeout, on: eventLoop, operation) } else { try await operation() }
-            if down.withLock({ state in defer { state = false }; return state }) {
+            if failedGroups.withLock({ failed in defer { failed.removeAll() }; return !failed.isEmpty }) {
                 logger.notice("storage \(backend) is available again")
             }
             return result
@@ -40,11 +47,23 @@ public final class OutageMonitor: Sendable {
             throw CancellationError()
         } catch {
             let reason = (error as? TimedOut).map { _ in "no answer within \(timeout ?? .zero)" } ?? String(describing: error)
-            if !down.withLock({ state in defer { state = true }; return state }) {
+            let (backendWasUp, groupWasUp) = failedGroups.withLock { failed in (failed.isEmpty, failed.insert(group).inserted) }
+            if backendWasUp {
                 logger.error("storage \(backend) is unavailable: \(reason); requests that need it answer 503 until it is back")
             }
+            if groupWasUp { outageBegan?() }
             throw StorageUnavailable(group: group, backend: backend, reason: reason)
         }
+    }
+}
+
+extension OutageMonitor {
+    /// `run`, timed by `metrics`, which counts the group's outages as this monitor sees them.
+    func run<T: Sendable>(
+        _ operation: StorageMetrics.Operation, group: String, metrics: StorageMetrics?, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard let metrics else { return try await run(group: group, body) }
+        return try await metrics.measure(operation) { try await run(group: group, outageBegan: { metrics.countOutage() }, body) }
     }
 }
 
@@ -142,8 +161,7 @@ public struct MonitoredStore: RecordStore {
     }
 
     private func run<T: Sendable>(_ operation: StorageMetrics.Operation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let metrics else { return try await monitor.run(group: group, body) }
-        return try await metrics.measure(operation) { try await monitor.run(group: group, body) }
+        try await monitor.run(operation, group: group, metrics: metrics, body)
     }
 
     public var group: String { base.group }
@@ -231,8 +249,7 @@ public struct MonitoredAuditLog: AuditLog {
     }
 
     private func run<T: Sendable>(_ operation: StorageMetrics.Operation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let metrics else { return try await monitor.run(group: StorageGroup.audit.rawValue, body) }
-        return try await metrics.measure(operation) { try await monitor.run(group: StorageGroup.audit.rawValue, body) }
+        try await monitor.run(operation, group: StorageGroup.audit.rawValue, metrics: metrics, body)
     }
 
     public func append(contentsOf records: [AuditRecord]) async throws {

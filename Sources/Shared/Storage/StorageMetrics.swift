@@ -43,10 +43,8 @@ public final class StorageMetrics: Sendable {
     private let group: String
     private let factory: any MetricsFactory
     private let timers = Mutex<[CoreMetrics.Timer?]>(Array(repeating: nil, count: Operation.allCases.count))
+    /// Counted by the group's `OutageMonitor`, which alone knows whether the backend is down.
     private let outages: Counter
-    /// Whether the group's last call failed: an outage is counted when a call fails after one
-    /// that did not (or as the first).
-    private let down = Atomic<Bool>(false)
 
     /// - Parameter backend: `redis`, `postgres` or `sqlite`.
     public init(backend: String, group: String, factory: any MetricsFactory) {
@@ -56,20 +54,15 @@ public final class StorageMetrics: Sendable {
         self.outages = Counter(label: MetricName.storageOutages, dimensions: [("group", group)], factory: factory)
     }
 
-    /// Runs `operation`, timing it and noting whether the group answered.
+    /// Runs `operation`, timing it whether it answers or fails.
     func measure<T>(_ kind: Operation, _ operation: () async throws -> T) async throws -> T {
         let started = ContinuousClock.now
-        do {
-            let result = try await operation()
-            timer(kind).recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-            if down.load(ordering: .relaxed) { down.store(false, ordering: .relaxed) }
-            return result
-        } catch {
-            timer(kind).recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-            if error is StorageUnavailable, !down.exchange(true, ordering: .relaxed) { outages.increment() }
-            throw error
-        }
+        defer { timer(kind).recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+        return try await operation()
     }
+
+    /// One more outage of the group: its first failed call since its backend last answered.
+    func countOutage() { outages.increment() }
 
     private func timer(_ kind: Operation) -> CoreMetrics.Timer {
         timers.withLock { timers in

@@ -3,7 +3,7 @@ import SharedStorage
 
 extension StorageRegistry {
     /// The signing keys, sealed under `auth_server.keys_secret` (or the session secret).
-    public func signingKeys(_ config: AuthServerConfig) -> SigningKeyStore {
+    package func signingKeys(_ config: AuthServerConfig) -> SigningKeyStore {
         SigningKeyStore(store: store(.keys), sealer: KeySealer(secret: config.signingKeysSecret))
     }
 }

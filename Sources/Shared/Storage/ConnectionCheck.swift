@@ -6,20 +6,20 @@ import SharedPlatform
 
 /// `check-config --connect`: asks every store the storage groups name, and the site, whether it
 /// answers, each once however many groups share it.
-public enum ConnectionCheck {
+package enum ConnectionCheck {
     /// One thing asked, and its answer.
-    public struct Outcome: Sendable, CustomStringConvertible {
+    package struct Outcome: Sendable, CustomStringConvertible {
         /// What was asked, e.g. `Redis 127.0.0.1:6379/1 (groups codes, tokens)`.
-        public let target: String
+        package let target: String
         /// Nil when it answered (or was not asked); else why not.
-        public let failure: String?
+        package let failure: String?
         /// Why it was not asked, when it was not.
-        public var notAsked: String? = nil
+        package var notAsked: String? = nil
         /// What the answer said, when there is more to it than that it came (which of
         /// PostgreSQL's hosts is the primary).
-        public var answer: String? = nil
+        package var answer: String? = nil
 
-        public var description: String {
+        package var description: String {
             if let notAsked { return "\(target): not asked: \(notAsked)" }
             if let failure { return "\(target): did not answer: \(failure)" }
             return "\(target): answered" + (answer.map { ": \($0)" } ?? "")
@@ -28,7 +28,7 @@ public enum ConnectionCheck {
 
     static let limit = Duration.seconds(5)
 
-    public static func run(config: ServerConfig, logger: Logger) async -> [Outcome] {
+    package static func run(config: ServerConfig, logger: Logger) async -> [Outcome] {
         var outcomes: [Outcome] = []
         for (backend, groups) in distinctBackends(config.storage) {
             let names = "(groups \(groups.map(\.rawValue).joined(separator: ", ")))"

@@ -2,10 +2,10 @@ import Foundation
 
 /// One JSON encoding for every stored record (tokens, users, grants, sessions, audit lines),
 /// with dates in milliseconds.
-public enum RecordCoding {
-    public static func encode(_ value: some Encodable) throws -> [UInt8] { Array(try encoder.encode(value)) }
+package enum RecordCoding {
+    package static func encode(_ value: some Encodable) throws -> [UInt8] { Array(try encoder.encode(value)) }
 
-    public static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> T? {
+    package static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) -> T? {
         try? decoder.decode(type, from: Data(bytes))
     }
 
@@ -25,8 +25,8 @@ public enum RecordCoding {
 
 extension Date {
     /// This date at the millisecond precision every store keeps, so a record reads back equal.
-    public var storagePrecision: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000) }
+    package var storagePrecision: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded() / 1000) }
 
     /// Milliseconds since 1970, as stores keep dates.
-    public var storageMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    package var storageMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
 }

@@ -6,9 +6,9 @@ import SharedPlatform
 /// What one storage group's calls cost and how often the group went down, for
 /// `oauth2_storage_operation_duration_seconds` and `oauth2_storage_outages_total`. Timers are
 /// made on an operation's first call, so a scrape shows only the operations a group serves.
-public final class StorageMetrics: Sendable {
+package final class StorageMetrics: Sendable {
     /// Every call a store or the audit log answers.
-    public enum Operation: Int, CaseIterable, Sendable {
+    package enum Operation: Int, CaseIterable, Sendable {
         case put, insert, get, getUnlessMarked, delete, take, addToIndex, removeFromIndex, members, deleteIndex
         case putIndexed, deleteIndexed, countFailure, failures, clearFailures, ping
         case auditAppend, auditRecent, auditPurge
@@ -47,7 +47,7 @@ public final class StorageMetrics: Sendable {
     private let outages: Counter
 
     /// - Parameter backend: `redis`, `postgres` or `sqlite`.
-    public init(backend: String, group: String, factory: any MetricsFactory) {
+    package init(backend: String, group: String, factory: any MetricsFactory) {
         self.backend = backend
         self.group = group
         self.factory = factory

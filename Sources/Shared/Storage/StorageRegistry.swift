@@ -7,10 +7,10 @@ import SharedPlatform
 /// The stores of every group, opened from the `storage` config. Groups that name the same
 /// server (or SQLite file) share one connection pool, and one outage monitor, so an outage is
 /// logged once however many groups live there.
-public final class StorageRegistry: Sendable {
+package final class StorageRegistry: Sendable {
     /// Every group's store: `open` makes one for each.
     private let stores: [StorageGroup: any RecordStore]
-    public let audit: any AuditLog
+    package let audit: any AuditLog
     private let sqliteDatabases: [SQLiteDatabase]
     /// Seconds audit records are kept (`storage.audit.ttl`); 0 keeps them for ever.
     private let auditRetention: Int
@@ -19,16 +19,16 @@ public final class StorageRegistry: Sendable {
     private let logger: Logger
 
     /// The store of `group`.
-    public func store(_ group: StorageGroup) -> any RecordStore { stores[group]! }
+    package func store(_ group: StorageGroup) -> any RecordStore { stores[group]! }
 
     /// Every group's store, for health checks.
-    public var allStores: [any RecordStore] { StorageGroup.allCases.map(store) }
+    package var allStores: [any RecordStore] { StorageGroup.allCases.map(store) }
 
     /// Opens what every group needs. SQLite files are opened now (a file that cannot be opened
     /// is a boot failure); servers are connected to on first use, so one that is down at boot
     /// only makes the requests that need it answer 503 until it is back.
     /// - Parameter metrics: where each group's operation times and outages are counted.
-    public static func open(
+    package static func open(
         _ config: StorageConfig, eventLoopGroup: any EventLoopGroup, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
     ) async throws -> StorageRegistry {
         var sqlite: [String: (SQLiteDatabase, OutageMonitor)] = [:]
@@ -107,7 +107,7 @@ public final class StorageRegistry: Sendable {
     /// Runs the PostgreSQL pools, checkpoints SQLite files, and every few minutes purges expired
     /// SQL rows and the audit records older than the audit group's `ttl`, until cancelled.
     /// A purge covers a whole file or database, so it runs once per database, not per group.
-    public func run(purgeInterval: Duration = .seconds(300)) async {
+    package func run(purgeInterval: Duration = .seconds(300)) async {
         await withDiscardingTaskGroup { group in
             for database in postgresDatabases {
                 group.addTask { await database.run() }
@@ -138,7 +138,7 @@ public final class StorageRegistry: Sendable {
     }
 
     /// Closes connections; call after `run()` has returned.
-    public func shutdown() async {
+    package func shutdown() async {
         for database in sqliteDatabases { await database.close() }
         for client in redisClients { await client.shutdown() }
     }

@@ -5,13 +5,13 @@ import NIOSSL
 /// registered clients, the page templates and the TLS context. The worker boots from this and
 /// `check-config` runs it, so the two refuse the same configurations for the same reasons.
 /// (The site's options and the storage groups are part of `ServerConfig` itself.)
-public struct BootChecks: Sendable {
-    public let clients: ClientRegistry
-    public let templates: MustacheLibrary
-    public let tls: NIOSSLContext?
+package struct BootChecks: Sendable {
+    package let clients: ClientRegistry
+    package let templates: MustacheLibrary
+    package let tls: NIOSSLContext?
 
     /// Runs every check and throws every problem found, each with its file and key.
-    public static func run(config: ServerConfig) async throws(ConfigError) -> BootChecks {
+    package static func run(config: ServerConfig) async throws(ConfigError) -> BootChecks {
         var problems: [ConfigProblem] = []
         var clients: ClientRegistry?
         var templates: MustacheLibrary?

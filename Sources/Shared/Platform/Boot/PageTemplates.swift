@@ -2,14 +2,14 @@ import Foundation
 import Mustache
 
 /// The page templates named by `auth_server.views`, parsed from `auth_server.views_dir`.
-public enum PageTemplates {
+package enum PageTemplates {
     /// The pages the server renders; each must have a template.
-    public static let pages = ["layout", "login", "dialog", "review", "error"]
+    package static let pages = ["layout", "login", "dialog", "review", "error"]
 
     /// Parses every template in the views folder. A folder that is missing, a template that does
     /// not parse, or a page without its template is a problem naming the config key (and the
     /// file that set it) an operator changes to fix it.
-    public static func load(config: ServerConfig) async throws(ConfigError) -> MustacheLibrary {
+    package static func load(config: ServerConfig) async throws(ConfigError) -> MustacheLibrary {
         let directory = config.authServer.viewsDirectory
         let document = config.document
         func problem(_ key: ConfigKeyPath, _ message: String) -> ConfigError {

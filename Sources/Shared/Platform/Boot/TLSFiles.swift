@@ -2,10 +2,10 @@ import NIOSSL
 
 /// The certificate chain and private key of `auth_server.ssl_cert` / `ssl_key`, as the workers
 /// serve them.
-public enum TLSFiles {
+package enum TLSFiles {
     /// The server's TLS context, or nil without `auth_server.ssl`. Files that do not parse, or a
     /// key that is not the certificate's, are a problem naming the key and the file that set it.
-    public static func context(config: ServerConfig) throws(ConfigError) -> NIOSSLContext? {
+    package static func context(config: ServerConfig) throws(ConfigError) -> NIOSSLContext? {
         let server = config.authServer
         guard server.ssl, let certificatePath = server.sslCertificatePath, let keyPath = server.sslKeyPath else { return nil }
         let document = config.document

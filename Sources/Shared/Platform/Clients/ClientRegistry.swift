@@ -2,23 +2,23 @@ import Foundation
 
 /// The clients file (`client_credentials.file`), read and checked as a whole. An existing file
 /// of the Node original loads unchanged; problems name the file, the entry and the key.
-public struct ClientRegistry: Sendable {
-    public let path: String
+package struct ClientRegistry: Sendable {
+    package let path: String
     private let byClientID: [String: RegisteredClient]
     /// Accepted but unsafe settings an operator should fix ("*" redirect URIs).
-    public let warnings: [String]
+    package let warnings: [String]
 
-    public var clients: [RegisteredClient] { byClientID.values.sorted { $0.clientID < $1.clientID } }
+    package var clients: [RegisteredClient] { byClientID.values.sorted { $0.clientID < $1.clientID } }
 
-    public func client(_ clientID: String) -> RegisteredClient? { byClientID[clientID] }
+    package func client(_ clientID: String) -> RegisteredClient? { byClientID[clientID] }
 
     /// The algorithms ID tokens are signed with: the default and every one a client asks for.
     /// Each has a signing key.
-    public var signingAlgorithms: Set<SigningAlgorithm> {
+    package var signingAlgorithms: Set<SigningAlgorithm> {
         Set(byClientID.values.map(\.idTokenSigningAlgorithm)).union([.default])
     }
 
-    public static func load(path: String) throws(ConfigError) -> ClientRegistry {
+    package static func load(path: String) throws(ConfigError) -> ClientRegistry {
         let value: JSONValue
         do {
             value = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: path)))
@@ -31,7 +31,7 @@ public struct ClientRegistry: Sendable {
         return try ClientRegistry(path: path, value: value)
     }
 
-    public init(path: String, value: JSONValue) throws(ConfigError) {
+    package init(path: String, value: JSONValue) throws(ConfigError) {
         self.path = path
         guard case .array(let entries) = value else {
             throw ConfigError([ConfigProblem(file: path, key: nil, message: "must hold a JSON array of clients")])
@@ -198,7 +198,7 @@ private struct EntryParser {
                 fail(index, "subject_type", "pairwise needs redirect URIs on one host (the sector its subjects are derived for)")
             }
         case let other?:
-            fail(index, "subject_type", "must be public or pairwise, not \"\(other)\"")
+            fail(index, "subject_type", "must be package or pairwise, not \"\(other)\"")
         }
         if let name = string("id_token_signed_response_alg") {
             if let algorithm = SigningAlgorithm(rawValue: name) {

@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 
 /// How a client's secret is kept in the clients file: never in clear, compared in constant time.
-public enum ClientSecret: Sendable, Equatable {
+package enum ClientSecret: Sendable, Equatable {
     /// The Node original's format, kept so existing files work unchanged:
     /// `client_secret` = hex SHA-1 of `client_id:secret:client_salt`.
     case legacySHA1(digest: [UInt8], salt: String)
@@ -12,10 +12,10 @@ public enum ClientSecret: Sendable, Equatable {
     /// add strength here and would cap throughput.
     case hmacSHA256(salt: [UInt8], mac: [UInt8])
 
-    public static let modernPrefix = "hmac-sha256$"
+    package static let modernPrefix = "hmac-sha256$"
 
     /// Parses the stored form; nil when it is neither format.
-    public init?(stored: String, salt: String?) {
+    package init?(stored: String, salt: String?) {
         if stored.hasPrefix(Self.modernPrefix) {
             let parts = stored.dropFirst(Self.modernPrefix.count).split(separator: "$")
             guard parts.count == 2, let salt = Base64URL.decode(parts[0]), let mac = Base64URL.decode(parts[1]),
@@ -30,14 +30,14 @@ public enum ClientSecret: Sendable, Equatable {
     }
 
     /// Hashes a new secret in the modern format, with a fresh random salt.
-    public static func hash(secret: String, clientID: String) -> ClientSecret {
+    package static func hash(secret: String, clientID: String) -> ClientSecret {
         let salt = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(clientID):\(secret)".utf8), using: SymmetricKey(data: salt))
         return .hmacSHA256(salt: salt, mac: Array(mac))
     }
 
     /// The text for the clients file.
-    public var stored: String {
+    package var stored: String {
         switch self {
         case .legacySHA1(let digest, _): Hex.encode(digest)
         case .hmacSHA256(let salt, let mac): "\(Self.modernPrefix)\(Base64URL.encode(salt))$\(Base64URL.encode(mac))"
@@ -45,7 +45,7 @@ public enum ClientSecret: Sendable, Equatable {
     }
 
     /// Whether `secret` is this client's secret, in time that does not depend on where they differ.
-    public func verify(_ secret: String, clientID: String) -> Bool {
+    package func verify(_ secret: String, clientID: String) -> Bool {
         switch self {
         case .legacySHA1(let digest, let salt):
             // Digest equality in swift-crypto is constant-time.

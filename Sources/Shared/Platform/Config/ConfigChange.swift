@@ -1,25 +1,25 @@
 /// What a reload changes, and so how the supervisor applies it.
-public struct ConfigChange: Sendable, Equatable {
+package struct ConfigChange: Sendable, Equatable {
     /// Keys whose change starts no new workers, as `Settings` declares them: those workers apply
     /// in place (the log level) or the supervisor applies alone (worker count and timeouts), and
     /// those only the supervisor's start uses (the metrics listener, the listen backlog), which
     /// new workers would not change. A change anywhere else needs new workers.
-    public static let hotKeys: [ConfigKeyPath] = Settings.all.filter { $0.reload != .rollsWorkers }.map { entry in
+    package static let hotKeys: [ConfigKeyPath] = Settings.all.filter { $0.reload != .rollsWorkers }.map { entry in
         precondition(!entry.key.isPattern, "\(entry.key): a key under a name of the operator's cannot be hot")
         return entry.key
     }
 
     /// New workers are needed: something they read only at boot has changed.
-    public let needsNewWorkers: Bool
+    package let needsNewWorkers: Bool
     /// The listening address changed, so a new socket must be opened.
-    public let addressChanged: Bool
+    package let addressChanged: Bool
 
-    public init(needsNewWorkers: Bool, addressChanged: Bool) {
+    package init(needsNewWorkers: Bool, addressChanged: Bool) {
         self.needsNewWorkers = needsNewWorkers
         self.addressChanged = addressChanged
     }
 
-    public init(from old: ServerConfig, to new: ServerConfig) {
+    package init(from old: ServerConfig, to new: ServerConfig) {
         needsNewWorkers = Self.coldPart(of: old.document.merged) != Self.coldPart(of: new.document.merged)
         addressChanged = old.authServer.host != new.authServer.host || old.authServer.port != new.authServer.port
     }

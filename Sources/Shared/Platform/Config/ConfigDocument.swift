@@ -1,35 +1,35 @@
 import Foundation
 
 /// The configuration files as read: each layer kept for error messages, and their merge.
-public struct ConfigDocument: Sendable, Equatable {
+package struct ConfigDocument: Sendable, Equatable {
     /// One file that was found and parsed.
-    public struct Layer: Sendable, Equatable {
-        public let path: String
-        public let value: JSONValue
+    package struct Layer: Sendable, Equatable {
+        package let path: String
+        package let value: JSONValue
 
-        public init(path: String, value: JSONValue) {
+        package init(path: String, value: JSONValue) {
             self.path = path
             self.value = value
         }
     }
 
-    public let location: ConfigLocation
-    public let layers: [Layer]
-    public let merged: JSONValue
+    package let location: ConfigLocation
+    package let layers: [Layer]
+    package let merged: JSONValue
 
-    public init(location: ConfigLocation, layers: [Layer]) {
+    package init(location: ConfigLocation, layers: [Layer]) {
         self.location = location
         self.layers = layers
         self.merged = layers.reduce(JSONValue.object([:])) { $0.merged(with: $1.value) }
     }
 
     /// A document of one layer, already merged (tests, tools).
-    public init(location: ConfigLocation, merged: JSONValue, origin: String) {
+    package init(location: ConfigLocation, merged: JSONValue, origin: String) {
         self.init(location: location, layers: [Layer(path: origin, value: merged)])
     }
 
     /// The file whose value for `key` won the merge, so a problem can name it.
-    public func origin(of key: ConfigKeyPath) -> String? {
+    package func origin(of key: ConfigKeyPath) -> String? {
         var path = key
         while true {
             if let layer = layers.last(where: { $0.value[path] != nil }) { return layer.path }
@@ -40,7 +40,7 @@ public struct ConfigDocument: Sendable, Equatable {
 
     /// Reads every layer that exists in `location`. A missing file is skipped, except the file of
     /// an environment that was named; an unreadable or malformed one is an error naming it.
-    public static func load(from location: ConfigLocation) throws(ConfigError) -> ConfigDocument {
+    package static func load(from location: ConfigLocation) throws(ConfigError) -> ConfigDocument {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: location.directory, isDirectory: &isDirectory),
             isDirectory.boolValue

@@ -1,14 +1,14 @@
 /// A dotted path to a configuration key, such as `auth_server.port`.
-public struct ConfigKeyPath: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
-    public let keys: [String]
+package struct ConfigKeyPath: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
+    package let keys: [String]
 
-    public init(_ keys: [String]) { self.keys = keys }
+    package init(_ keys: [String]) { self.keys = keys }
 
-    public init(stringLiteral value: String) {
+    package init(stringLiteral value: String) {
         self.keys = value.split(separator: ".").map(String.init)
     }
 
-    public func appending(_ key: String) -> ConfigKeyPath { ConfigKeyPath(keys + [key]) }
+    package func appending(_ key: String) -> ConfigKeyPath { ConfigKeyPath(keys + [key]) }
 
-    public var description: String { keys.joined(separator: ".") }
+    package var description: String { keys.joined(separator: ".") }
 }

@@ -4,21 +4,21 @@ import Foundation
 ///
 /// Our own variable names come first; the Node original's are honoured so an existing
 /// deployment keeps its service environment unchanged.
-public struct ConfigLocation: Sendable, Equatable {
-    public let directory: String
-    public let environmentName: String
+package struct ConfigLocation: Sendable, Equatable {
+    package let directory: String
+    package let environmentName: String
     /// The environment was named (OAUTH2_ENV, NODE_ENV), not the "development" default: its
     /// file must then exist. A typo in a service's environment must not quietly run the
     /// defaults (a dummy site, demo secrets) in production.
-    public let environmentIsNamed: Bool
+    package let environmentIsNamed: Bool
 
-    public init(directory: String, environmentName: String, environmentIsNamed: Bool = false) {
+    package init(directory: String, environmentName: String, environmentIsNamed: Bool = false) {
         self.directory = directory
         self.environmentName = environmentName
         self.environmentIsNamed = environmentIsNamed
     }
 
-    public static func fromEnvironment(
+    package static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> ConfigLocation {
         func firstSet(_ names: String...) -> String? {
@@ -32,14 +32,14 @@ public struct ConfigLocation: Sendable, Equatable {
     }
 
     /// The layers in the order they are merged: later files override earlier ones.
-    public var fileNames: [String] {
+    package var fileNames: [String] {
         ["default.json", "\(environmentName).json", "runtime.json"]
     }
 
     /// Resolves a path named inside the configuration. A relative path is looked up in the
     /// config folder first, then in the working directory, which is where the Node original
     /// resolved it from.
-    public func resolve(_ path: String) -> String {
+    package func resolve(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         let besideConfig = (directory as NSString).appendingPathComponent(path)
         if FileManager.default.fileExists(atPath: besideConfig) { return besideConfig }
@@ -48,7 +48,7 @@ public struct ConfigLocation: Sendable, Equatable {
     }
 
     /// Resolves a path the server writes to (a database file): relative to the working directory.
-    public func resolveForWriting(_ path: String) -> String {
+    package func resolveForWriting(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         return (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
     }

@@ -6,19 +6,19 @@ import Foundation
 /// It also remembers every key it was asked for, so that once every part of the server has
 /// read its keys, whatever is left in the files is a key nothing reads: a misspelling
 /// (`sentinals`), or a setting in the wrong section, which would otherwise be silently ignored.
-public struct ConfigReader {
-    public let document: ConfigDocument
-    public private(set) var problems: [ConfigProblem] = []
+package struct ConfigReader {
+    package let document: ConfigDocument
+    package private(set) var problems: [ConfigProblem] = []
     /// Findings that do not stop the server (an unknown key); `check-config --strict` fails on them.
-    public private(set) var warnings: [ConfigProblem] = []
+    package private(set) var warnings: [ConfigProblem] = []
     /// Keys read as values: each covers everything below it.
     private var consumed: Set<ConfigKeyPath> = []
 
-    public init(document: ConfigDocument) { self.document = document }
+    package init(document: ConfigDocument) { self.document = document }
 
     /// The value at `key`; JSON null counts as absent, as the seed writes `"ssl_cert": null`.
     /// Reading a key makes it (and everything below it) known.
-    public mutating func value(_ key: ConfigKeyPath) -> JSONValue? {
+    package mutating func value(_ key: ConfigKeyPath) -> JSONValue? {
         consumed.insert(key)
         return lookup(key)
     }
@@ -28,24 +28,24 @@ public struct ConfigReader {
         return value
     }
 
-    public mutating func fail(_ key: ConfigKeyPath, _ message: String) {
+    package mutating func fail(_ key: ConfigKeyPath, _ message: String) {
         problems.append(ConfigProblem(file: document.origin(of: key), key: key, message: message))
     }
 
-    public mutating func warn(_ key: ConfigKeyPath, _ message: String) {
+    package mutating func warn(_ key: ConfigKeyPath, _ message: String) {
         warnings.append(ConfigProblem(file: document.origin(of: key), key: key, message: message))
     }
 
     /// Marks everything under `key` as known without reading it: a section whose keys belong to
     /// someone else (a site integration's own options), or a key the seed's files carry that
     /// this server has no use for.
-    public mutating func accept(_ key: ConfigKeyPath) {
+    package mutating func accept(_ key: ConfigKeyPath) {
         consumed.insert(key)
     }
 
     /// A warning for every key in the files that nothing has read, each with the file that set
     /// it. Call once every reader has run. Keys starting with `//` are comments.
-    public mutating func warnAboutUnreadKeys() {
+    package mutating func warnAboutUnreadKeys() {
         for key in unread(in: document.merged, at: []) {
             warn(key, "is not a key this server reads (misspelt, or in the wrong section?); it is ignored")
         }
@@ -58,7 +58,7 @@ public struct ConfigReader {
         return members.keys.sorted().filter { !$0.hasPrefix("//") }.flatMap { unread(in: members[$0]!, at: path + [$0]) }
     }
 
-    public mutating func string(_ key: ConfigKeyPath) -> String? {
+    package mutating func string(_ key: ConfigKeyPath) -> String? {
         switch value(key) {
         case nil: return nil
         case .string(let text): return text
@@ -69,12 +69,12 @@ public struct ConfigReader {
         }
     }
 
-    public mutating func string(_ key: ConfigKeyPath, default fallback: String) -> String {
+    package mutating func string(_ key: ConfigKeyPath, default fallback: String) -> String {
         string(key) ?? fallback
     }
 
     /// A whole number. Numbers written as strings are accepted, as the seed writes `"port": "5432"`.
-    public mutating func integer(_ key: ConfigKeyPath, default fallback: Int, in range: ClosedRange<Int>) -> Int {
+    package mutating func integer(_ key: ConfigKeyPath, default fallback: Int, in range: ClosedRange<Int>) -> Int {
         guard let number = number(key) else { return fallback }
         guard number.rounded() == number, let whole = Int(exactly: number) else {
             fail(key, "must be a whole number, not \(number)")
@@ -87,12 +87,12 @@ public struct ConfigReader {
         return whole
     }
 
-    public mutating func seconds(_ key: ConfigKeyPath, default fallback: Double, minimum: Double) -> Double {
+    package mutating func seconds(_ key: ConfigKeyPath, default fallback: Double, minimum: Double) -> Double {
         number(key, default: fallback, minimum: minimum, what: "a number of seconds")
     }
 
     /// A finite number of at least `minimum` that is not a duration (a factor).
-    public mutating func number(_ key: ConfigKeyPath, default fallback: Double, minimum: Double) -> Double {
+    package mutating func number(_ key: ConfigKeyPath, default fallback: Double, minimum: Double) -> Double {
         number(key, default: fallback, minimum: minimum, what: "a number")
     }
 
@@ -105,7 +105,7 @@ public struct ConfigReader {
         return number
     }
 
-    public mutating func bool(_ key: ConfigKeyPath, default fallback: Bool) -> Bool {
+    package mutating func bool(_ key: ConfigKeyPath, default fallback: Bool) -> Bool {
         switch value(key) {
         case nil: return fallback
         case .bool(let flag): return flag
@@ -119,7 +119,7 @@ public struct ConfigReader {
 
     /// The members of the object at `key`, or nil (with a problem recorded) when it is not an
     /// object. Its members stay unknown until they are read themselves.
-    public mutating func object(_ key: ConfigKeyPath) -> [String: JSONValue]? {
+    package mutating func object(_ key: ConfigKeyPath) -> [String: JSONValue]? {
         switch lookup(key) {
         case nil: return nil
         case .object(let members): return members
@@ -129,7 +129,7 @@ public struct ConfigReader {
         }
     }
 
-    public mutating func stringArray(_ key: ConfigKeyPath) -> [String]? {
+    package mutating func stringArray(_ key: ConfigKeyPath) -> [String]? {
         switch value(key) {
         case nil: return nil
         case .array(let items):

@@ -2,15 +2,15 @@
 /// secret, the built-in dummy resource server, placeholder and short secrets. With
 /// `OAUTH2_ENV=production` (or `NODE_ENV`) they are errors that stop the server and fail
 /// check-config; in any other environment, warnings.
-public enum DemoSettings {
+package enum DemoSettings {
     /// The secret the seed's documentation and example clients file use for client `test`.
     static let demoClientSecret = "hunter2"
     static let placeholder = "REPLACE ME"
 
-    public static func isProduction(_ location: ConfigLocation) -> Bool { location.environmentName == "production" }
+    package static func isProduction(_ location: ConfigLocation) -> Bool { location.environmentName == "production" }
 
     /// Every demo setting in use, each with its file and key.
-    public static func findings(config: ServerConfig, clients: ClientRegistry) -> [ConfigProblem] {
+    package static func findings(config: ServerConfig, clients: ClientRegistry) -> [ConfigProblem] {
         var found: [ConfigProblem] = []
         let document = config.document
         func add(_ key: ConfigKeyPath, _ message: String) {
@@ -33,7 +33,7 @@ public enum DemoSettings {
             if let stored = client.secret, stored.verify(demoClientSecret, clientID: client.clientID) {
                 found.append(ConfigProblem(
                     file: clients.path, key: ConfigKeyPath(["client_id=\(client.clientID)", "client_secret"]),
-                    message: "is the public demo secret of the seed's documentation: anyone can act as this client (oauth2-server hash-secret makes a real one)"))
+                    message: "is the package demo secret of the seed's documentation: anyone can act as this client (oauth2-server hash-secret makes a real one)"))
             }
         }
         return found

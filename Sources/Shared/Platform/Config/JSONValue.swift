@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON document, kept as plain values so configuration layers can be merged
 /// before anything is interpreted.
-public enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,7 +11,7 @@ public enum JSONValue: Sendable, Equatable {
     case object([String: JSONValue])
 
     /// The value at `path` (object keys only), or nil where any step is missing.
-    public subscript(path: ConfigKeyPath) -> JSONValue? {
+    package subscript(path: ConfigKeyPath) -> JSONValue? {
         var current = self
         for key in path.keys {
             guard case .object(let members) = current, let next = members[key] else { return nil }
@@ -22,7 +22,7 @@ public enum JSONValue: Sendable, Equatable {
 
     /// Deep merge as the seed's config loader does it: objects merge key by key,
     /// everything else (arrays included) is replaced by the later layer.
-    public func merged(with later: JSONValue) -> JSONValue {
+    package func merged(with later: JSONValue) -> JSONValue {
         guard case .object(let base) = self, case .object(let overrides) = later else { return later }
         var result = base
         for (key, value) in overrides {
@@ -33,12 +33,12 @@ public enum JSONValue: Sendable, Equatable {
 
     /// A number read where text is expected, as the seed writes `"port": 5432` or `"port": "5432"`:
     /// a whole number without a fraction, any other as Swift writes it (`1e+300`).
-    public static func text(ofNumber number: Double) -> String {
+    package static func text(ofNumber number: Double) -> String {
         Int64(exactly: number).map(String.init) ?? String(number)
     }
 
     /// A short name for the JSON type, for error messages.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
@@ -51,7 +51,7 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: Codable {
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -68,7 +68,7 @@ extension JSONValue: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -88,7 +88,7 @@ extension JSONValue: Codable {
 
 extension JSONValue {
     /// Parses JSON text; the error says where the text is broken.
-    public static func parse(_ data: Data) throws -> JSONValue {
+    package static func parse(_ data: Data) throws -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
@@ -98,7 +98,7 @@ extension JSONValue {
     }
 
     /// Compact JSON text with sorted keys, so equal values give equal text.
-    public func serialized() -> Data {
+    package func serialized() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain JSON values cannot fail.
@@ -107,6 +107,6 @@ extension JSONValue {
 }
 
 /// JSON text that does not parse.
-public struct JSONSyntaxError: Error, CustomStringConvertible {
-    public let description: String
+package struct JSONSyntaxError: Error, CustomStringConvertible {
+    package let description: String
 }

@@ -1,15 +1,15 @@
 /// `auth_server.metrics`: where the supervisor serves `GET /metrics` for the whole server.
 /// Off unless `port` is set. The address is bound at start; a reload that changes it is
 /// reported and applies at the next restart.
-public struct MetricsConfig: Sendable, Equatable {
+package struct MetricsConfig: Sendable, Equatable {
     /// Nil: no metrics listener, and workers count nothing.
-    public var port: Int?
+    package var port: Int?
     /// Loopback by default: the numbers name clients and routes, so exposing them is a choice.
-    public var host: String
+    package var host: String
 
-    public var isEnabled: Bool { port != nil }
+    package var isEnabled: Bool { port != nil }
 
-    public init(port: Int? = nil, host: String = "127.0.0.1") {
+    package init(port: Int? = nil, host: String = "127.0.0.1") {
         self.port = port
         self.host = host
     }

@@ -1,6 +1,6 @@
 /// What a SIGHUP does with a changed setting. Declared with every setting, so the settings
 /// reference and the supervisor's reload (`ConfigChange`) read the same answer.
-public enum ReloadEffect: Sendable, Equatable {
+package enum ReloadEffect: Sendable, Equatable {
     /// Applied by the running processes: the supervisor alone, or every worker, without new workers.
     case inPlace
     /// Read by workers only when they start: a reload starts new workers and retires the old ones.
@@ -10,7 +10,7 @@ public enum ReloadEffect: Sendable, Equatable {
     case needsRestart
 
     /// As the settings reference prints it.
-    public var label: String {
+    package var label: String {
         switch self {
         case .inPlace: "in place"
         case .rollsWorkers: "rolls workers"

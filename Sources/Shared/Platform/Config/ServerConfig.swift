@@ -4,20 +4,20 @@ import Foundation
 ///
 /// Keys keep the meaning they have in the Node original (seed sections 5.1, 6.1, 7.2, 7.3);
 /// keys it did not have are documented in etc/default.json.
-public struct ServerConfig: Sendable, Equatable {
-    public var authServer: AuthServerConfig
-    public var clientCredentials: ClientCredentialsConfig
-    public var storage: StorageConfig
-    public var resourceServer: ResourceServerConfig
-    public var logging: LoggingConfig
+package struct ServerConfig: Sendable, Equatable {
+    package var authServer: AuthServerConfig
+    package var clientCredentials: ClientCredentialsConfig
+    package var storage: StorageConfig
+    package var resourceServer: ResourceServerConfig
+    package var logging: LoggingConfig
     /// The merged document this was built from, as the supervisor hands it to workers.
-    public let document: ConfigDocument
+    package let document: ConfigDocument
     /// What is odd but does not stop the server, with file and key: keys nothing reads, storage
     /// groups nothing uses. Errors under `check-config --strict`.
-    public let warnings: [ConfigProblem]
+    package let warnings: [ConfigProblem]
 
     /// Reads and validates; throws every problem at once.
-    public init(document: ConfigDocument) throws(ConfigError) {
+    package init(document: ConfigDocument) throws(ConfigError) {
         var reader = ConfigReader(document: document)
         self.authServer = AuthServerConfig(reader: &reader)
         self.clientCredentials = ClientCredentialsConfig(reader: &reader)
@@ -31,51 +31,51 @@ public struct ServerConfig: Sendable, Equatable {
     }
 
     /// Loads the files named by `location` and validates them.
-    public static func load(from location: ConfigLocation) throws(ConfigError) -> ServerConfig {
+    package static func load(from location: ConfigLocation) throws(ConfigError) -> ServerConfig {
         try ServerConfig(document: ConfigDocument.load(from: location))
     }
 }
 
 /// `auth_server`: the HTTP(S) listener and the worker processes.
-public struct AuthServerConfig: Sendable, Equatable {
+package struct AuthServerConfig: Sendable, Equatable {
     /// The public URL clients and browsers see (behind a reverse proxy, the proxy's).
-    public var url: String
-    public var host: String
-    public var port: Int
-    public var ssl: Bool
-    public var sslCertificatePath: String?
-    public var sslKeyPath: String?
-    public var sessionSecret: String
+    package var url: String
+    package var host: String
+    package var port: Int
+    package var ssl: Bool
+    package var sslCertificatePath: String?
+    package var sslKeyPath: String?
+    package var sessionSecret: String
     /// Derives the key that seals the signing keys at rest; nil: derived from `sessionSecret`
     /// instead (a warning at start: changing the session secret then makes the keys unreadable).
-    public var keysSecret: String?
+    package var keysSecret: String?
     /// Seconds an ID token lives.
-    public var idTokenTTL: Int
+    package var idTokenTTL: Int
     /// Seconds a new signing key is published (in the JWKS) before `rotate-keys` may make it
     /// sign; the JWKS cache lifetime and how often workers look for new keys derive from it.
-    public var keyStagingSeconds: Int
-    public var workers: WorkerCount
+    package var keyStagingSeconds: Int
+    package var workers: WorkerCount
     /// Seconds without a heartbeat after which a worker is considered hung and replaced.
-    public var workerTimeout: Double
+    package var workerTimeout: Double
     /// Seconds a stopping worker may spend finishing in-flight requests.
-    public var shutdownTimeout: Double
+    package var shutdownTimeout: Double
     /// Take the client address for logs from X-Real-IP / X-Forwarded-For (only behind a proxy you run).
-    public var behindProxy: Bool
-    public var backlog: Int
+    package var behindProxy: Bool
+    package var backlog: Int
     /// Connections one worker holds at most; nil: sized from its file-descriptor limit.
-    public var maxConnections: Int?
+    package var maxConnections: Int?
     /// Seconds an idle keep-alive connection (or a body that stopped arriving) is kept.
-    public var idleTimeout: Double
+    package var idleTimeout: Double
     /// Seconds a request's headers may take to arrive in full.
-    public var requestHeaderTimeout: Double
+    package var requestHeaderTimeout: Double
     /// Seconds during which a just-rotated refresh token presented again (a retry, two instances
     /// refreshing at once) gets the pair it was rotated into instead of ending its grant; 0: never.
-    public var refreshTokenGraceSeconds: Int
+    package var refreshTokenGraceSeconds: Int
     /// The folder of the page templates, and which template each page uses.
-    public var viewsDirectory: String
-    public var views: [String: String]
-    public var throttling: ThrottlingConfig
-    public var metrics: MetricsConfig
+    package var viewsDirectory: String
+    package var views: [String: String]
+    package var throttling: ThrottlingConfig
+    package var metrics: MetricsConfig
 
     init(reader: inout ConfigReader) {
         port = reader.read(Settings.AuthServer.port)
@@ -138,8 +138,8 @@ public struct AuthServerConfig: Sendable, Equatable {
 }
 
 /// `client_credentials`: where the registered clients are listed.
-public struct ClientCredentialsConfig: Sendable, Equatable {
-    public var file: String
+package struct ClientCredentialsConfig: Sendable, Equatable {
+    package var file: String
 
     init(reader: inout ConfigReader) {
         file = reader.document.location.resolve(reader.read(Settings.ClientCredentials.file))
@@ -147,10 +147,10 @@ public struct ClientCredentialsConfig: Sendable, Equatable {
 }
 
 /// `logging`: level and how much of an identifier may be shown.
-public struct LoggingConfig: Sendable, Equatable {
-    public var level: LogLevelName
+package struct LoggingConfig: Sendable, Equatable {
+    package var level: LogLevelName
     /// Show session ids and tokens as their first and last four characters only.
-    public var shortSID: Bool
+    package var shortSID: Bool
 
     init(reader: inout ConfigReader) {
         level = reader.read(Settings.Logging.level)
@@ -160,21 +160,21 @@ public struct LoggingConfig: Sendable, Equatable {
 
 /// `resource_server`: which site implementation the workers use and where it lives.
 /// Each type's own keys are read by `SiteOptions`.
-public struct ResourceServerConfig: Sendable, Equatable {
-    public var type: String
-    public var host: String
-    public var port: Int
+package struct ResourceServerConfig: Sendable, Equatable {
+    package var type: String
+    package var host: String
+    package var port: Int
     /// How the server talks to the site (read by the same rules as every key: `"ssl": "true"`
     /// is true, `"timeout": "ten"` an error).
-    public var ssl: Bool
+    package var ssl: Bool
     /// Seconds every call to the site may take.
-    public var timeoutSeconds: Double
-    public var allowBadSSLCertificate: Bool
+    package var timeoutSeconds: Double
+    package var allowBadSSLCertificate: Bool
     /// `user:password` for HTTP Basic on every call to the site.
-    public var basicAuth: String?
-    public var userAgent: String?
+    package var basicAuth: String?
+    package var userAgent: String?
     /// The options of `type`: `.dummy` when the type is unknown (a problem is recorded then).
-    public var site: SiteOptions
+    package var site: SiteOptions
 
     init(reader: inout ConfigReader) {
         type = reader.read(Settings.ResourceServer.type)
@@ -191,21 +191,21 @@ public struct ResourceServerConfig: Sendable, Equatable {
 
 extension AuthServerConfig {
     /// The secret the signing keys are sealed under: `keys_secret`, else the session secret.
-    public var signingKeysSecret: String { keysSecret ?? sessionSecret }
+    package var signingKeysSecret: String { keysSecret ?? sessionSecret }
 
     /// How long relying parties may cache the JWKS: well inside the staging time, so every
     /// relying party has fetched a next key before it signs.
-    public var jwksMaxAge: Int { max(1, keyStagingSeconds / 3) }
+    package var jwksMaxAge: Int { max(1, keyStagingSeconds / 3) }
 
     /// How often a worker looks for changed keys by itself (SIGHUP makes it look at once).
-    public var keyRefreshSeconds: Int { max(1, min(60, keyStagingSeconds / 4)) }
+    package var keyRefreshSeconds: Int { max(1, min(60, keyStagingSeconds / 4)) }
 }
 
 extension ServerConfig {
     /// Seconds a retired signing key stays in the JWKS: the longest a token it signed lives (ID
     /// tokens; JWT access tokens too when a client gets them, as long as the `tokens` group's
     /// `ttl`, 7200 s unless set), plus the time a worker may take to notice that it retired.
-    public func retiredKeyRetentionSeconds(clients: ClientRegistry) -> Int {
+    package func retiredKeyRetentionSeconds(clients: ClientRegistry) -> Int {
         var longest = authServer.idTokenTTL
         if clients.clients.contains(where: { $0.accessTokenFormat == .jwt }) {
             let access = storage.backend(for: .tokens).ttl

@@ -1,15 +1,15 @@
 /// How one setting's value is read and checked, and how the settings reference describes it.
 /// The reference's type and default are made by the same factory as the reading, so they cannot
 /// say something the reader does not do.
-public struct SettingRule<Value: Sendable>: Sendable {
+package struct SettingRule<Value: Sendable>: Sendable {
     /// The type and the accepted values, as the reference prints them (`integer, 1–65535`).
-    public let type: String
+    package let type: String
     /// The value an absent key reads as, as the reference prints it (`8081`, or words: `none`).
-    public let defaultText: String
+    package let defaultText: String
     /// Reads the value at a key; a bad value is recorded with its file and key and read as the default.
     let read: @Sendable (inout ConfigReader, ConfigKeyPath) -> Value
 
-    public init(type: String, defaultText: String, read: @escaping @Sendable (inout ConfigReader, ConfigKeyPath) -> Value) {
+    package init(type: String, defaultText: String, read: @escaping @Sendable (inout ConfigReader, ConfigKeyPath) -> Value) {
         self.type = type
         self.defaultText = defaultText
         self.read = read
@@ -18,7 +18,7 @@ public struct SettingRule<Value: Sendable>: Sendable {
 
 extension SettingRule where Value == Int {
     /// A whole number in `range` (numbers written as strings included, as the seed writes them).
-    public static func integer(default fallback: Int, in range: ClosedRange<Int>) -> SettingRule<Int> {
+    package static func integer(default fallback: Int, in range: ClosedRange<Int>) -> SettingRule<Int> {
         SettingRule(type: "integer, \(range.lowerBound)–\(range.upperBound)", defaultText: "`\(fallback)`") { reader, key in
             reader.integer(key, default: fallback, in: range)
         }
@@ -27,14 +27,14 @@ extension SettingRule where Value == Int {
 
 extension SettingRule where Value == Int? {
     /// A whole number in `range`, or nothing at all (`unset` says what that means).
-    public static func optionalInteger(in range: ClosedRange<Int>, unset: String) -> SettingRule<Int?> {
+    package static func optionalInteger(in range: ClosedRange<Int>, unset: String) -> SettingRule<Int?> {
         SettingRule(type: "integer, \(range.lowerBound)–\(range.upperBound)", defaultText: unset) { reader, key in
             reader.value(key) == nil ? nil : reader.integer(key, default: 0, in: range)
         }
     }
 
     /// `"auto"` (nil: the reader computes a value), or a whole number in `range`.
-    public static func integerOrAuto(in range: ClosedRange<Int>) -> SettingRule<Int?> {
+    package static func integerOrAuto(in range: ClosedRange<Int>) -> SettingRule<Int?> {
         SettingRule(type: "`\"auto\"` or integer, \(range.lowerBound)–\(range.upperBound)", defaultText: "`\"auto\"`") { reader, key in
             switch reader.value(key) {
             case nil, .string("auto")?: nil
@@ -46,14 +46,14 @@ extension SettingRule where Value == Int? {
 
 extension SettingRule where Value == Double {
     /// A number of seconds of at least `minimum`, fractions allowed.
-    public static func seconds(default fallback: Double, minimum: Double) -> SettingRule<Double> {
+    package static func seconds(default fallback: Double, minimum: Double) -> SettingRule<Double> {
         SettingRule(type: "seconds, at least \(JSONValue.text(ofNumber: minimum))", defaultText: "`\(JSONValue.text(ofNumber: fallback))`") {
             reader, key in reader.seconds(key, default: fallback, minimum: minimum)
         }
     }
 
     /// A number of at least `minimum` that is not a duration (a growth factor).
-    public static func number(default fallback: Double, minimum: Double) -> SettingRule<Double> {
+    package static func number(default fallback: Double, minimum: Double) -> SettingRule<Double> {
         SettingRule(type: "number, at least \(JSONValue.text(ofNumber: minimum))", defaultText: "`\(JSONValue.text(ofNumber: fallback))`") {
             reader, key in reader.number(key, default: fallback, minimum: minimum)
         }
@@ -62,19 +62,19 @@ extension SettingRule where Value == Double {
 
 extension SettingRule where Value == Bool {
     /// `true` or `false` (or those words as strings).
-    public static func flag(default fallback: Bool) -> SettingRule<Bool> {
+    package static func flag(default fallback: Bool) -> SettingRule<Bool> {
         SettingRule(type: "boolean", defaultText: "`\(fallback)`") { reader, key in reader.bool(key, default: fallback) }
     }
 }
 
 extension SettingRule where Value == String {
     /// Any text (a number is read as its text).
-    public static func text(default fallback: String) -> SettingRule<String> {
+    package static func text(default fallback: String) -> SettingRule<String> {
         SettingRule(type: "string", defaultText: "`\"\(fallback)\"`") { reader, key in reader.string(key, default: fallback) }
     }
 
     /// One of `names`, else a problem saying `refusal` of the value (read as the default then).
-    public static func oneOf(
+    package static func oneOf(
         _ names: [String], default fallback: String,
         refusal: (@Sendable (String) -> String)? = nil
     ) -> SettingRule<String> {
@@ -84,13 +84,13 @@ extension SettingRule where Value == String {
 
 extension SettingRule where Value == String? {
     /// Any text, or nothing; `unset` says what nothing means (`none`, `required`, a computed value).
-    public static func optionalText(unset: String) -> SettingRule<String?> {
+    package static func optionalText(unset: String) -> SettingRule<String?> {
         SettingRule(type: "string", defaultText: unset) { reader, key in reader.string(key) }
     }
 
     /// One of `names`, or nothing (`unset` says what nothing means); another value is a problem
     /// saying `refusal` of it and reads as nothing.
-    public static func oneOf(
+    package static func oneOf(
         _ names: [String], unset: String,
         refusal: (@Sendable (String) -> String)? = nil
     ) -> SettingRule<String?> {
@@ -107,7 +107,7 @@ extension SettingRule where Value == String? {
 
 extension SettingRule where Value == [String] {
     /// A JSON array of strings.
-    public static func textList(default fallback: [String]) -> SettingRule<[String]> {
+    package static func textList(default fallback: [String]) -> SettingRule<[String]> {
         let shown = fallback.map { "\"\($0)\"" }.joined(separator: ", ")
         return SettingRule(type: "list of strings", defaultText: "`[\(shown)]`") { reader, key in reader.stringArray(key) ?? fallback }
     }
@@ -116,7 +116,7 @@ extension SettingRule where Value == [String] {
 extension SettingRule {
     /// One of `names`, read into a value by `parse` (which may accept other spellings of them);
     /// text `parse` refuses is a problem saying `refusal` of it, and reads as the default.
-    public static func choice(
+    package static func choice(
         _ names: [String], default fallback: Value, defaultName: String? = nil,
         parse: @escaping @Sendable (String) -> Value?,
         refusal: (@Sendable (String) -> String)? = nil

@@ -1,13 +1,13 @@
 /// A part of the configuration as the settings reference groups it: the object its keys are in,
 /// the backend or site type they apply to (nil: every type), a line on what they are for, and
 /// its settings in order.
-public struct SettingSection: Sendable {
-    public let object: String
-    public let type: String?
-    public let note: String
-    public let entries: [SettingEntry]
+package struct SettingSection: Sendable {
+    package let object: String
+    package let type: String?
+    package let note: String
+    package let entries: [SettingEntry]
 
-    public init(_ object: String, type: String? = nil, note: String, _ entries: [SettingEntry]) {
+    package init(_ object: String, type: String? = nil, note: String, _ entries: [SettingEntry]) {
         self.object = object
         self.type = type
         self.note = note
@@ -15,5 +15,5 @@ public struct SettingSection: Sendable {
     }
 
     /// `` `storage.<group>`, type `Redis` ``.
-    public var heading: String { "`\(object)`" + (type.map { ", type `\($0)`" } ?? "") }
+    package var heading: String { "`\(object)`" + (type.map { ", type `\($0)`" } ?? "") }
 }

@@ -1,8 +1,8 @@
 /// The settings reference in Markdown, made from `Settings`: what `oauth2-server
 /// config-reference` prints and docs/settings.md holds, so the documentation says what the
 /// readers do.
-public enum SettingsReference {
-    public static var markdown: String {
+package enum SettingsReference {
+    package static var markdown: String {
         var lines = [
             "# Settings reference",
             "",

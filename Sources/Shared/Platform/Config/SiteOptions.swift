@@ -2,12 +2,12 @@
 /// connection keys every type shares. They are read here, with the rest of the configuration,
 /// so that `check-config`, the supervisor and every worker refuse the same files for the same
 /// reasons. A new site integration adds its case here and its `ResourceServer` in the worker.
-public enum SiteOptions: Sendable, Equatable {
+package enum SiteOptions: Sendable, Equatable {
     /// The built-in stub site: nothing beyond the connection keys.
     case dummy
     case http(HTTPSiteOptions)
 
-    public static let typeNames = ["dummy", "http"]
+    package static let typeNames = ["dummy", "http"]
 
     /// The options of `type`, one of `typeNames` (its declaration, `Settings.ResourceServer.type`,
     /// has refused any other).
@@ -37,14 +37,14 @@ public enum SiteOptions: Sendable, Equatable {
 ///   "claims": {"given_name": "first_name", "family_name": "last_name", "email": "email"}
 /// }
 /// ```
-public struct HTTPSiteOptions: Sendable, Equatable {
-    public struct Endpoint: Sendable, Equatable {
-        public let scope: String
+package struct HTTPSiteOptions: Sendable, Equatable {
+    package struct Endpoint: Sendable, Equatable {
+        package let scope: String
         /// Upper case: one of `HTTPSiteOptions.methods`.
-        public let method: String
-        public let path: String
+        package let method: String
+        package let path: String
 
-        public init(scope: String, method: String, path: String) {
+        package init(scope: String, method: String, path: String) {
             self.scope = scope
             self.method = method
             self.path = path
@@ -52,34 +52,34 @@ public struct HTTPSiteOptions: Sendable, Equatable {
     }
 
     /// Where the site's login answer carries the user's site token.
-    public enum TokenSource: Sendable, Equatable {
+    package enum TokenSource: Sendable, Equatable {
         case cookie(String)
         case jsonField(String)
     }
 
     /// How API calls hand the site token back to the site.
-    public enum TokenPlacement: Sendable, Equatable {
+    package enum TokenPlacement: Sendable, Equatable {
         case cookie(String)
         case header(String)
         case query(String)
     }
 
-    public static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    package static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
-    public let scopes: [String]
-    public let scopeDescriptions: [String: String]
-    public let loginPath: String
-    public let usernameField: String
-    public let passwordField: String
-    public let tokenSource: TokenSource
-    public let idField: String
-    public let tokenPlacement: TokenPlacement
-    public let endpoints: [String: Endpoint]
+    package let scopes: [String]
+    package let scopeDescriptions: [String: String]
+    package let loginPath: String
+    package let usernameField: String
+    package let passwordField: String
+    package let tokenSource: TokenSource
+    package let idField: String
+    package let tokenPlacement: TokenPlacement
+    package let endpoints: [String: Endpoint]
     /// OpenID Connect claim → the field of the login answer that holds it (`resource_server.claims`).
-    public let claims: [String: String]
+    package let claims: [String: String]
 
     /// The standard claims (OpenID Connect Core 1.0, 5.1) a site's login answer may provide.
-    public static let mappableClaims = [
+    package static let mappableClaims = [
         "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username", "picture", "website", "locale",
         "zoneinfo", "email", "email_verified",
     ]

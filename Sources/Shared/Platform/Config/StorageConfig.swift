@@ -1,12 +1,12 @@
 /// `storage`: one backend per data group, with `default` as the catch-all (seed section 7.2).
-public struct StorageConfig: Sendable, Equatable {
+package struct StorageConfig: Sendable, Equatable {
     /// The backends the config names for groups of their own.
-    public var backends: [StorageGroup: StorageBackendConfig]
+    package var backends: [StorageGroup: StorageBackendConfig]
     /// `storage.default`: the backend of every group the config does not name.
-    public var fallback: StorageBackendConfig?
+    package var fallback: StorageBackendConfig?
 
     /// The backend for `group`, falling back to `default`, then to the embedded store.
-    public func backend(for group: StorageGroup) -> StorageBackendConfig {
+    package func backend(for group: StorageGroup) -> StorageBackendConfig {
         backends[group] ?? fallback ?? .sqlite(path: "oauth2.sqlite", ttl: 0)
     }
 
@@ -30,18 +30,18 @@ public struct StorageConfig: Sendable, Equatable {
 }
 
 /// One storage group's backend and its settings.
-public enum StorageBackendConfig: Sendable, Equatable {
+package enum StorageBackendConfig: Sendable, Equatable {
     case redis(RedisOptions)
     case postgres(PostgresOptions)
     case sqlite(path: String, ttl: Int)
     case blackhole
 
-    public static let typeNames = ["Redis", "Postgres", "Sqlite", "Blackhole"]
+    package static let typeNames = ["Redis", "Postgres", "Sqlite", "Blackhole"]
     /// The keys some backend type reads, as patterns under `storage.<group>` (`options.port`).
     static let keysOfAnyType = Settings.sections.flatMap(\.entries).map(\.key).filter { $0.keys.first == "storage" }
 
     /// Seconds records live (0 = no expiry); blackhole keeps nothing.
-    public var ttl: Int {
+    package var ttl: Int {
         switch self {
         case .redis(let options): options.ttl
         case .postgres(let options): options.ttl
@@ -50,26 +50,26 @@ public enum StorageBackendConfig: Sendable, Equatable {
         }
     }
 
-    public struct RedisOptions: Sendable, Equatable {
-        public var host: String
-        public var port: Int
-        public var db: Int
-        public var ttl: Int
-        public var password: String?
+    package struct RedisOptions: Sendable, Equatable {
+        package var host: String
+        package var port: Int
+        package var db: Int
+        package var ttl: Int
+        package var password: String?
         /// With Redis Sentinel: the sentinels to ask, in order, for the primary of `masterName`
         /// (`host` and `port` are then not used).
-        public var sentinels: [RedisAddress]
-        public var masterName: String?
+        package var sentinels: [RedisAddress]
+        package var masterName: String?
         /// Replicas every write must reach (Redis `WAIT`) before the answer that depends on it
         /// leaves; 0: Redis's asynchronous replication only.
-        public var waitReplicas: Int
+        package var waitReplicas: Int
 
         /// For logs and messages: `Redis 127.0.0.1:6379/0`, or `Redis oauth2 (Sentinel)/0`.
-        public var description: String {
+        package var description: String {
             "Redis \(masterName.map { "\($0) (Sentinel)" } ?? "\(host):\(port)")/\(db)"
         }
 
-        public init(
+        package init(
             host: String, port: Int, db: Int, ttl: Int, password: String?,
             sentinels: [RedisAddress] = [], masterName: String? = nil, waitReplicas: Int = 0
         ) {
@@ -85,33 +85,33 @@ public enum StorageBackendConfig: Sendable, Equatable {
     }
 
     /// A server's host and port: a Redis sentinel, or one of PostgreSQL's `hosts`.
-    public struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
+    package struct ServerAddress: Sendable, Hashable, CustomStringConvertible {
+        package var host: String
+        package var port: Int
 
-        public init(host: String, port: Int) {
+        package init(host: String, port: Int) {
             self.host = host
             self.port = port
         }
 
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
-    public typealias RedisAddress = ServerAddress
+    package typealias RedisAddress = ServerAddress
 
-    public struct PostgresOptions: Sendable, Hashable {
-        public var host: String
-        public var port: Int
-        public var user: String
-        public var password: String
-        public var database: String
-        public var ssl: Bool
-        public var ttl: Int
+    package struct PostgresOptions: Sendable, Hashable {
+        package var host: String
+        package var port: Int
+        package var user: String
+        package var password: String
+        package var database: String
+        package var ssl: Bool
+        package var ttl: Int
         /// `options.hosts`: the servers to try, in order, for the read-write primary; when empty,
         /// `host` and `port` are the only one.
-        public var hosts: [ServerAddress]
+        package var hosts: [ServerAddress]
 
-        public init(
+        package init(
             host: String, port: Int, user: String, password: String, database: String, ssl: Bool, ttl: Int, hosts: [ServerAddress] = []
         ) {
             self.host = host
@@ -125,11 +125,11 @@ public enum StorageBackendConfig: Sendable, Equatable {
         }
 
         /// The servers to try for the primary, in order.
-        public var candidates: [ServerAddress] { hosts.isEmpty ? [ServerAddress(host: host, port: port)] : hosts }
+        package var candidates: [ServerAddress] { hosts.isEmpty ? [ServerAddress(host: host, port: port)] : hosts }
 
         /// For logs and messages: `Postgres oauth2@10.0.0.5:5432/oauth2`, or with several
         /// hosts `Postgres oauth2@10.0.0.5:5432,10.0.0.6:5432/oauth2`.
-        public var description: String {
+        package var description: String {
             "Postgres \(user)@\(candidates.map(\.description).joined(separator: ","))/\(database)"
         }
     }

@@ -1,7 +1,7 @@
 /// A data group of `storage` (seed section 7.2): one kind of record the server keeps, on the
 /// backend the config names for it or else on `default`'s. The raw value is the group's name in
 /// the config, in logs and metrics, and the namespace its records live under in a shared store.
-public enum StorageGroup: String, CaseIterable, Sendable, CustomStringConvertible {
+package enum StorageGroup: String, CaseIterable, Sendable, CustomStringConvertible {
     case session
     case codes
     case tokens
@@ -12,8 +12,8 @@ public enum StorageGroup: String, CaseIterable, Sendable, CustomStringConvertibl
     /// The OpenID Connect signing keys (sealed), shared by every host.
     case keys
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// The config's names of every group, in order, for messages and the settings reference.
-    public static var names: [String] { allCases.map(\.rawValue) }
+    package static var names: [String] { allCases.map(\.rawValue) }
 }

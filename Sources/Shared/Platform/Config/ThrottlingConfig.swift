@@ -1,22 +1,22 @@
 /// `auth_server.throttling`: how many failed client authentications and sign-ins an address may
 /// make before it has to wait, and how the waits grow. Counters live in a storage group, so
 /// every worker and every host sharing that store counts together.
-public struct ThrottlingConfig: Sendable, Equatable {
-    public var enabled: Bool
+package struct ThrottlingConfig: Sendable, Equatable {
+    package var enabled: Bool
     /// The storage group that keeps the counters (its backend, not its `ttl`, matters).
-    public var group: StorageGroup
+    package var group: StorageGroup
     /// Failed client authentications at /token, /introspect and /revoke per client_id and address.
-    public var clientFailures: Int
+    package var clientFailures: Int
     /// Failed sign-ins per username and address.
-    public var loginFailuresPerUser: Int
+    package var loginFailuresPerUser: Int
     /// Failed sign-ins per address, whatever the username (credential stuffing).
-    public var loginFailuresPerAddress: Int
+    package var loginFailuresPerAddress: Int
     /// A counter starts again after this long without a failure.
-    public var windowSeconds: Double
+    package var windowSeconds: Double
     /// The wait once a budget is spent, multiplied by `growth` for each further failure, up to `longestWaitSeconds`.
-    public var firstWaitSeconds: Double
-    public var growth: Double
-    public var longestWaitSeconds: Double
+    package var firstWaitSeconds: Double
+    package var growth: Double
+    package var longestWaitSeconds: Double
 
     init(reader: inout ConfigReader) {
         enabled = reader.read(Settings.Throttling.enabled)

@@ -2,13 +2,13 @@ import CProcessShims
 import Foundation
 
 /// How many workers to run: a fixed number, or one per CPU this process may use.
-public enum WorkerCount: Sendable, Equatable, CustomStringConvertible {
+package enum WorkerCount: Sendable, Equatable, CustomStringConvertible {
     case fixed(Int)
     case auto
 
     /// The number to start. "auto" counts the CPUs in this process's affinity mask, capped by
     /// a cgroup CPU quota where one is set, so a container limited to 2 CPUs runs 2 workers.
-    public func resolved(cgroupCPUMax: String? = try? String(contentsOfFile: "/sys/fs/cgroup/cpu.max", encoding: .utf8)) -> Int {
+    package func resolved(cgroupCPUMax: String? = try? String(contentsOfFile: "/sys/fs/cgroup/cpu.max", encoding: .utf8)) -> Int {
         switch self {
         case .fixed(let count):
             return count
@@ -21,7 +21,7 @@ public enum WorkerCount: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses cgroup v2 `cpu.max` ("max 100000" or "150000 100000") into whole CPUs, rounded up.
-    public static func cpus(fromCgroupCPUMax text: String) -> Int? {
+    package static func cpus(fromCgroupCPUMax text: String) -> Int? {
         let fields = text.split(whereSeparator: \.isWhitespace)
         guard fields.count == 2, let quota = Double(fields[0]), let period = Double(fields[1]), period > 0 else {
             return nil
@@ -29,7 +29,7 @@ public enum WorkerCount: Sendable, Equatable, CustomStringConvertible {
         return max(1, Int((quota / period).rounded(.up)))
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .fixed(let count): "\(count)"
         case .auto: "auto"

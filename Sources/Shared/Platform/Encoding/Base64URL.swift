@@ -2,7 +2,7 @@
 /// and signed cookies use it. Written out over bytes: every token the server issues passes
 /// through `random`, and a Foundation base64 string with three replacements cost a measurable
 /// share of a token request.
-public enum Base64URL {
+package enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     /// Each ASCII byte's 6-bit value, or 0xFF for a byte outside the alphabet.
     private static let values: [UInt8] = {
@@ -11,7 +11,7 @@ public enum Base64URL {
         return table
     }()
 
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let input = Array(bytes)
         let length = (input.count * 4 + 2) / 3
         return String(unsafeUninitializedCapacity: length) { output in
@@ -47,7 +47,7 @@ public enum Base64URL {
 
     /// Nil for anything outside the URL-safe alphabet (standard base64 and padding included),
     /// and for a length no encoding produces.
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let input = Array(text.utf8)
         guard input.count % 4 != 1 else { return nil }
         var output: [UInt8] = []
@@ -71,7 +71,7 @@ public enum Base64URL {
 
     /// Standard base64 (RFC 4648 section 4, `+` `/` and `=` padding), as HTTP Basic credentials
     /// carry it; nil when it is not.
-    public static func decodeStandard(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decodeStandard(_ text: some StringProtocol) -> [UInt8]? {
         var bytes = Array(text.utf8)
         guard bytes.count % 4 == 0 else { return nil }
         var padding = 0
@@ -91,7 +91,7 @@ public enum Base64URL {
     }
 
     /// `count` random bytes from the system's secure generator: for secrets and tokens.
-    public static func random(bytes count: Int) -> String {
+    package static func random(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: count)
         var index = 0

@@ -1,8 +1,8 @@
 /// Lowercase hexadecimal, as the seed's SHA-1 client secrets and the stored token hashes use it.
-public enum Hex {
+package enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var text: [UInt8] = []
         for byte in bytes {
             text.append(digits[Int(byte >> 4)])
@@ -12,7 +12,7 @@ public enum Hex {
     }
 
     /// Nil for an odd length or a character that is not a hex digit.
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         guard text.count.isMultiple(of: 2), text.allSatisfy(\.isHexDigit) else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.count / 2)

@@ -4,12 +4,12 @@
 /// JSON value (trailing bytes included); nesting deeper than 64 levels, a name repeated in one
 /// object (RFC 8259 4 leaves its meaning open: readers disagree on which value wins) and a
 /// number beyond `Double`'s range are refused.
-public struct JSONScanner {
+package struct JSONScanner {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
 
-    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+    package static func parse(_ bytes: [UInt8]) -> JSONValue? {
         var scanner = JSONScanner(bytes: bytes)
         guard let value = scanner.value() else { return nil }
         scanner.skipWhitespace()

@@ -7,39 +7,39 @@
 ///     json.field("access_token", token)
 ///     json.field("expires_in", 3600)
 ///     let bytes = json.finish()   // {"access_token":"…","expires_in":3600}
-public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8]
+package struct JSONWriter: Sendable {
+    package private(set) var bytes: [UInt8]
     private var needsComma = false
 
-    public init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
         bytes.append(UInt8(ascii: "{"))
     }
 
-    public mutating func field(_ name: StaticString, _ value: String) {
+    package mutating func field(_ name: StaticString, _ value: String) {
         key(name)
         Self.appendString(value, to: &bytes)
     }
 
-    public mutating func field(_ name: StaticString, _ value: String?) {
+    package mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         field(name, value)
     }
 
-    public mutating func field(_ name: StaticString, _ value: Int) {
+    package mutating func field(_ name: StaticString, _ value: Int) {
         key(name)
         bytes.append(contentsOf: String(value).utf8)
     }
 
-    public mutating func field(_ name: StaticString, _ value: Int64) { field(name, Int(value)) }
+    package mutating func field(_ name: StaticString, _ value: Int64) { field(name, Int(value)) }
 
-    public mutating func field(_ name: StaticString, _ value: Bool) {
+    package mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    public mutating func field(_ name: StaticString, _ values: [String]) {
+    package mutating func field(_ name: StaticString, _ values: [String]) {
         key(name)
         bytes.append(UInt8(ascii: "["))
         for (index, value) in values.enumerated() {
@@ -50,13 +50,13 @@ public struct JSONWriter: Sendable {
     }
 
     /// A field whose value is JSON already (a nested object written by another writer).
-    public mutating func field(_ name: StaticString, json: [UInt8]) {
+    package mutating func field(_ name: StaticString, json: [UInt8]) {
         key(name)
         bytes.append(contentsOf: json)
     }
 
     /// A field whose name is not known at compile time.
-    public mutating func field(named name: String, _ value: String) {
+    package mutating func field(named name: String, _ value: String) {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
         needsComma = true
         Self.appendString(name, to: &bytes)
@@ -65,7 +65,7 @@ public struct JSONWriter: Sendable {
     }
 
     /// The finished object.
-    public consuming func finish() -> [UInt8] {
+    package consuming func finish() -> [UInt8] {
         bytes.append(UInt8(ascii: "}"))
         return bytes
     }

@@ -2,10 +2,10 @@
 /// RFC 3986's unreserved ASCII characters is encoded, byte by byte of the UTF-8. (Foundation's
 /// `CharacterSet.alphanumerics` would let non-ASCII letters through unencoded; this runs on
 /// every call to the site's API, so it is written over bytes.)
-public enum PercentEncoding {
+package enum PercentEncoding {
     private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
-    public static func component(_ value: some StringProtocol) -> String {
+    package static func component(_ value: some StringProtocol) -> String {
         var encoded: [UInt8] = []
         encoded.reserveCapacity(value.utf8.count)
         for byte in value.utf8 {

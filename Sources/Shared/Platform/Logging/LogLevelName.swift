@@ -1,13 +1,13 @@
 import Logging
 
 /// The seed's syslog-style level names, mapped onto swift-log's levels.
-public enum LogLevelName: String, Sendable, CaseIterable {
+package enum LogLevelName: String, Sendable, CaseIterable {
     case debug, info, notice, warn, error, crit
 
     /// Every spelling accepted in `logging.level`.
-    public static let acceptedNames = ["debug", "info", "notice", "warn", "warning", "error", "crit", "critical"]
+    package static let acceptedNames = ["debug", "info", "notice", "warn", "warning", "error", "crit", "critical"]
 
-    public init?(configValue: String) {
+    package init?(configValue: String) {
         switch configValue.lowercased() {
         case "warning": self = .warn
         case "critical": self = .crit
@@ -15,7 +15,7 @@ public enum LogLevelName: String, Sendable, CaseIterable {
         }
     }
 
-    public init(_ level: Logger.Level) {
+    package init(_ level: Logger.Level) {
         switch level {
         case .trace, .debug: self = .debug
         case .info: self = .info
@@ -26,7 +26,7 @@ public enum LogLevelName: String, Sendable, CaseIterable {
         }
     }
 
-    public var loggerLevel: Logger.Level {
+    package var loggerLevel: Logger.Level {
         switch self {
         case .debug: .debug
         case .info: .info
@@ -38,7 +38,7 @@ public enum LogLevelName: String, Sendable, CaseIterable {
     }
 
     /// syslog priority, as the journal wants it.
-    public var syslogPriority: Int {
+    package var syslogPriority: Int {
         switch self {
         case .debug: 7
         case .info: 6

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 
 /// Formats one event as the line operators grep: `<ISO-8601 UTC time> <role>[<pid>] <level>: <message>`.
-public enum LogLine {
-    public static func format(
+package enum LogLine {
+    package static func format(
         date: timespec,
         role: String,
         pid: Int32,
@@ -24,7 +24,7 @@ public enum LogLine {
     /// Keeps one event on one line, so a value sent by a client (a username or client_id with
     /// a newline) cannot forge a log line: every control character (C0, DEL, C1) and the Unicode
     /// line and paragraph separators are escaped. Scalars, not Characters: CR LF is one Character.
-    public static func singleLine(_ text: String) -> String {
+    package static func singleLine(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var escaped = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
@@ -49,7 +49,7 @@ public enum LogLine {
     }
 
     /// `2026-11-30T12:00:00.123Z`, built by hand: this runs for every request.
-    public static func timestamp(_ time: timespec) -> String {
+    package static func timestamp(_ time: timespec) -> String {
         var seconds = time_t(time.tv_sec)
         var parts = tm()
         gmtime_r(&seconds, &parts)
@@ -62,7 +62,7 @@ public enum LogLine {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 
-    public static func now() -> timespec {
+    package static func now() -> timespec {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return time

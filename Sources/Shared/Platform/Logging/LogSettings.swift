@@ -3,8 +3,8 @@ import Synchronization
 
 /// The settings every log handler of this process reads on each call, so a reload
 /// changes the level of loggers that already exist.
-public final class LogSettings: Sendable {
-    public static let shared = LogSettings()
+package final class LogSettings: Sendable {
+    package static let shared = LogSettings()
 
     private struct State {
         var level: Logger.Level = .info
@@ -13,19 +13,19 @@ public final class LogSettings: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    package init() {}
 
-    public var level: Logger.Level {
+    package var level: Logger.Level {
         get { state.withLock { $0.level } }
         set { state.withLock { $0.level = newValue } }
     }
 
-    public var shortSID: Bool {
+    package var shortSID: Bool {
         get { state.withLock { $0.shortSID } }
         set { state.withLock { $0.shortSID = newValue } }
     }
 
-    public func apply(_ config: LoggingConfig) {
+    package func apply(_ config: LoggingConfig) {
         state.withLock {
             $0.level = config.level.loggerLevel
             $0.shortSID = config.shortSID

@@ -4,50 +4,50 @@ import Logging
 
 /// The swift-log handler of every process: one line per event on stderr, or a journal
 /// entry with its priority when systemd connected stderr to the journal.
-public struct ServerLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
+package struct ServerLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
     private let role: String
     private let settings: LogSettings
     private let sink: LogSink
 
-    public init(role: String, settings: LogSettings = .shared, sink: LogSink = .standardError) {
+    package init(role: String, settings: LogSettings = .shared, sink: LogSink = .standardError) {
         self.role = role
         self.settings = settings
         self.sink = sink
     }
 
     /// Read on every call, so a reload changes the level at once; setting it changes the process's level.
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { settings.level }
         set { settings.level = newValue }
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         sink.write(role: role, level: LogLevelName(event.level), message: event.message.description, metadata: merged)
     }
 
     /// Installs this handler for the whole process. Call once, first thing in main.
-    public static func bootstrap(role: String) {
+    package static func bootstrap(role: String) {
         let sink = LogSink.forThisProcess()
         LoggingSystem.bootstrap { _ in ServerLogHandler(role: role, sink: sink) }
     }
 }
 
 /// Where log events go.
-public enum LogSink: Sendable {
+package enum LogSink: Sendable {
     case standardError
     case journal
 
     /// The journal when systemd connected our stderr to it (JOURNAL_STREAM names stderr's
     /// device and inode), otherwise stderr.
-    public static func forThisProcess(environment: [String: String] = ProcessInfo.processInfo.environment) -> LogSink {
+    package static func forThisProcess(environment: [String: String] = ProcessInfo.processInfo.environment) -> LogSink {
         guard let stream = environment["JOURNAL_STREAM"] else { return .standardError }
         var info = stat()
         guard fstat(STDERR_FILENO, &info) == 0 else { return .standardError }

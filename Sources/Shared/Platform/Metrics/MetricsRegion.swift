@@ -15,13 +15,13 @@ import Foundation
 /// Entry: kind, slot count, name length, labels length (4 × UInt32); the name and the rendered
 /// labels (`a="x",b="y"`), padded to 8 bytes; for a histogram its bucket bounds in nanoseconds
 /// (slot count − 2 of them); then the value slots (UInt64 each).
-public final class MetricsRegion: @unchecked Sendable {
+package final class MetricsRegion: @unchecked Sendable {
     // @unchecked: `base` is shared memory; the header and entries are written by one writer
     // under the factory's lock and published with release/acquire, values change only through
     // atomic operations (see the type's comment).
 
     /// What an entry counts.
-    public enum Kind: UInt32, Sendable {
+    package enum Kind: UInt32, Sendable {
         /// One slot: a count.
         case counter = 1
         /// Slots: one count per bucket bound, one for larger values, then the sum in nanoseconds.
@@ -29,28 +29,28 @@ public final class MetricsRegion: @unchecked Sendable {
     }
 
     /// One series as the supervisor reads it.
-    public struct Entry: @unchecked Sendable {
-        public let kind: Kind
-        public let name: String
-        public let labels: String
+    package struct Entry: @unchecked Sendable {
+        package let kind: Kind
+        package let name: String
+        package let labels: String
         /// Histogram bucket bounds in nanoseconds; empty for a counter.
-        public let bounds: [UInt64]
+        package let bounds: [UInt64]
         let slots: UnsafePointer<UInt64>
-        public let slotCount: Int
+        package let slotCount: Int
 
         /// The values as they are now.
-        public func values() -> [UInt64] { (0..<slotCount).map { oauth2_shared_load(slots + $0) } }
+        package func values() -> [UInt64] { (0..<slotCount).map { oauth2_shared_load(slots + $0) } }
     }
 
     /// Enough for every route, status, client and storage operation of a large deployment;
     /// pages the worker never touches cost no memory.
-    public static let defaultCapacity = 8 << 20
+    package static let defaultCapacity = 8 << 20
     private static let magic: UInt64 = 0x3253_5249_5445_4D4F  // "OMETRIS2"
     private static let headerSize = 64
 
-    public let descriptor: Int32
+    package let descriptor: Int32
     private let base: UnsafeMutableRawPointer
-    public let capacity: Int
+    package let capacity: Int
 
     private init(descriptor: Int32, base: UnsafeMutableRawPointer, capacity: Int) {
         self.descriptor = descriptor
@@ -60,7 +60,7 @@ public final class MetricsRegion: @unchecked Sendable {
 
     /// A new, empty region (the supervisor, before spawning a worker), its descriptor numbered
     /// at least `minimumDescriptor` so it cannot collide with the numbers a child receives.
-    public static func create(capacity: Int = defaultCapacity, minimumDescriptor: Int32 = 0) throws -> MetricsRegion {
+    package static func create(capacity: Int = defaultCapacity, minimumDescriptor: Int32 = 0) throws -> MetricsRegion {
         let created = oauth2_memfd_create("oauth2-metrics")
         guard created >= 0 else { throw MetricsRegionError("memfd_create: \(String(cString: strerror(errno)))") }
         let descriptor = created >= minimumDescriptor ? created : fcntl(created, F_DUPFD_CLOEXEC, minimumDescriptor)
@@ -77,7 +77,7 @@ public final class MetricsRegion: @unchecked Sendable {
     }
 
     /// The region the supervisor handed this worker at `descriptor`.
-    public static func open(descriptor: Int32) throws -> MetricsRegion {
+    package static func open(descriptor: Int32) throws -> MetricsRegion {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw MetricsRegionError("fstat: \(String(cString: strerror(errno)))") }
         let region = try map(descriptor: descriptor, size: Int(info.st_size))
@@ -137,7 +137,7 @@ public final class MetricsRegion: @unchecked Sendable {
 
     /// The entries published after byte `offset` (0 at first), and the offset to read on from.
     /// Stops at anything malformed.
-    public func entries(after offset: Int) -> (entries: [Entry], next: Int) {
+    package func entries(after offset: Int) -> (entries: [Entry], next: Int) {
         let end = min(published, capacity - Self.headerSize)
         var position = offset
         var found: [Entry] = []
@@ -170,7 +170,7 @@ public final class MetricsRegion: @unchecked Sendable {
 }
 
 /// A metrics region that cannot be created or mapped.
-public struct MetricsRegionError: Error, CustomStringConvertible {
-    public let description: String
+package struct MetricsRegionError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

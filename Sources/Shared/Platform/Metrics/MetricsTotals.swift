@@ -1,7 +1,7 @@
 /// The workers' series added up: what the supervisor serves at /metrics. Counters and
 /// histogram buckets are sums, so adding the last values of a departed worker to those of the
 /// live ones keeps every counter from going backwards.
-public struct MetricsTotals: Sendable, Equatable {
+package struct MetricsTotals: Sendable, Equatable {
     struct Key: Hashable, Comparable {
         let name: String
         let labels: String
@@ -17,16 +17,16 @@ public struct MetricsTotals: Sendable, Equatable {
 
     private var series: [Key: Series] = [:]
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { series.isEmpty }
+    package var isEmpty: Bool { series.isEmpty }
 
     /// Adds every entry's current values.
-    public mutating func add(_ entries: [MetricsRegion.Entry]) {
+    package mutating func add(_ entries: [MetricsRegion.Entry]) {
         for entry in entries { add(kind: entry.kind, name: entry.name, labels: entry.labels, bounds: entry.bounds, values: entry.values()) }
     }
 
-    public mutating func add(_ other: MetricsTotals) {
+    package mutating func add(_ other: MetricsTotals) {
         for (key, value) in other.series {
             add(kind: value.kind, name: key.name, labels: key.labels, bounds: value.bounds, values: value.values)
         }
@@ -45,7 +45,7 @@ public struct MetricsTotals: Sendable, Equatable {
     }
 
     /// A counter's total, or a histogram's count (for tests and checks).
-    public func value(_ name: String, labels: [(String, String)] = []) -> UInt64? {
+    package func value(_ name: String, labels: [(String, String)] = []) -> UInt64? {
         guard let found = series[Key(name: name, labels: PrometheusText.labels(labels))] else { return nil }
         switch found.kind {
         case .counter: return found.values[0]
@@ -54,7 +54,7 @@ public struct MetricsTotals: Sendable, Equatable {
     }
 
     /// The text exposition format, families in name order, each with HELP and TYPE.
-    public func rendered() -> String {
+    package func rendered() -> String {
         var text = ""
         var family: String?
         for key in series.keys.sorted() {

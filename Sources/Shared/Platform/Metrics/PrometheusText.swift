@@ -1,15 +1,15 @@
 /// Pieces of the Prometheus text exposition format (version 0.0.4) that the workers' labels
 /// and the supervisor's combined output share.
-public enum PrometheusText {
-    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+package enum PrometheusText {
+    package static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// `a="x",b="y"`, each value escaped.
-    public static func labels(_ pairs: [(String, String)]) -> String {
+    package static func labels(_ pairs: [(String, String)]) -> String {
         pairs.map { "\($0.0)=\"\(escaped($0.1))\"" }.joined(separator: ",")
     }
 
     /// A label value as the format writes it: backslash, double quote and newline escaped.
-    public static func escaped(_ value: String) -> String {
+    package static func escaped(_ value: String) -> String {
         guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
         var result = ""
         for character in value {

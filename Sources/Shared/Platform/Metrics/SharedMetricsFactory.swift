@@ -7,10 +7,10 @@ import Synchronization
 ///
 /// Timer labels become histogram names, whose values the supervisor shows in seconds. Meters,
 /// recorders and floating-point counters are not used by this server and record nothing.
-public final class SharedMetricsFactory: MetricsFactory, Sendable {
+package final class SharedMetricsFactory: MetricsFactory, Sendable {
     /// Bucket bounds for every duration histogram: a token issued from Redis takes about a
     /// millisecond, a PostgreSQL write a few, a backend that hangs seconds.
-    public static let durationBounds: [Duration] = [
+    package static let durationBounds: [Duration] = [
         .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
         .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
         .seconds(5), .seconds(10),
@@ -24,17 +24,17 @@ public final class SharedMetricsFactory: MetricsFactory, Sendable {
 
     /// - Parameter region: nil when metrics are off; every handler then records nothing.
     /// - Parameter onFull: called once if the region has no room for a new series.
-    public init(region: MetricsRegion?, onFull: @escaping @Sendable () -> Void = {}) {
+    package init(region: MetricsRegion?, onFull: @escaping @Sendable () -> Void = {}) {
         self.region = region
         self.onFull = onFull
     }
 
-    public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+    package func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         if let counter = series(.counter, name: label, dimensions: dimensions, bounds: [], make: SharedCounter.init) { return counter }
         return NOOPMetricsHandler.instance
     }
 
-    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+    package func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         let bounds = Self.durationBounds.map(\.nanoseconds)
         let histogram = series(.histogram, name: label, dimensions: dimensions, bounds: bounds.map { UInt64($0) }) {
             SharedHistogram(slots: $0, bounds: bounds)
@@ -43,24 +43,24 @@ public final class SharedMetricsFactory: MetricsFactory, Sendable {
         return NOOPMetricsHandler.instance
     }
 
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    package func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         NOOPMetricsHandler.instance
     }
 
-    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+    package func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         NOOPMetricsHandler.instance
     }
 
-    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+    package func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         NOOPMetricsHandler.instance
     }
 
     // A series stays in the region once made: what it counted is not the worker's to forget.
-    public func destroyCounter(_ handler: any CounterHandler) {}
-    public func destroyTimer(_ handler: any TimerHandler) {}
-    public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
-    public func destroyRecorder(_ handler: any RecorderHandler) {}
-    public func destroyMeter(_ handler: any MeterHandler) {}
+    package func destroyCounter(_ handler: any CounterHandler) {}
+    package func destroyTimer(_ handler: any TimerHandler) {}
+    package func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
+    package func destroyRecorder(_ handler: any RecorderHandler) {}
+    package func destroyMeter(_ handler: any MeterHandler) {}
 
     private func series<Handler: Sendable>(
         _ kind: MetricsRegion.Kind, name: String, dimensions: [(String, String)], bounds: [UInt64],
@@ -83,7 +83,7 @@ public final class SharedMetricsFactory: MetricsFactory, Sendable {
 
 extension Duration {
     /// Whole nanoseconds (durations here are far below the 292 years an Int64 holds).
-    public var nanoseconds: Int64 {
+    package var nanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One message on a supervisor↔worker control socket, sent as a line of JSON.
-public enum ControlMessage: Sendable, Equatable {
+package enum ControlMessage: Sendable, Equatable {
     /// Supervisor → worker: the configuration to run with (at boot, and again after a reload),
     /// as the files the supervisor read, so the worker's problems can name the file at fault.
     case configure([ConfigDocument.Layer])
@@ -12,7 +12,7 @@ public enum ControlMessage: Sendable, Equatable {
     /// Worker → supervisor: event loops are alive.
     case heartbeat
 
-    public func encodedLine() -> Data {
+    package func encodedLine() -> Data {
         var object: [String: JSONValue]
         switch self {
         case .configure(let layers):
@@ -29,7 +29,7 @@ public enum ControlMessage: Sendable, Equatable {
         return data
     }
 
-    public init(line: some DataProtocol) throws {
+    package init(line: some DataProtocol) throws {
         guard case .object(let object) = try JSONValue.parse(Data(line)), case .string(let type)? = object["type"] else {
             throw ControlMessageError(description: "a control message must be an object with a type")
         }
@@ -50,20 +50,20 @@ public enum ControlMessage: Sendable, Equatable {
     }
 }
 
-public struct ControlMessageError: Error, CustomStringConvertible {
-    public let description: String
+package struct ControlMessageError: Error, CustomStringConvertible {
+    package let description: String
 }
 
 /// Splits a byte stream into lines (for the supervisor's non-blocking control reads).
-public struct LineBuffer: Sendable {
+package struct LineBuffer: Sendable {
     private var pending: [UInt8] = []
     /// Lines longer than this are a broken peer, not a message.
-    public static let maximumLineLength = 1 << 20
+    package static let maximumLineLength = 1 << 20
 
-    public init() {}
+    package init() {}
 
     /// Appends `bytes` and returns the complete lines now available; throws when a line is too long.
-    public mutating func append(_ bytes: some Sequence<UInt8>) throws -> [[UInt8]] {
+    package mutating func append(_ bytes: some Sequence<UInt8>) throws -> [[UInt8]] {
         pending.append(contentsOf: bytes)
         var lines: [[UInt8]] = []
         while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

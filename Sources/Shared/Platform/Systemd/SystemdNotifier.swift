@@ -3,24 +3,24 @@ import Glibc
 
 /// Tells systemd (Type=notify) what the service is doing. Without NOTIFY_SOCKET every call
 /// is a no-op, so the same code runs under systemd, in a terminal and in tests.
-public struct SystemdNotifier: Sendable {
-    public init() {}
+package struct SystemdNotifier: Sendable {
+    package init() {}
 
-    public func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
+    package func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
 
     /// Type=notify-reload requires MONOTONIC_USEC with RELOADING=1, or `systemctl reload` waits forever.
-    public func reloading(status: String) {
+    package func reloading(status: String) {
         send("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds())\nSTATUS=\(status)")
     }
 
-    public func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status)") }
+    package func stopping(status: String) { send("STOPPING=1\nSTATUS=\(status)") }
 
-    public func status(_ text: String) { send("STATUS=\(text)") }
+    package func status(_ text: String) { send("STATUS=\(text)") }
 
-    public func watchdog() { send("WATCHDOG=1") }
+    package func watchdog() { send("WATCHDOG=1") }
 
     /// The interval systemd expects WATCHDOG=1 within, when WatchdogSec= is set for us.
-    public func watchdogInterval() -> Duration? {
+    package func watchdogInterval() -> Duration? {
         var microseconds: UInt64 = 0
         guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
         return .microseconds(Int64(microseconds))
@@ -39,10 +39,10 @@ public struct SystemdNotifier: Sendable {
 }
 
 /// Sockets passed by systemd socket activation (LISTEN_FDS / LISTEN_PID).
-public enum SystemdSocketActivation {
+package enum SystemdSocketActivation {
     /// The first listening stream socket systemd passed to this process, if any. The
     /// variables are removed so children do not mistake them for their own.
-    public static func listeningSocket() -> Int32? {
+    package static func listeningSocket() -> Int32? {
         let count = sd_listen_fds(1)
         guard count > 0 else { return nil }
         let first = Int32(SD_LISTEN_FDS_START)

@@ -67,7 +67,7 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
 
     /// Checks a request, given each parameter's values. Problems with the client or its
     /// redirect URI come first, since every other problem is reported at that URI.
-    public static func check(
+    package static func check(
         _ values: (String) -> [String], clients: ClientRegistry, scopes: ScopePolicy
     ) throws(Problem) -> AuthorizationRequest {
         func parameter(_ name: String) -> Parameter { Parameter(values(name)) }

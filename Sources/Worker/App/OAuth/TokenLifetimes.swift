@@ -13,7 +13,7 @@ public struct TokenLifetimes: Sendable {
         self.refresh = refresh
     }
 
-    public init(storage: StorageConfig) {
+    package init(storage: StorageConfig) {
         func ttl(_ group: StorageGroup, _ fallback: Int) -> Int {
             let configured = storage.backend(for: group).ttl
             return configured > 0 ? configured : fallback

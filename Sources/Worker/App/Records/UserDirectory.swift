@@ -13,7 +13,7 @@ public struct UserDirectory: Sendable {
     private let key: SymmetricKey
     private static let sealedPrefix = Array("sealed1:".utf8)
 
-    public init(store: any RecordStore, secret: String) {
+    package init(store: any RecordStore, secret: String) {
         self.store = store
         self.key = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: Array(secret.utf8)), info: Array("oauth2-server users v1".utf8), outputByteCount: 32)

@@ -5,7 +5,7 @@ import SharedPlatform
 /// (so `check-config` checks its keys too) and one line here.
 public enum ResourceServerTypes {
     /// The configured site. The configuration was checked whole, options included, when it was read.
-    public static func make(config: ServerConfig, http: SiteHTTPClient) -> any ResourceServer {
+    package static func make(config: ServerConfig, http: SiteHTTPClient) -> any ResourceServer {
         switch config.resourceServer.site {
         case .dummy: DummySite(http: http)
         case .http(let options): HTTPSite(options: options, http: http)

@@ -27,7 +27,7 @@ public final class SiteHTTPClient: Sendable {
         }
     }
 
-    public init(config: ResourceServerConfig) {
+    package init(config: ResourceServerConfig) {
         let ssl = config.ssl
         let defaultPort = ssl ? 443 : 80
         baseURL = "\(ssl ? "https" : "http")://\(config.host)\(config.port == defaultPort ? "" : ":\(config.port)")"

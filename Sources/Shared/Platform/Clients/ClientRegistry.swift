@@ -198,7 +198,7 @@ private struct EntryParser {
                 fail(index, "subject_type", "pairwise needs redirect URIs on one host (the sector its subjects are derived for)")
             }
         case let other?:
-            fail(index, "subject_type", "must be package or pairwise, not \"\(other)\"")
+            fail(index, "subject_type", "must be public or pairwise, not \"\(other)\"")
         }
         if let name = string("id_token_signed_response_alg") {
             if let algorithm = SigningAlgorithm(rawValue: name) {

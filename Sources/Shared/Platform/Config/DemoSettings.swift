@@ -33,7 +33,7 @@ package enum DemoSettings {
             if let stored = client.secret, stored.verify(demoClientSecret, clientID: client.clientID) {
                 found.append(ConfigProblem(
                     file: clients.path, key: ConfigKeyPath(["client_id=\(client.clientID)", "client_secret"]),
-                    message: "is the package demo secret of the seed's documentation: anyone can act as this client (oauth2-server hash-secret makes a real one)"))
+                    message: "is the public demo secret of the seed's documentation: anyone can act as this client (oauth2-server hash-secret makes a real one)"))
             }
         }
         return found

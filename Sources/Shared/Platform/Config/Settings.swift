@@ -6,7 +6,7 @@ package enum Settings {
     /// `auth_server`: the listener, the workers, secrets and lifetimes.
     package enum AuthServer {
         package static let url = Setting("auth_server.url", .optionalText(unset: "`http(s)://<host>:<port>`"), reload: .rollsWorkers,
-            "the package base URL browsers and clients use; behind a reverse proxy, the proxy's `https://` URL")
+            "the public base URL browsers and clients use; behind a reverse proxy, the proxy's `https://` URL")
         package static let host = Setting("auth_server.host", .text(default: "0.0.0.0"), reload: .rollsWorkers,
             "address the supervisor listens on; a new one is opened before the new workers start (ignored under socket activation)")
         package static let port = Setting("auth_server.port", .integer(default: 8081, in: 1...65535), reload: .rollsWorkers,

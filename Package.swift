@@ -12,8 +12,8 @@ let swiftSettings: [SwiftSetting] = [
 let requestPathSettings = swiftSettings + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
 
 // Fuzzing (scripts/fuzz): only when the script names libFuzzer's no-main runtime in
-// OAUTH2_FUZZER_RUNTIME are our two modules built with coverage and AddressSanitizer and does the
-// `oauth2-fuzz` executable (Tests/Fuzz) exist. Every other build sees none of it, so it builds,
+// OAUTH2_FUZZER_RUNTIME are our own library modules built with coverage and AddressSanitizer
+// and does the `oauth2-fuzz` executable (Tests/Fuzz) exist. Every other build sees none of it, so it builds,
 // links and costs what it did. Dependencies stay uninstrumented: the fuzzer follows our parsers'
 // branches, not NIO's. The executable has its own `main` and calls libFuzzer's driver, because
 // SwiftPM aliases an executable's `main` to its module's entry point, which clashes with the
@@ -65,32 +65,62 @@ let package = Package(
         // Variadic and macro-only libc calls that Swift cannot reach directly.
         .target(name: "CProcessShims", path: "Sources/C/CProcessShims"),
 
+        // What every process needs: configuration, logging, systemd, the supervisor–worker
+        // contract, encodings, the metrics region, the registered clients and the boot checks.
         .target(
-            name: "OAuth2Shared",
+            name: "SharedPlatform",
             dependencies: [
                 "CSystemd",
                 "CProcessShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 // For BootChecks: check-config parses the templates and TLS files as workers do.
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "CryptoExtras", package: "swift-crypto"),
-                "CHiredis",
             ],
-            path: "Sources/Shared",
+            path: "Sources/Shared/Platform",
+            swiftSettings: requestPathSettings + instrumentation
+        ),
+        // The record-store contract and its backends (SQLite, PostgreSQL, Redis), migrations,
+        // outage handling and storage metrics. It knows opaque records only, no domain types.
+        .target(
+            name: "SharedStorage",
+            dependencies: [
+                "SharedPlatform",
+                "CHiredis",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/Shared/Storage",
+            swiftSettings: requestPathSettings + instrumentation
+        ),
+        // The signing keys in the `keys` group: workers sign with them, `rotate-keys` rotates them.
+        .target(
+            name: "SharedKeys",
+            dependencies: [
+                "SharedPlatform",
+                "SharedStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            path: "Sources/Shared/Keys",
             swiftSettings: requestPathSettings + instrumentation
         ),
 
         .target(
             name: "WorkerApp",
             dependencies: [
-                "OAuth2Shared",
+                "SharedPlatform",
+                "SharedStorage",
+                "SharedKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -122,7 +152,9 @@ let package = Package(
         .target(
             name: "SupervisorCore",
             dependencies: [
-                "OAuth2Shared",
+                "SharedPlatform",
+                "SharedStorage",
+                "SharedKeys",
                 "CProcessShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -146,7 +178,7 @@ let package = Package(
         .executableTarget(
             name: "DummyResourceServer",
             dependencies: [
-                "OAuth2Shared",
+                "SharedPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -160,7 +192,7 @@ let package = Package(
         .executableTarget(
             name: "Bench",
             dependencies: [
-                "OAuth2Shared",
+                "SharedPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -176,7 +208,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "CProcessShims", "OAuth2Shared",
+                "CProcessShims", "SharedPlatform", "SharedStorage", "SharedKeys",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -184,24 +216,32 @@ let package = Package(
             exclude: ["example_site.py"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WorkerAppTests",
-            dependencies: ["WorkerApp", "OAuth2Shared", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "WorkerApp", "SharedPlatform", "SharedStorage", "SharedKeys", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The supervisor's decisions, driven through a process table kept in memory.
         .testTarget(
             name: "SupervisorCoreTests",
-            dependencies: ["SupervisorCore", "OAuth2Shared", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SupervisorCore", "SharedPlatform", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SharedTests",
-            dependencies: ["OAuth2Shared", "TestSupport", .product(name: "CoreMetrics", package: "swift-metrics")],
+            dependencies: [
+                "SharedPlatform", "SharedStorage", "SharedKeys", "TestSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "OAuth2Shared",
+                "SharedPlatform",
+                "SharedStorage",
+                "WorkerApp",
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -221,7 +261,7 @@ if let fuzzerRuntime {
     package.targets.append(
         .executableTarget(
             name: "Fuzz",
-            dependencies: ["OAuth2Shared", "WorkerApp", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["SharedPlatform", "SharedStorage", "WorkerApp", .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/Fuzz",
             exclude: ["Corpus", "Dictionaries"],
             swiftSettings: swiftSettings + instrumentation,

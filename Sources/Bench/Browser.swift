@@ -3,7 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
-import OAuth2Shared
+import SharedPlatform
 
 /// One browser (cookies, forms) and the client it signs in to, speaking to the server over
 /// real sockets. Anything unexpected is thrown with the step that met it.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import Logging
-import OAuth2Shared
+import SharedPlatform
 
 /// `dummy-resource-server`: the command line of the stub "existing website" that demos and
 /// tests log in to. One process, in the foreground, until SIGTERM or SIGINT.

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// Issues and checks the stub website's login tokens without storing them:
 /// `base64url(username) "." hex(HMAC-SHA256(key, username))`. A restart with the same secret

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 @testable import WorkerApp
 
 /// `Authorization: Basic` headers (RFC 6749 2.3.1: each part form-encoded, then base64) and the

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// The configuration reader: a config file (alone and over the shipped etc/default.json, as an
 /// operator's file overrides it) read into `ServerConfig`, and a clients file into `ClientRegistry`.

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 @testable import WorkerApp
 
 /// `application/x-www-form-urlencoded` bodies as the back-channel endpoints read them

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 @testable import WorkerApp
 
 /// JSON as the server reads it: stored records (`JSONScanner` and the record types on it) and

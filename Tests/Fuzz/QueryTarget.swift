@@ -1,4 +1,3 @@
-import OAuth2Shared
 @testable import WorkerApp
 
 /// URL queries as the authorization and review endpoints read them (`QueryParameters`): the

@@ -1,4 +1,4 @@
-@testable import OAuth2Shared
+@testable import SharedStorage
 
 /// Replies from Redis as `RedisReplyDecoder` (hiredis's reader) turns bytes into values. A reply
 /// may arrive in any split, so the values must not depend on where the bytes were cut.

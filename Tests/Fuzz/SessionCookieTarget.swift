@@ -1,5 +1,5 @@
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
 @testable import WorkerApp
 
 /// `Cookie` headers as Hummingbird splits them and the signed session id in `sid`

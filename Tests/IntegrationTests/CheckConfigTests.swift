@@ -1,5 +1,4 @@
 import Foundation
-import OAuth2Shared
 import TestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 import TestSupport
 import Testing
 
@@ -209,7 +210,7 @@ extension IntegrationTests.LoginTests {
         #expect(try await TestHTTP.get("\(server.baseURL)/logout?redirect_uri=\(newRedirect)").status == 204)
 
         try """
-            [{"client_id": "partner", "client_secret": "\(OAuth2Shared.ClientSecret.hash(secret: "s", clientID: "partner").stored)",
+            [{"client_id": "partner", "client_secret": "\(SharedPlatform.ClientSecret.hash(secret: "s", clientID: "partner").stored)",
               "allow_code_grant": true, "valid_redirects": ["https://new-partner.example/done"]}]
             """.write(toFile: "\(server.configDirectory)/clients.json", atomically: true, encoding: .utf8)
         server.signal(SIGHUP)

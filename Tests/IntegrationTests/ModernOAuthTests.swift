@@ -1,6 +1,6 @@
 import Foundation
-import OAuth2Shared
 import NIOHTTP1
+import SharedStorage
 import Testing
 
 extension IntegrationTests {

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedStorage
 import Testing
 
 extension IntegrationTests {

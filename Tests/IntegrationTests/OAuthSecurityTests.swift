@@ -1,6 +1,6 @@
 import Foundation
 import NIOHTTP1
-import OAuth2Shared
+import SharedPlatform
 import TestSupport
 import Testing
 

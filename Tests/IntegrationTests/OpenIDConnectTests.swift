@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 import TestSupport
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import WorkerApp
 import TestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import OAuth2Shared
+import SharedPlatform
 
 struct ControlMessageTests {
     @Test func messagesRoundTripAsSingleLines() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Testing
-import OAuth2Shared
+import SharedPlatform
 
 struct LoggingTests {
     @Test func linesCarryTimeRolePidLevelAndMessage() {

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 import Testing
 
 /// `auth_server.metrics` is read by the same rules as every key.

@@ -1,6 +1,6 @@
 import CoreMetrics
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 import Synchronization
 import Testing
 

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 import NIOPosix
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 import TestSupport
 import Testing
 

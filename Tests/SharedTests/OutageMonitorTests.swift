@@ -1,6 +1,6 @@
 import Logging
 import NIOPosix
-import OAuth2Shared
+import SharedStorage
 import Synchronization
 import Testing
 import TestSupport
@@ -21,6 +21,28 @@ struct OutageMonitorTests {
         #expect(monitor.isDown)
         #expect(try await monitor.run(group: "tokens") { 1 } == 1)
         #expect(!monitor.isDown)
+    }
+
+    /// Groups that share a backend share its state: each group's outage is counted once, on its
+    /// first failed call since the backend last answered, whichever group's call that was.
+    @Test func eachGroupCountsAnOutageOnceUntilTheBackendAnswersAgain() async throws {
+        let monitor = Self.monitor()
+        let counted = Mutex<[String]>([])
+        func call(_ group: String, failing: Bool) async {
+            _ = try? await monitor.run(group: group, outageBegan: { counted.withLock { $0.append(group) } }) { () async throws -> Int in
+                if failing { throw CocoaLikeError() }
+                return 1
+            }
+        }
+        await call("tokens", failing: true)
+        await call("tokens", failing: true)
+        await call("codes", failing: true)
+        #expect(counted.withLock { $0 } == ["tokens", "codes"], "one outage per group, however many calls fail")
+        #expect(monitor.isDown)
+        await call("codes", failing: false)
+        #expect(!monitor.isDown, "one answer, whichever group asked, and the backend is up")
+        await call("tokens", failing: true)
+        #expect(counted.withLock { $0 } == ["tokens", "codes", "tokens"], "the next failure is a new outage for every group")
     }
 
     /// A token request whose Redis write fails cancels its audit write to PostgreSQL: that is

@@ -3,7 +3,7 @@ import TestSupport
 import Logging
 import NIOCore
 import NIOPosix
-import OAuth2Shared
+import SharedStorage
 import Testing
 
 /// `RedisClient` against a real redis-server: every test starts its own server on a free port,

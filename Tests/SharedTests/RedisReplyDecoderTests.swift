@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedStorage
 import Testing
 
 /// The reply decoder on its own, fed bytes as a peer might send them.

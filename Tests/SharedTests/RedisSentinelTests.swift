@@ -2,7 +2,8 @@ import Foundation
 import Glibc
 import Logging
 import NIOPosix
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 import TestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedStorage
 import TestSupport
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 import Testing
 
 /// The settings reference is made from the declarations the readers read through: every

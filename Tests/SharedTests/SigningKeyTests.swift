@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedKeys
+import SharedPlatform
 import TestSupport
 import Testing
 

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
-import OAuth2Shared
+import SharedStorage
 import TestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedPlatform
 import SupervisorCore
 import TestSupport
 

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import OAuth2Shared
+import SharedPlatform
 import SupervisorCore
 import Synchronization
 import Testing

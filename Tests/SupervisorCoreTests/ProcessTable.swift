@@ -1,5 +1,5 @@
 import Glibc
-import OAuth2Shared
+import SharedPlatform
 import SupervisorCore
 
 /// A `ProcessControl` without processes: it records what the arbiter starts and signals, and

@@ -5,14 +5,14 @@ import Foundation
 /// child's exit through a descriptor the child inherits, so a child that leaves a daemon behind
 /// (pg_ctl start) never looks finished to it; here the child gets only stdin, stdout and stderr,
 /// and none of the test threads' blocked signals.
-public enum Command {
+package enum Command {
     /// The variables that point a server at a configuration; a command never inherits them
     /// from the test run, so it reads only what the test gives it.
     static let serverConfigurationVariables = ["OAUTH2_CONFIG_DIR", "OAUTH2_ENV", "NODE_CONFIG_DIR", "NODE_ENV"]
 
     /// Runs `executable` with `arguments`; returns its exit status and its output (stdout and
     /// stderr together). `environment` is added to this process's, less the server's configuration variables.
-    public static func output(
+    package static func output(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:]
     ) throws -> (status: Int32, output: String) {
         let outputPath = NSTemporaryDirectory() + "command-\(UUID().uuidString.prefix(8)).out"
@@ -26,7 +26,7 @@ public enum Command {
 
     /// Runs `executable` with `arguments`, output (stdout and stderr) to `outputPath`, in
     /// `environment` (this process's when nil); returns the exit status.
-    public static func run(
+    package static func run(
         _ executable: String, _ arguments: [String], outputPath: String, environment: [String: String]? = nil
     ) throws -> Int32 {
         var actions = posix_spawn_file_actions_t()

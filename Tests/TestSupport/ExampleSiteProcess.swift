@@ -2,12 +2,12 @@ import Foundation
 
 /// A running `example_site.py`: a small real website (Python's HTTP server) with a login that
 /// sets a cookie or returns a JSON token, behind HTTP Basic auth, on a free loopback port.
-public final class ExampleSiteProcess: @unchecked Sendable {
-    public let port: Int
+package final class ExampleSiteProcess: @unchecked Sendable {
+    package let port: Int
     private let process: Process
 
     /// Starts the site; its one user signs in with `password`.
-    public init(password: String = "hunter2") async throws {
+    package init(password: String = "hunter2") async throws {
         port = FreePort.loopback()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("example_site.py")
         process = Process()
@@ -23,7 +23,7 @@ public final class ExampleSiteProcess: @unchecked Sendable {
     }
 
     /// SIGKILL: the child inherits the test thread's blocked signals, so SIGTERM would not reach it.
-    public func stop() {
+    package func stop() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }

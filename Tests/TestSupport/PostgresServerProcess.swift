@@ -3,12 +3,12 @@ import Foundation
 /// A private PostgreSQL server (initdb into a temp folder, a free loopback port, database
 /// `oauth2`), for tests that stop and restart the database under a running server.
 /// PostgreSQL refuses to run as root, so as root its commands run as the `postgres` user.
-public final class PostgresServerProcess: @unchecked Sendable {
-    public let port: Int
+package final class PostgresServerProcess: @unchecked Sendable {
+    package let port: Int
     private let directory: String
     private let binDirectory: String
 
-    public init() throws {
+    package init() throws {
         binDirectory = try Self.binaries()
         port = FreePort.loopback()
         directory = try Self.makeDirectory()
@@ -21,7 +21,7 @@ public final class PostgresServerProcess: @unchecked Sendable {
     /// the settings that make it follow the primary; `-c fast` checkpoints at once instead of
     /// spreading it over minutes), read-only until `promote()`. initdb's
     /// `trust` lets loopback replication connections in.
-    public init(standbyOf primary: PostgresServerProcess) throws {
+    package init(standbyOf primary: PostgresServerProcess) throws {
         binDirectory = primary.binDirectory
         port = FreePort.loopback()
         directory = try Self.makeDirectory()
@@ -32,12 +32,12 @@ public final class PostgresServerProcess: @unchecked Sendable {
     }
 
     /// Makes a standby the primary (`pg_ctl promote`), and waits until it takes writes.
-    public func promote() throws {
+    package func promote() throws {
         try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-w", "promote"])
     }
 
     /// Runs one statement with psql as `postgres` in the `oauth2` database; returns its output, unaligned.
-    public func psql(_ statement: String) throws -> String {
+    package func psql(_ statement: String) throws -> String {
         let (status, output) = try Command.output(
             "\(binDirectory)/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-d", "oauth2", "-Atqc", statement])
         guard status == 0 else { throw ServerProcessFailure("psql \(statement) failed (\(status)): \(output)") }
@@ -63,7 +63,7 @@ public final class PostgresServerProcess: @unchecked Sendable {
         return directory
     }
 
-    public func start() throws {
+    package func start() throws {
         try run("\(binDirectory)/pg_ctl", [
             "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w",
             "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
@@ -71,7 +71,7 @@ public final class PostgresServerProcess: @unchecked Sendable {
     }
 
     /// Stops at once, as a crash or a network cut looks to clients.
-    public func stop() throws {
+    package func stop() throws {
         try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
     }
 
@@ -93,15 +93,15 @@ public final class PostgresServerProcess: @unchecked Sendable {
     }
 }
 
-public struct ServerProcessFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct ServerProcessFailure: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Ports nobody listens on right now, and whether a server listens on one.
-public enum FreePort {
+package enum FreePort {
     /// Whether a server accepts connections on the loopback `port` now.
-    public static func acceptsConnections(_ port: Int) -> Bool {
+    package static func acceptsConnections(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
@@ -114,7 +114,7 @@ public enum FreePort {
         } == 0
     }
 
-    public static func loopback() -> Int {
+    package static func loopback() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

@@ -3,12 +3,12 @@ import Glibc
 
 /// A Redis Sentinel (`redis-server --sentinel`) on a free loopback port, monitoring one primary
 /// under `masterName` with short timings, so a failover takes seconds in a test. Stopped by pid.
-public final class RedisSentinelProcess {
-    public let port: Int
+package final class RedisSentinelProcess {
+    package let port: Int
     private let directory: String
     private let process: Process
 
-    public init(monitoring primaryPort: Int, masterName: String = "mymaster", quorum: Int = 2) async throws {
+    package init(monitoring primaryPort: Int, masterName: String = "mymaster", quorum: Int = 2) async throws {
         port = FreePort.loopback()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sentinel-test-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -42,7 +42,7 @@ public final class RedisSentinelProcess {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    public func stop() {
+    package func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

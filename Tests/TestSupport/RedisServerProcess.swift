@@ -3,14 +3,14 @@ import Glibc
 
 /// A private `redis-server` on a free loopback port, without persistence, started for one test
 /// and stopped by its pid. `stop()` and `start()` again keep the port, to simulate an outage.
-public final class RedisServerProcess {
-    public let port: Int
+package final class RedisServerProcess {
+    package let port: Int
     private let arguments: [String]
     private let directory: String
     private var process: Process?
 
     /// Starts the server with `arguments` added to its command line (e.g. `--requirepass`).
-    public init(arguments: [String] = []) async throws {
+    package init(arguments: [String] = []) async throws {
         self.port = FreePort.loopback()
         self.arguments = arguments
         self.directory = FileManager.default.temporaryDirectory
@@ -28,7 +28,7 @@ public final class RedisServerProcess {
     }
 
     /// Starts redis-server and waits until it accepts connections.
-    public func start() async throws {
+    package func start() async throws {
         precondition(process == nil, "redis-server is already running")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
@@ -50,7 +50,7 @@ public final class RedisServerProcess {
 
     /// Writes the data to disk (SAVE), so the next `start()` loads it: the outage that follows
     /// loses nothing, as with a server that persists.
-    public func persist() throws {
+    package func persist() throws {
         let (_, answer) = try Command.output("/usr/bin/redis-cli", ["-p", "\(port)", "SAVE"])
         guard answer.hasPrefix("OK") else { throw ServerProcessFailure("redis-cli SAVE answered \(answer)") }
     }
@@ -59,7 +59,7 @@ public final class RedisServerProcess {
     /// Process hands the child the signal mask of the spawning thread, and Swift concurrency's
     /// threads block SIGTERM, so redis-server would never see it. The server keeps no data, and
     /// to a client a killed server looks like any other outage.
-    public func stop() async {
+    package func stop() async {
         guard let process else { return }
         self.process = nil
         guard process.isRunning else { return }
@@ -68,7 +68,7 @@ public final class RedisServerProcess {
     }
 
     /// Sends a signal to the server (SIGSTOP freezes it, SIGCONT wakes it).
-    public func signal(_ signal: Int32) {
+    package func signal(_ signal: Int32) {
         if let process, process.isRunning { kill(process.processIdentifier, signal) }
     }
 }

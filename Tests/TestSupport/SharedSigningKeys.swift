@@ -1,12 +1,14 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedKeys
+import SharedPlatform
+import SharedStorage
 
 /// The signing keys in the PostgreSQL that scripts/test starts, which every test server on the
 /// Redis-and-PostgreSQL setup shares (its `keys` group falls back to `default` there). Tests
 /// that count keys start from none.
-public enum SharedSigningKeys {
-    public static func forget() async throws {
+package enum SharedSigningKeys {
+    package static func forget() async throws {
         guard let port = ProcessInfo.processInfo.environment["OAUTH2_TEST_POSTGRES_PORT"].flatMap(Int.init) else {
             throw ServerProcessFailure("OAUTH2_TEST_POSTGRES_PORT is not set: run the tests with scripts/test, which starts PostgreSQL")
         }

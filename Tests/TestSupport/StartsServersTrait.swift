@@ -4,10 +4,10 @@ import Testing
 /// every test target, while in-process suites still run beside them: the machine has two cores,
 /// and these suites wait on wall-clock deadlines (a server's start, a TTL, a failover, a worker's
 /// heartbeat) that a neighbour's load would make them miss.
-public struct StartsServersTrait: SuiteTrait, TestScoping {
-    public var isRecursive: Bool { false }
+package struct StartsServersTrait: SuiteTrait, TestScoping {
+    package var isRecursive: Bool { false }
 
-    public func provideScope(
+    package func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         await ServerSuiteTurn.shared.take()
@@ -23,7 +23,7 @@ public struct StartsServersTrait: SuiteTrait, TestScoping {
 
 extension Trait where Self == StartsServersTrait {
     /// The suite starts servers: it runs while no other such suite does.
-    public static var startsServers: Self { Self() }
+    package static var startsServers: Self { Self() }
 }
 
 /// Whose turn it is among the suites that start servers; the others wait in order of arrival.

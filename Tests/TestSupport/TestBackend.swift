@@ -1,18 +1,19 @@
 import Foundation
 import Logging
 import NIOPosix
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// The storage backends tests run against: SQLite on a temp file, and the Redis and
 /// PostgreSQL that scripts/test starts (OAUTH2_TEST_REDIS_PORT, OAUTH2_TEST_POSTGRES_PORT).
-public enum TestBackend: String, CaseIterable, Sendable {
+package enum TestBackend: String, CaseIterable, Sendable {
     case sqlite, postgres, redis
 
     static let logger = Logger(label: "storage-tests")
 
     /// Stores for fresh groups named `groups` (prefixed, so tests never see each other's keys)
     /// and an audit log, torn down afterwards.
-    public func withStores<T: Sendable>(
+    package func withStores<T: Sendable>(
         _ groups: [String], defaultTTL: Int = 0,
         _ body: @Sendable ([String: any RecordStore], any AuditLog) async throws -> T
     ) async throws -> T {

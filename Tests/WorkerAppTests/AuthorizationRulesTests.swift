@@ -1,4 +1,3 @@
-import OAuth2Shared
 import Testing
 import WorkerApp
 

@@ -1,12 +1,13 @@
 import Crypto
+import SharedPlatform
 
 /// RFC 7638: the SHA-256 of a public JWK's required members, in lexicographic order without
 /// whitespace, base64url-encoded. Used as the key id, so a kid names exactly one public key.
-public enum JWKThumbprint {
+package enum JWKThumbprint {
     /// The members RFC 7638 3.2 requires for each key type.
     static let requiredMembers = ["EC": ["crv", "kty", "x", "y"], "OKP": ["crv", "kty", "x"], "RSA": ["e", "kty", "n"]]
 
-    public static func of(_ jwk: [String: String]) -> String? {
+    package static func of(_ jwk: [String: String]) -> String? {
         guard let kty = jwk["kty"], let members = requiredMembers[kty] else { return nil }
         var json = "{"
         for (position, name) in members.enumerated() {

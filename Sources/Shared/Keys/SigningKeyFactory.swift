@@ -1,15 +1,16 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import SharedPlatform
 
 /// Makes new signing keys: a fresh private key of the algorithm, its public JWK and its kid,
 /// sealed for storage.
-public struct SigningKeyFactory: Sendable {
+package struct SigningKeyFactory: Sendable {
     let sealer: KeySealer
 
-    public init(sealer: KeySealer) { self.sealer = sealer }
+    package init(sealer: KeySealer) { self.sealer = sealer }
 
-    public func make(_ algorithm: SigningAlgorithm, state: SigningKey.State, now: Int64) throws -> SigningKey {
+    package func make(_ algorithm: SigningAlgorithm, state: SigningKey.State, now: Int64) throws -> SigningKey {
         let (privateKey, jwk) = try Self.generate(algorithm)
         guard let kid = JWKThumbprint.of(jwk) else { preconditionFailure("a generated \(algorithm) key has no thumbprint") }
         return SigningKey(

@@ -1,32 +1,34 @@
+import SharedPlatform
+
 /// Every signing key at one moment, as one stored version: what signs, what is published
 /// ahead, what is still published for tokens it signed. Changes make a new version
 /// (`SigningKeyStore`); these functions say what the next version holds.
-public struct SigningKeySet: Codable, Sendable, Equatable {
+package struct SigningKeySet: Codable, Sendable, Equatable {
     /// Counts up from 1 with every change; workers rebuild their signers when it moves.
-    public let version: Int
-    public let keys: [SigningKey]
+    package let version: Int
+    package let keys: [SigningKey]
 
-    public init(version: Int, keys: [SigningKey]) {
+    package init(version: Int, keys: [SigningKey]) {
         self.version = version
         self.keys = keys
     }
 
-    public static let empty = SigningKeySet(version: 0, keys: [])
+    package static let empty = SigningKeySet(version: 0, keys: [])
 
     /// The key that signs with `algorithm`.
-    public func current(_ algorithm: SigningAlgorithm) -> SigningKey? {
+    package func current(_ algorithm: SigningAlgorithm) -> SigningKey? {
         keys.last { $0.algorithm == algorithm && $0.state == .current }
     }
 
     /// The keys the JWKS lists at `now`: current and next keys, and retired keys until
     /// `retention` milliseconds after they stopped signing (the longest a token they signed lives).
-    public func published(now: Int64, retention: Int64) -> [SigningKey] {
+    package func published(now: Int64, retention: Int64) -> [SigningKey] {
         keys.filter { $0.state != .retired || now < $0.since + retention }
     }
 
     /// The next version with a current key for every algorithm in `algorithms`, or nil when
     /// every one has its key already.
-    public func ensuring(_ algorithms: Set<SigningAlgorithm>, now: Int64, make: (SigningAlgorithm, SigningKey.State) throws -> SigningKey) rethrows -> SigningKeySet? {
+    package func ensuring(_ algorithms: Set<SigningAlgorithm>, now: Int64, make: (SigningAlgorithm, SigningKey.State) throws -> SigningKey) rethrows -> SigningKeySet? {
         let missing = algorithms.filter { current($0) == nil }.sorted()
         guard !missing.isEmpty else { return nil }
         return SigningKeySet(version: version + 1, keys: try keys + missing.map { try make($0, .current) })
@@ -35,7 +37,7 @@ public struct SigningKeySet: Codable, Sendable, Equatable {
     /// A staged rotation, for every algorithm in `algorithms`: the next key (if one has been
     /// published for at least `staging` milliseconds) starts signing and the current one retires;
     /// a new next key is published. Retired keys past their `retention` are dropped.
-    public func rotated(
+    package func rotated(
         _ algorithms: Set<SigningAlgorithm>, now: Int64, staging: Int64, retention: Int64,
         make: (SigningAlgorithm, SigningKey.State) throws -> SigningKey
     ) throws -> SigningKeySet {
@@ -60,11 +62,11 @@ public struct SigningKeySet: Codable, Sendable, Equatable {
 }
 
 /// A next key has not been published long enough for relying parties to have fetched it.
-public struct RotationTooSoon: Error, CustomStringConvertible {
-    public let algorithm: SigningAlgorithm
-    public let waitMilliseconds: Int64
+package struct RotationTooSoon: Error, CustomStringConvertible {
+    package let algorithm: SigningAlgorithm
+    package let waitMilliseconds: Int64
 
-    public var description: String {
+    package var description: String {
         "the next \(algorithm.rawValue) key was published less than auth_server.key_staging_seconds ago: relying parties may not have fetched it yet; try again in \((waitMilliseconds + 999) / 1000) s"
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import SharedPlatform
+import SharedStorage
 
 /// The signing keys in the `keys` storage group, shared by every worker and host that uses the
 /// store. Each change writes a new, never-replaced version (`keyset:v<N>`) with the store's
@@ -7,16 +9,16 @@ import Foundation
 /// `keyset:latest` is only a hint where to start looking; the newest version is the highest
 /// one stored. Old versions stay (a few kilobytes each; keys change a few times a year), so a
 /// lagging hint always leads to the newest.
-public struct SigningKeyStore: Sendable {
+package struct SigningKeyStore: Sendable {
     let store: any RecordStore
     let factory: SigningKeyFactory
-    public init(store: any RecordStore, sealer: KeySealer) {
+    package init(store: any RecordStore, sealer: KeySealer) {
         self.store = store
         self.factory = SigningKeyFactory(sealer: sealer)
     }
 
     /// The newest version (`.empty` when no key was ever made).
-    public func latest() async throws -> SigningKeySet {
+    package func latest() async throws -> SigningKeySet {
         let hinted = try await store.get(Self.latestKey).flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
         var found = SigningKeySet.empty
         if hinted > 0, let set = try await version(hinted) { found = set }
@@ -27,12 +29,12 @@ public struct SigningKeyStore: Sendable {
 
     /// The newest version, after making a signing key for each algorithm in `algorithms`
     /// that has none (on first start, or when a client first asks for an algorithm).
-    public func ensure(_ algorithms: Set<SigningAlgorithm>) async throws -> SigningKeySet {
+    package func ensure(_ algorithms: Set<SigningAlgorithm>) async throws -> SigningKeySet {
         try await change { set, now in try set.ensuring(algorithms, now: now, make: { try factory.make($0, state: $1, now: now) }) }
     }
 
     /// One staged rotation step (see `SigningKeySet.rotated`); the new version.
-    public func rotate(_ algorithms: Set<SigningAlgorithm>, staging: Int64, retention: Int64) async throws -> SigningKeySet {
+    package func rotate(_ algorithms: Set<SigningAlgorithm>, staging: Int64, retention: Int64) async throws -> SigningKeySet {
         try await change { set, now in
             try set.rotated(algorithms, now: now, staging: staging, retention: retention, make: { try factory.make($0, state: $1, now: now) })
         }
@@ -69,6 +71,6 @@ public struct SigningKeyStore: Sendable {
 }
 
 /// Twenty writers in a row changed the keys first: something is wrong with the store.
-public struct KeyStoreContention: Error, CustomStringConvertible {
-    public var description: String { "the signing keys kept changing while this process tried to change them" }
+package struct KeyStoreContention: Error, CustomStringConvertible {
+    package var description: String { "the signing keys kept changing while this process tried to change them" }
 }

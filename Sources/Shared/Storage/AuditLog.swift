@@ -1,18 +1,18 @@
 import Foundation
 
 /// One line of the audit trail: who was granted, exchanged, refreshed or lost what.
-public struct AuditRecord: Sendable, Equatable, Codable {
-    public var at: Date
+package struct AuditRecord: Sendable, Equatable, Codable {
+    package var at: Date
     /// What happened, e.g. `grant`, `code_exchange`, `refresh`, `revoke`, `deny`, `refresh_reuse`.
-    public var event: String
-    public var userID: String?
-    public var clientID: String?
-    public var scope: String?
+    package var event: String
+    package var userID: String?
+    package var clientID: String?
+    package var scope: String?
     /// A short, non-replayable id of the token or code concerned (never the token itself).
-    public var tokenID: String?
-    public var detail: String?
+    package var tokenID: String?
+    package var detail: String?
 
-    public init(
+    package init(
         at: Date = Date(), event: String, userID: String? = nil, clientID: String? = nil,
         scope: String? = nil, tokenID: String? = nil, detail: String? = nil
     ) {
@@ -28,7 +28,7 @@ public struct AuditRecord: Sendable, Equatable, Codable {
 
 /// The `audit` group: append-only. An append that fails fails the operation it records (the
 /// endpoint answers 503 and issues nothing), so the trail never silently misses an event.
-public protocol AuditLog: Sendable {
+package protocol AuditLog: Sendable {
     /// Writes the records in one statement (one round trip) where the backend allows; all or none.
     func append(contentsOf records: [AuditRecord]) async throws
     /// The newest records first, for operators and tests.
@@ -39,5 +39,5 @@ public protocol AuditLog: Sendable {
 }
 
 extension AuditLog {
-    public func append(_ record: AuditRecord) async throws { try await append(contentsOf: [record]) }
+    package func append(_ record: AuditRecord) async throws { try await append(contentsOf: [record]) }
 }

@@ -4,12 +4,12 @@ import Foundation
 /// returns only once its own records are stored (or throws if its batch failed), so a response
 /// that waits for its audit record still leaves only after the record is durable; under load
 /// there are far fewer statements than records, and with no load a record is written at once.
-public final class GroupCommitAuditLog: AuditLog {
+package final class GroupCommitAuditLog: AuditLog {
     private let base: any AuditLog
     private let batches: GroupCommit<[AuditRecord], Void>
 
     /// - Parameter maximumBatch: appends written in one statement at most.
-    public init(_ base: any AuditLog, maximumBatch: Int = 256) {
+    package init(_ base: any AuditLog, maximumBatch: Int = 256) {
         self.base = base
         self.batches = GroupCommit(maximumBatch: maximumBatch) { appends in
             // One statement for the batch: it is stored or fails as a whole.
@@ -22,16 +22,16 @@ public final class GroupCommitAuditLog: AuditLog {
         }
     }
 
-    public func append(contentsOf records: [AuditRecord]) async throws {
+    package func append(contentsOf records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
         try await batches.submit(records)
     }
 
-    public func recent(limit: Int) async throws -> [AuditRecord] {
+    package func recent(limit: Int) async throws -> [AuditRecord] {
         try await base.recent(limit: limit)
     }
 
-    public func purge(before cutoff: Date) async throws -> Int {
+    package func purge(before cutoff: Date) async throws -> Int {
         try await base.purge(before: cutoff)
     }
 }

@@ -1,35 +1,43 @@
 import Foundation
 import Logging
 import NIOCore
+import SharedPlatform
 import Synchronization
 
 /// Turns backend failures into `StorageUnavailable` and logs each outage once: one error when a
 /// backend stops answering, one notice when it answers again, nothing per request in between.
 /// Every call is bounded in time, so a backend that hangs costs a request seconds, not forever.
-public final class OutageMonitor: Sendable {
-    public let backend: String
+/// It is the one place that knows whether its backend is down: the outage metrics of the groups
+/// it serves are counted from its state.
+package final class OutageMonitor: Sendable {
+    package let backend: String
     /// Nil for a backend whose client bounds every call itself (Redis: connect and command
     /// deadlines on the connection), which saves a task and a timer per call.
     private let timeout: Duration?
     /// Where the timers run.
     private let eventLoop: any EventLoop
     private let logger: Logger
-    private let down = Mutex(false)
+    /// The groups whose calls failed since the backend last answered: empty while it is up.
+    private let failedGroups = Mutex<Set<String>>([])
 
     /// Whether the backend's last call failed: it is reported down until one succeeds.
-    package var isDown: Bool { down.withLock { $0 } }
+    package var isDown: Bool { failedGroups.withLock { !$0.isEmpty } }
 
-    public init(backend: String, timeout: Duration? = .seconds(3), eventLoop: any EventLoop, logger: Logger) {
+    package init(backend: String, timeout: Duration? = .seconds(3), eventLoop: any EventLoop, logger: Logger) {
         self.backend = backend
         self.timeout = timeout
         self.eventLoop = eventLoop
         self.logger = logger
     }
 
-    public func run<T: Sendable>(group: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    /// Runs one call of `group`; `outageBegan` runs when it is the group's first call to fail
+    /// since the backend last answered (once per group per outage, however many calls fail).
+    package func run<T: Sendable>(
+        group: String, outageBegan: (@Sendable () -> Void)? = nil, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         do {
             let result = if let timeout { try await withTimeout(timeout, on: eventLoop, operation) } else { try await operation() }
-            if down.withLock({ state in defer { state = false }; return state }) {
+            if failedGroups.withLock({ failed in defer { failed.removeAll() }; return !failed.isEmpty }) {
                 logger.notice("storage \(backend) is available again")
             }
             return result
@@ -39,11 +47,23 @@ public final class OutageMonitor: Sendable {
             throw CancellationError()
         } catch {
             let reason = (error as? TimedOut).map { _ in "no answer within \(timeout ?? .zero)" } ?? String(describing: error)
-            if !down.withLock({ state in defer { state = true }; return state }) {
+            let (backendWasUp, groupWasUp) = failedGroups.withLock { failed in (failed.isEmpty, failed.insert(group).inserted) }
+            if backendWasUp {
                 logger.error("storage \(backend) is unavailable: \(reason); requests that need it answer 503 until it is back")
             }
+            if groupWasUp { outageBegan?() }
             throw StorageUnavailable(group: group, backend: backend, reason: reason)
         }
+    }
+}
+
+extension OutageMonitor {
+    /// `run`, timed by `metrics`, which counts the group's outages as this monitor sees them.
+    func run<T: Sendable>(
+        _ operation: StorageMetrics.Operation, group: String, metrics: StorageMetrics?, _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        guard let metrics else { return try await run(group: group, body) }
+        return try await metrics.measure(operation) { try await run(group: group, outageBegan: { metrics.countOutage() }, body) }
     }
 }
 
@@ -129,120 +149,118 @@ private final class TimeoutRace<T: Sendable>: Sendable {
 }
 
 /// A store whose every call goes through an `OutageMonitor`.
-public struct MonitoredStore: RecordStore {
+package struct MonitoredStore: RecordStore {
     let base: any RecordStore
     let monitor: OutageMonitor
     let metrics: StorageMetrics?
 
-    public init(_ base: any RecordStore, monitor: OutageMonitor, metrics: StorageMetrics? = nil) {
+    package init(_ base: any RecordStore, monitor: OutageMonitor, metrics: StorageMetrics? = nil) {
         self.base = base
         self.monitor = monitor
         self.metrics = metrics
     }
 
     private func run<T: Sendable>(_ operation: StorageMetrics.Operation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let metrics else { return try await monitor.run(group: group, body) }
-        return try await metrics.measure(operation) { try await monitor.run(group: group, body) }
+        try await monitor.run(operation, group: group, metrics: metrics, body)
     }
 
-    public var group: String { base.group }
-    public var defaultTTL: Int { base.defaultTTL }
+    package var group: String { base.group }
+    package var defaultTTL: Int { base.defaultTTL }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
         try await run(.put) { [base] in try await base.put(key, value, ttl: ttl) }
     }
 
-    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+    package func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
         try await run(.insert) { [base] in try await base.insert(key, value, ttl: ttl) }
     }
 
-    public func get(_ key: String) async throws -> [UInt8]? {
+    package func get(_ key: String) async throws -> [UInt8]? {
         try await run(.get) { [base] in try await base.get(key) }
     }
 
-    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+    package func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
         try await run(.getUnlessMarked) { [base] in try await base.get(key, unlessMarkedBy: marker) }
     }
 
-    public func delete(_ key: String) async throws {
+    package func delete(_ key: String) async throws {
         try await run(.delete) { [base] in try await base.delete(key) }
     }
 
-    public func take(_ key: String) async throws -> [UInt8]? {
+    package func take(_ key: String) async throws -> [UInt8]? {
         try await run(.take) { [base] in try await base.take(key) }
     }
 
-    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
+    package func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
         try await run(.addToIndex) { [base] in try await base.addToIndex(index, member: member, ttl: ttl) }
     }
 
-    public func removeFromIndex(_ index: String, member: String) async throws {
+    package func removeFromIndex(_ index: String, member: String) async throws {
         try await run(.removeFromIndex) { [base] in try await base.removeFromIndex(index, member: member) }
     }
 
-    public func members(ofIndex index: String) async throws -> [String] {
+    package func members(ofIndex index: String) async throws -> [String] {
         try await run(.members) { [base] in try await base.members(ofIndex: index) }
     }
 
-    public func deleteIndex(_ index: String) async throws {
+    package func deleteIndex(_ index: String) async throws {
         try await run(.deleteIndex) { [base] in try await base.deleteIndex(index) }
     }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
         try await run(.putIndexed) { [base] in try await base.put(key, value, ttl: ttl, indexedIn: index) }
     }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
         try await run(.putIndexed) { [base] in try await base.put(key, value, ttl: ttl, indexedIn: index, thenLookFor: marker) }
     }
 
-    public func deleteIndexed(_ index: String) async throws {
+    package func deleteIndexed(_ index: String) async throws {
         try await run(.deleteIndexed) { [base] in try await base.deleteIndexed(index) }
     }
 
-    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+    package func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
         try await run(.countFailure) { [base] in try await base.countFailure(key, now: now, window: window) }
     }
 
-    public func failures(_ key: String) async throws -> FailureCount? {
+    package func failures(_ key: String) async throws -> FailureCount? {
         try await run(.failures) { [base] in try await base.failures(key) }
     }
 
-    public func clearFailures(_ key: String) async throws {
+    package func clearFailures(_ key: String) async throws {
         try await run(.clearFailures) { [base] in try await base.clearFailures(key) }
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await run(.ping) { [base] in try await base.ping() }
     }
 }
 
 /// An audit log whose every call goes through an `OutageMonitor`.
-public struct MonitoredAuditLog: AuditLog {
+package struct MonitoredAuditLog: AuditLog {
     let base: any AuditLog
     let monitor: OutageMonitor
     let metrics: StorageMetrics?
 
-    public init(_ base: any AuditLog, monitor: OutageMonitor, metrics: StorageMetrics? = nil) {
+    package init(_ base: any AuditLog, monitor: OutageMonitor, metrics: StorageMetrics? = nil) {
         self.base = base
         self.monitor = monitor
         self.metrics = metrics
     }
 
     private func run<T: Sendable>(_ operation: StorageMetrics.Operation, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        guard let metrics else { return try await monitor.run(group: "audit", body) }
-        return try await metrics.measure(operation) { try await monitor.run(group: "audit", body) }
+        try await monitor.run(operation, group: StorageGroup.audit.rawValue, metrics: metrics, body)
     }
 
-    public func append(contentsOf records: [AuditRecord]) async throws {
+    package func append(contentsOf records: [AuditRecord]) async throws {
         try await run(.auditAppend) { [base] in try await base.append(contentsOf: records) }
     }
 
-    public func recent(limit: Int) async throws -> [AuditRecord] {
+    package func recent(limit: Int) async throws -> [AuditRecord] {
         try await run(.auditRecent) { [base] in try await base.recent(limit: limit) }
     }
 
-    public func purge(before cutoff: Date) async throws -> Int {
+    package func purge(before cutoff: Date) async throws -> Int {
         try await run(.auditPurge) { [base] in try await base.purge(before: cutoff) }
     }
 }

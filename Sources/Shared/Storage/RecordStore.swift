@@ -1,10 +1,12 @@
+import SharedPlatform
+
 /// One storage group's records (sessions, codes, tokens, …): opaque values under string keys,
 /// each with an expiry, plus named indexes (sets of keys) such as "the grants of user U".
 ///
 /// Every backend (SQLite, PostgreSQL, Redis) keeps the same promises, checked by one contract
 /// test suite: an expired record is never returned, and `take` hands a record to exactly one
 /// caller even when many workers on many hosts ask at once.
-public protocol RecordStore: Sendable {
+package protocol RecordStore: Sendable {
     /// The group this store serves, for logs and errors.
     var group: String { get }
     /// Seconds records live when `put` names no lifetime (0 = forever): the group's `ttl`.
@@ -56,11 +58,11 @@ public protocol RecordStore: Sendable {
 }
 
 /// How many failures a throttled key has seen, and when the last one was (Unix milliseconds).
-public struct FailureCount: Sendable, Equatable {
-    public let count: Int
-    public let last: Int64
+package struct FailureCount: Sendable, Equatable {
+    package let count: Int
+    package let last: Int64
 
-    public init(count: Int, last: Int64) {
+    package init(count: Int, last: Int64) {
         self.count = count
         self.last = last
     }
@@ -69,17 +71,17 @@ public struct FailureCount: Sendable, Equatable {
 /// Names, for a record, another record that marks it: the record is a JSON object whose string
 /// member `field` holds an id, and the marker is stored under `keyPrefix` + that id (a revoked
 /// grant's tombstone, for a token naming the grant).
-public struct RecordMarker: Sendable {
-    public let field: String
-    public let keyPrefix: String
+package struct RecordMarker: Sendable {
+    package let field: String
+    package let keyPrefix: String
 
-    public init(field: String, keyPrefix: String) {
+    package init(field: String, keyPrefix: String) {
         self.field = field
         self.keyPrefix = keyPrefix
     }
 
     /// The marker's key for `value`, or nil when the value names none.
-    public func key(for value: [UInt8]) -> String? {
+    package func key(for value: [UInt8]) -> String? {
         guard case .object(let members)? = JSONScanner.parse(value), case .string(let id)? = members[field] else { return nil }
         return keyPrefix + id
     }
@@ -87,7 +89,7 @@ public struct RecordMarker: Sendable {
 
 extension RecordStore {
     /// Two reads: the record, then its marker. Backends that can do both in one round trip do.
-    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+    package func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
         guard let value = try await get(key) else { return nil }
         guard let markerKey = marker.key(for: value) else { return value }
         return try await get(markerKey) == nil ? value : nil
@@ -95,13 +97,13 @@ extension RecordStore {
 
     /// The write, then the read: two round trips. A read in the same trip must still come after
     /// the write is committed, or a concurrent writer of the marker could miss the record.
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
         try await put(key, value, ttl: ttl, indexedIn: index)
         return try await get(marker) != nil
     }
 
-    public func put(_ key: String, _ value: [UInt8]) async throws { try await put(key, value, ttl: nil) }
-    public func addToIndex(_ index: String, member: String) async throws { try await addToIndex(index, member: member, ttl: nil) }
+    package func put(_ key: String, _ value: [UInt8]) async throws { try await put(key, value, ttl: nil) }
+    package func addToIndex(_ index: String, member: String) async throws { try await addToIndex(index, member: member, ttl: nil) }
 
     /// The lifetime in seconds a write uses: the explicit one, or the group's; 0 means none.
     func effectiveTTL(_ ttl: Int?) -> Int { ttl ?? defaultTTL }
@@ -109,16 +111,16 @@ extension RecordStore {
 
 /// A storage backend that cannot be used right now (down, unreachable, too slow). Endpoints
 /// answer 503 for it; it is never the client's fault.
-public struct StorageUnavailable: Error, CustomStringConvertible {
-    public let group: String
-    public let backend: String
-    public let reason: String
+package struct StorageUnavailable: Error, CustomStringConvertible {
+    package let group: String
+    package let backend: String
+    package let reason: String
 
-    public init(group: String, backend: String, reason: String) {
+    package init(group: String, backend: String, reason: String) {
         self.group = group
         self.backend = backend
         self.reason = reason
     }
 
-    public var description: String { "storage group \(group) (\(backend)) is unavailable: \(reason)" }
+    package var description: String { "storage group \(group) (\(backend)) is unavailable: \(reason)" }
 }

@@ -1,13 +1,14 @@
 import CoreMetrics
 import Foundation
 import Synchronization
+import SharedPlatform
 
 /// What one storage group's calls cost and how often the group went down, for
 /// `oauth2_storage_operation_duration_seconds` and `oauth2_storage_outages_total`. Timers are
 /// made on an operation's first call, so a scrape shows only the operations a group serves.
-public final class StorageMetrics: Sendable {
+package final class StorageMetrics: Sendable {
     /// Every call a store or the audit log answers.
-    public enum Operation: Int, CaseIterable, Sendable {
+    package enum Operation: Int, CaseIterable, Sendable {
         case put, insert, get, getUnlessMarked, delete, take, addToIndex, removeFromIndex, members, deleteIndex
         case putIndexed, deleteIndexed, countFailure, failures, clearFailures, ping
         case auditAppend, auditRecent, auditPurge
@@ -42,33 +43,26 @@ public final class StorageMetrics: Sendable {
     private let group: String
     private let factory: any MetricsFactory
     private let timers = Mutex<[CoreMetrics.Timer?]>(Array(repeating: nil, count: Operation.allCases.count))
+    /// Counted by the group's `OutageMonitor`, which alone knows whether the backend is down.
     private let outages: Counter
-    /// Whether the group's last call failed: an outage is counted when a call fails after one
-    /// that did not (or as the first).
-    private let down = Atomic<Bool>(false)
 
     /// - Parameter backend: `redis`, `postgres` or `sqlite`.
-    public init(backend: String, group: String, factory: any MetricsFactory) {
+    package init(backend: String, group: String, factory: any MetricsFactory) {
         self.backend = backend
         self.group = group
         self.factory = factory
         self.outages = Counter(label: MetricName.storageOutages, dimensions: [("group", group)], factory: factory)
     }
 
-    /// Runs `operation`, timing it and noting whether the group answered.
+    /// Runs `operation`, timing it whether it answers or fails.
     func measure<T>(_ kind: Operation, _ operation: () async throws -> T) async throws -> T {
         let started = ContinuousClock.now
-        do {
-            let result = try await operation()
-            timer(kind).recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-            if down.load(ordering: .relaxed) { down.store(false, ordering: .relaxed) }
-            return result
-        } catch {
-            timer(kind).recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-            if error is StorageUnavailable, !down.exchange(true, ordering: .relaxed) { outages.increment() }
-            throw error
-        }
+        defer { timer(kind).recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
+        return try await operation()
     }
+
+    /// One more outage of the group: its first failed call since its backend last answered.
+    func countOutage() { outages.increment() }
 
     private func timer(_ kind: Operation) -> CoreMetrics.Timer {
         timers.withLock { timers in

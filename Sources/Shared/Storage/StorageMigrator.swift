@@ -1,14 +1,15 @@
 import Logging
 import NIOPosix
+import SharedPlatform
 
 /// Brings every SQL database the configuration names to the newest schema. The supervisor runs
 /// this once before it starts workers (and before rolling workers onto a reloaded
 /// configuration), so workers never race to create tables.
-public enum StorageMigrator {
-    public static func migrate(_ config: StorageConfig, logger: Logger) async throws {
+package enum StorageMigrator {
+    package static func migrate(_ config: StorageConfig, logger: Logger) async throws {
         var sqlitePaths: Set<String> = []
         var postgres: Set<StorageBackendConfig.PostgresOptions> = []
-        for group in StorageConfig.groups {
+        for group in StorageGroup.allCases {
             switch config.backend(for: group) {
             case .sqlite(let path, _): sqlitePaths.insert(path)
             case .postgres(let options): postgres.insert(options.connectionKey)

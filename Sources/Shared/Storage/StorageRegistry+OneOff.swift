@@ -1,15 +1,16 @@
 import Logging
 import NIOPosix
+import SharedPlatform
 
 extension StorageRegistry {
     /// Opens the stores on NIO's shared event loops, for a one-off command (see `whileRunning`).
-    public static func open(_ config: StorageConfig, logger: Logger) async throws -> StorageRegistry {
+    package static func open(_ config: StorageConfig, logger: Logger) async throws -> StorageRegistry {
         try await open(config, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger)
     }
 
     /// Runs the pools only while `body` runs, then closes them (one-off commands such as
     /// `rotate-keys`, which use the stores the way the workers do).
-    public func whileRunning<T: Sendable>(_ body: @escaping @Sendable (StorageRegistry) async throws -> T) async throws -> T {
+    package func whileRunning<T: Sendable>(_ body: @escaping @Sendable (StorageRegistry) async throws -> T) async throws -> T {
         let result: Result<T, any Error> = await withTaskGroup(of: Result<T, any Error>?.self) { group in
             group.addTask { await self.run(); return nil }
             group.addTask {
@@ -23,10 +24,5 @@ extension StorageRegistry {
         }
         await shutdown()
         return try result.get()
-    }
-
-    /// The signing keys, sealed under `auth_server.keys_secret` (or the session secret).
-    public func signingKeys(_ config: AuthServerConfig) -> SigningKeyStore {
-        SigningKeyStore(store: store("keys"), sealer: KeySealer(secret: config.signingKeysSecret))
     }
 }

@@ -2,13 +2,15 @@ import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
+import SharedPlatform
 
 /// The stores of every group, opened from the `storage` config. Groups that name the same
 /// server (or SQLite file) share one connection pool, and one outage monitor, so an outage is
 /// logged once however many groups live there.
-public final class StorageRegistry: Sendable {
-    private let stores: [String: any RecordStore]
-    public let audit: any AuditLog
+package final class StorageRegistry: Sendable {
+    /// Every group's store: `open` makes one for each.
+    private let stores: [StorageGroup: any RecordStore]
+    package let audit: any AuditLog
     private let sqliteDatabases: [SQLiteDatabase]
     /// Seconds audit records are kept (`storage.audit.ttl`); 0 keeps them for ever.
     private let auditRetention: Int
@@ -16,30 +18,28 @@ public final class StorageRegistry: Sendable {
     private let redisClients: [RedisClient]
     private let logger: Logger
 
-    /// The store of `group`: one of `StorageConfig.groups`.
-    public func store(_ group: String) -> any RecordStore {
-        guard let store = stores[group] else { preconditionFailure("unknown storage group \(group)") }
-        return store
-    }
+    /// The store of `group`.
+    package func store(_ group: StorageGroup) -> any RecordStore { stores[group]! }
 
     /// Every group's store, for health checks.
-    public var allStores: [any RecordStore] { StorageConfig.groups.compactMap { stores[$0] } }
+    package var allStores: [any RecordStore] { StorageGroup.allCases.map(store) }
 
     /// Opens what every group needs. SQLite files are opened now (a file that cannot be opened
     /// is a boot failure); servers are connected to on first use, so one that is down at boot
     /// only makes the requests that need it answer 503 until it is back.
     /// - Parameter metrics: where each group's operation times and outages are counted.
-    public static func open(
+    package static func open(
         _ config: StorageConfig, eventLoopGroup: any EventLoopGroup, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
     ) async throws -> StorageRegistry {
         var sqlite: [String: (SQLiteDatabase, OutageMonitor)] = [:]
         var postgres: [StorageBackendConfig.PostgresOptions: (PostgresDatabase, OutageMonitor)] = [:]
         var redis: [RedisEndpoint: (RedisClient, OutageMonitor)] = [:]
-        var stores: [String: any RecordStore] = [:]
+        var stores: [StorageGroup: any RecordStore] = [:]
         var audit: (any AuditLog)?
 
-        for group in StorageConfig.groups {
+        for group in StorageGroup.allCases {
             let backend = config.backend(for: group)
+            let name = group.rawValue
             switch backend {
             case .sqlite(let path, let ttl):
                 if sqlite[path] == nil {
@@ -47,11 +47,11 @@ public final class StorageRegistry: Sendable {
                     sqlite[path] = (database, OutageMonitor(backend: "Sqlite \(path)", eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (database, monitor) = sqlite[path]!
-                let measured = StorageMetrics(backend: "sqlite", group: group, factory: metrics)
+                let measured = StorageMetrics(backend: "sqlite", group: name, factory: metrics)
                 stores[group] = MonitoredStore(
-                    SQLiteRecordStore(group: group, defaultTTL: ttl, database: database), monitor: monitor, metrics: measured)
-                if group == "audit" {
-                    audit = MonitoredAuditLog(SQLiteAuditLog(group: group, database: database), monitor: monitor, metrics: measured)
+                    SQLiteRecordStore(group: name, defaultTTL: ttl, database: database), monitor: monitor, metrics: measured)
+                if group == .audit {
+                    audit = MonitoredAuditLog(SQLiteAuditLog(group: name, database: database), monitor: monitor, metrics: measured)
                 }
             case .postgres(let options):
                 let key = options.connectionKey
@@ -60,11 +60,11 @@ public final class StorageRegistry: Sendable {
                     postgres[key] = (database, OutageMonitor(backend: database.description, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (database, monitor) = postgres[key]!
-                let measured = StorageMetrics(backend: "postgres", group: group, factory: metrics)
+                let measured = StorageMetrics(backend: "postgres", group: name, factory: metrics)
                 stores[group] = MonitoredStore(
-                    PostgresRecordStore(group: group, defaultTTL: options.ttl, database: database), monitor: monitor, metrics: measured)
-                if group == "audit" {
-                    audit = MonitoredAuditLog(PostgresAuditLog(group: group, database: database), monitor: monitor, metrics: measured)
+                    PostgresRecordStore(group: name, defaultTTL: options.ttl, database: database), monitor: monitor, metrics: measured)
+                if group == .audit {
+                    audit = MonitoredAuditLog(PostgresAuditLog(group: name, database: database), monitor: monitor, metrics: measured)
                 }
             case .redis(let options):
                 let key = RedisEndpoint(options)
@@ -74,25 +74,25 @@ public final class StorageRegistry: Sendable {
                         backend: options.description, timeout: nil, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 let (client, monitor) = redis[key]!
-                let measured = StorageMetrics(backend: "redis", group: group, factory: metrics)
+                let measured = StorageMetrics(backend: "redis", group: name, factory: metrics)
                 stores[group] = MonitoredStore(
-                    RedisRecordStore(group: group, defaultTTL: options.ttl, client: client, waitReplicas: options.waitReplicas),
+                    RedisRecordStore(group: name, defaultTTL: options.ttl, client: client, waitReplicas: options.waitReplicas),
                     monitor: monitor, metrics: measured)
-                if group == "audit" { audit = MonitoredAuditLog(RedisAuditLog(group: group, client: client), monitor: monitor, metrics: measured) }
+                if group == .audit { audit = MonitoredAuditLog(RedisAuditLog(group: name, client: client), monitor: monitor, metrics: measured) }
             case .blackhole:
-                stores[group] = BlackholeStore(group: group)
-                if group == "audit" { audit = BlackholeStore(group: group) }
+                stores[group] = BlackholeStore(group: name)
+                if group == .audit { audit = BlackholeStore(group: name) }
             }
         }
         return StorageRegistry(
-            stores: stores, audit: GroupCommitAuditLog(audit ?? BlackholeStore(group: "audit")),
-            auditRetention: config.backend(for: "audit").ttl,
+            stores: stores, audit: GroupCommitAuditLog(audit ?? BlackholeStore(group: StorageGroup.audit.rawValue)),
+            auditRetention: config.backend(for: .audit).ttl,
             sqliteDatabases: sqlite.values.map(\.0), postgresDatabases: postgres.values.map(\.0),
             redisClients: redis.values.map(\.0), logger: logger)
     }
 
     private init(
-        stores: [String: any RecordStore], audit: any AuditLog, auditRetention: Int, sqliteDatabases: [SQLiteDatabase],
+        stores: [StorageGroup: any RecordStore], audit: any AuditLog, auditRetention: Int, sqliteDatabases: [SQLiteDatabase],
         postgresDatabases: [PostgresDatabase], redisClients: [RedisClient], logger: Logger
     ) {
         self.stores = stores
@@ -107,7 +107,7 @@ public final class StorageRegistry: Sendable {
     /// Runs the PostgreSQL pools, checkpoints SQLite files, and every few minutes purges expired
     /// SQL rows and the audit records older than the audit group's `ttl`, until cancelled.
     /// A purge covers a whole file or database, so it runs once per database, not per group.
-    public func run(purgeInterval: Duration = .seconds(300)) async {
+    package func run(purgeInterval: Duration = .seconds(300)) async {
         await withDiscardingTaskGroup { group in
             for database in postgresDatabases {
                 group.addTask { await database.run() }
@@ -138,7 +138,7 @@ public final class StorageRegistry: Sendable {
     }
 
     /// Closes connections; call after `run()` has returned.
-    public func shutdown() async {
+    package func shutdown() async {
         for database in sqliteDatabases { await database.close() }
         for client in redisClients { await client.shutdown() }
     }

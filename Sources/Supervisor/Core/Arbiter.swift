@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 import Synchronization
 
 /// The supervisor's main loop, after gunicorn's arbiter: wait for a signal, a control message or

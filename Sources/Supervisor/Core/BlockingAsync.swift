@@ -1,5 +1,5 @@
 import Dispatch
-import OAuth2Shared
+import SharedPlatform
 import Synchronization
 
 /// Runs async work to completion from the supervisor's synchronous main thread (storage

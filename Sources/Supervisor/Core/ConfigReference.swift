@@ -1,5 +1,5 @@
 import ArgumentParser
-import OAuth2Shared
+import SharedPlatform
 
 /// `oauth2-server config-reference`: every configuration key as the server declares and reads
 /// it, in Markdown. docs/settings.md is this output, and a test keeps it so.

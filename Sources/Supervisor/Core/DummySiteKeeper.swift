@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedPlatform
 
 /// Keeps `dummy-resource-server` running on resource_server.host:port while
 /// resource_server.type is "dummy", so the README's run command gives a working demo: started

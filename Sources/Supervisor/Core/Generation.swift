@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// One configuration as the server runs it, like nginx's cycle: the settings, the listening
 /// socket and the files its workers read at boot. A reload that needs new workers makes the

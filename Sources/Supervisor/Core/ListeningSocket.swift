@@ -1,5 +1,5 @@
 import Glibc
-import OAuth2Shared
+import SharedPlatform
 
 /// The one listening socket every worker accepts on: bound here, or handed over by systemd.
 package struct ListeningSocket {

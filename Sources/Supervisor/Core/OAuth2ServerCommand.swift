@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedKeys
+import SharedPlatform
+import SharedStorage
 
 /// `oauth2-server`: the supervisor's command line.
 public struct OAuth2ServerCommand: ParsableCommand {

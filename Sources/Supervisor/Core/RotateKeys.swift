@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedKeys
+import SharedPlatform
+import SharedStorage
 
 /// `oauth2-server rotate-keys`: one step of the staged rotation of the ID token signing keys,
 /// for every algorithm in use. The first run publishes a next key (in the JWKS, not signing);

@@ -4,7 +4,9 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
-import OAuth2Shared
+import SharedKeys
+import SharedPlatform
+import SharedStorage
 import ServiceLifecycle
 import UnixSignals
 

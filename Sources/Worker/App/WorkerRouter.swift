@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// Every route the worker serves, and the middleware in front of them.
 enum WorkerRouter {
@@ -19,14 +20,14 @@ enum WorkerRouter {
         let clients: @Sendable () -> ClientRegistry = { runtime.clients }
         let config = runtime.config
         let issuer = config.authServer.url
-        let sessions = SessionStore(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer)
-        let transactions = TransactionStore(store: storage.store("session"))
+        let sessions = SessionStore(store: storage.store(.session), secret: config.authServer.sessionSecret, publicURL: issuer)
+        let transactions = TransactionStore(store: storage.store(.session))
         let subjects = SubjectIdentifiers(secret: config.authServer.signingKeysSecret)
         let ledger = GrantLedger(
             storage: storage, lifetimes: TokenLifetimes(storage: config.storage),
             minter: JWTAccessTokens(keyRing: keyRing, issuer: issuer, clients: clients, subjects: subjects))
         let scopes = ScopePolicy(siteScopes: site.scopes)
-        let users = UserDirectory(store: storage.store("users"), secret: config.authServer.sessionSecret)
+        let users = UserDirectory(store: storage.store(.users), secret: config.authServer.sessionSecret)
         let throttle = Throttle(
             config: config.authServer.throttling, store: storage.store(config.authServer.throttling.group), audit: storage.audit,
             workerCount: config.authServer.workers.resolved(), metrics: metrics.oauth, logger: logger)
@@ -39,7 +40,7 @@ enum WorkerRouter {
         let backChannel = router.group().add(middleware: BackChannelErrorMiddleware())
         LoginRoutes(
             sessions: sessions,
-            formTokens: LoginFormTokens(store: storage.store("session"), secret: config.authServer.sessionSecret, publicURL: issuer),
+            formTokens: LoginFormTokens(store: storage.store(.session), secret: config.authServer.sessionSecret, publicURL: issuer),
             pages: pages, site: site, users: users, clients: clients, throttle: throttle,
             behindProxy: config.authServer.behindProxy, metrics: metrics.oauth, logger: logger
         ).add(to: pageRoutes)

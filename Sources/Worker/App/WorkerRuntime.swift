@@ -1,5 +1,5 @@
 import Logging
-import OAuth2Shared
+import SharedPlatform
 import Synchronization
 
 /// The configuration a worker runs with now, and the part of a reload it applies in place

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import NIOHTTP1
-import OAuth2Shared
+import SharedPlatform
 import Testing
 
 /// The storage setups the OAuth flows run on: the embedded default, and the production shape

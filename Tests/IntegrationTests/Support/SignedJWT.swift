@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// A compact JWS as a relying party reads it: header, claims, and whether an ES256 key of a
 /// JWKS verifies its signature (RFC 7515, RFC 7518 3.4). Enough for the rotation test; the

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
+import WorkerApp
 
 /// Writes access tokens and users straight into a running server's SQLite storage, the way
 /// its token endpoint stores them (hashed), for tests of the API behind tokens.
@@ -18,19 +20,19 @@ struct StoredTokens {
         let record = AccessTokenRecord(
             grantID: UUID().uuidString, clientID: clientID, userID: userID, scope: scope,
             issuedAt: Date(), expiresAt: Date().addingTimeInterval(expiresIn))
-        try await SQLiteRecordStore(group: "tokens", defaultTTL: 0, database: database)
+        try await SQLiteRecordStore(group: StorageGroup.tokens.rawValue, defaultTTL: 0, database: database)
             .put(TokenHash.of(token), record.encoded(), ttl: 3600)
         return token
     }
 
     /// Stores a user as the server does at sign-in (sealed under the test config's session secret).
     func save(_ user: SiteUser, sessionSecret: String = "test secret") async throws {
-        try await UserDirectory(store: SQLiteRecordStore(group: "users", defaultTTL: 0, database: database), secret: sessionSecret).save(user)
+        try await UserDirectory(store: SQLiteRecordStore(group: StorageGroup.users.rawValue, defaultTTL: 0, database: database), secret: sessionSecret).save(user)
     }
 
     /// The server's audit trail, newest first.
     func auditEvents(limit: Int = 200) async throws -> [AuditRecord] {
-        try await SQLiteAuditLog(group: "audit", database: database).recent(limit: limit)
+        try await SQLiteAuditLog(group: StorageGroup.audit.rawValue, database: database).recent(limit: limit)
     }
 
     func close() async { await database.close() }

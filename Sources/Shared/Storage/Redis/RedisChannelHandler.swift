@@ -1,4 +1,5 @@
 import NIOCore
+import SharedPlatform
 
 /// Matches replies to commands on one Redis connection. Redis answers in the order it received
 /// commands, so a FIFO of promises is all the bookkeeping pipelining needs. Lives on its

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import SharedPlatform
 
 /// A non-blocking Redis client: a small pool of pipelined connections on NIO event loops, with
 /// hiredis used only to encode commands and parse replies. Safe to share between tasks.
@@ -7,7 +8,7 @@ import NIOCore
 /// Each connection authenticates and selects the database before its first command. A lost
 /// connection is replaced on demand, so while Redis is down commands fail quickly with
 /// `unavailable`, and they work again by themselves once it is back.
-public final class RedisClient: Sendable {
+package final class RedisClient: Sendable {
     private let pool: RedisConnectionPool
     /// With Sentinel: the subscription that tells the pool when the primary moves.
     private let failoverWatch: RedisFailoverWatch?
@@ -18,7 +19,7 @@ public final class RedisClient: Sendable {
     ///     pipelined on each.
     ///   - connectTimeout: bounds connecting, which happens lazily inside `send`.
     ///   - commandTimeout: bounds each command from the moment it is written, and `AUTH`/`SELECT`.
-    public init(
+    package init(
         host: String,
         port: Int,
         database: Int,
@@ -59,7 +60,7 @@ public final class RedisClient: Sendable {
     }
 
     /// A client for a configured Redis group: its address, or its sentinels and master name.
-    public convenience init(
+    package convenience init(
         _ options: StorageBackendConfig.RedisOptions, eventLoopGroup: any EventLoopGroup, logger: Logger, connectionCount: Int = 4
     ) {
         self.init(
@@ -76,14 +77,14 @@ public final class RedisClient: Sendable {
     /// over between them: use a Lua script (`EVAL`), not `MULTI`/`EXEC` or `WATCH`, for atomic
     /// steps. Cancelling the calling task does not recall a command already written; the call
     /// still ends within the command timeout.
-    public func send(_ arguments: [[UInt8]]) async throws(RedisClientError) -> RedisReply {
+    package func send(_ arguments: [[UInt8]]) async throws(RedisClientError) -> RedisReply {
         try await pipeline([arguments])[0]
     }
 
     /// Sends several commands on one connection in one write and returns their replies in
     /// order: one round trip instead of one per command. Not a transaction: another client's
     /// commands may run between them (use `EVAL` where that matters). Any error reply is thrown.
-    public func pipeline(_ commands: [[[UInt8]]]) async throws(RedisClientError) -> [RedisReply] {
+    package func pipeline(_ commands: [[[UInt8]]]) async throws(RedisClientError) -> [RedisReply] {
         let encoded = commands.map(RedisCommandEncoder.encode)
         let connection = try await pool.connection()
         var replies: [RedisReply] = []
@@ -112,12 +113,12 @@ public final class RedisClient: Sendable {
     }
 
     /// Sends a command whose arguments are all text, e.g. `send("GET", key)`.
-    public func send(_ arguments: String...) async throws(RedisClientError) -> RedisReply {
+    package func send(_ arguments: String...) async throws(RedisClientError) -> RedisReply {
         try await send(arguments.map { Array($0.utf8) })
     }
 
     /// Closes every connection. Commands in flight and any sent later fail with `unavailable`.
-    public func shutdown() async {
+    package func shutdown() async {
         await failoverWatch?.stop()
         await pool.shutdown()
     }

@@ -1,7 +1,7 @@
 /// Why a Redis command failed. `kind` is what a caller branches on (retry later, or report a bug
 /// or a misconfiguration); `message` is for logs and never contains the password.
-public struct RedisClientError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct RedisClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
         /// Redis cannot be reached: connecting failed or timed out, the connection was lost with
         /// the command in flight, or the client is shut down. The client reconnects by itself on a
         /// later command, so this is a "try again later".
@@ -16,15 +16,15 @@ public struct RedisClientError: Error, Sendable, Equatable, CustomStringConverti
         case protocolError
     }
 
-    public let kind: Kind
-    public let message: String
+    package let kind: Kind
+    package let message: String
 
-    public init(kind: Kind, message: String) {
+    package init(kind: Kind, message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         switch kind {
         case .unavailable: "Redis unavailable: \(message)"
         case .timeout: "Redis timeout: \(message)"

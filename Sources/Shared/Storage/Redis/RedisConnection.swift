@@ -1,6 +1,7 @@
 import Glibc
 import NIOCore
 import NIOPosix
+import SharedPlatform
 
 /// One TCP connection to Redis that has finished `AUTH` and `SELECT`, so every command sent on
 /// it runs as the configured user in the configured database.

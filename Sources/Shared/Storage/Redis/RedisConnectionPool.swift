@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import Synchronization
+import SharedPlatform
 
 /// A fixed number of slots, each holding at most one connection, handed out round robin.
 /// A slot whose connection failed or was lost is refilled lazily by the next command that lands

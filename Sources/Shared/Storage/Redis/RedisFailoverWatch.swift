@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import SharedPlatform
 
 /// Listens to the sentinels' `+switch-master` announcements (Redis Sentinel's pub/sub) and, when
 /// the primary of this client's master name moves, closes the client's connections at once:

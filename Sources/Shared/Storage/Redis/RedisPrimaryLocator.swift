@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import Synchronization
+import SharedPlatform
 
 /// Where a Redis client's connections go: a fixed address, or the primary that Redis Sentinel
 /// names for a master name. With Sentinel the answer is remembered until a connection shows it

@@ -3,14 +3,14 @@ import Foundation
 /// A storage group kept in Redis, as the seed keeps expiring state. Keys are namespaced by
 /// group (`oauth2:<group>:r:<key>`), so groups may share a Redis database. An index is a sorted
 /// set scored by each member's expiry, so members expire one by one like SQL rows do.
-public struct RedisRecordStore: RecordStore {
-    public let group: String
-    public let defaultTTL: Int
+package struct RedisRecordStore: RecordStore {
+    package let group: String
+    package let defaultTTL: Int
     let client: RedisClient
     /// `wait_replicas`: replicas each write must reach before it counts as done.
     let waitReplicas: Int
 
-    public init(group: String, defaultTTL: Int, client: RedisClient, waitReplicas: Int = 0) {
+    package init(group: String, defaultTTL: Int, client: RedisClient, waitReplicas: Int = 0) {
         self.group = group
         self.defaultTTL = defaultTTL
         self.client = client
@@ -44,12 +44,12 @@ public struct RedisRecordStore: RecordStore {
     private func recordKey(_ key: String) -> [UInt8] { Array("oauth2:\(group):r:\(key)".utf8) }
     private func indexKey(_ index: String) -> [UInt8] { Array("oauth2:\(group):i:\(index)".utf8) }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
         try check(await write(setCommand(key, value, ttl: ttl)))
     }
 
     /// SET … NX: one atomic command, and Redis forgets expired keys by itself.
-    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+    package func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
         // OK when stored; a nil reply when a live key was there.
         try check(await write(setCommand(key, value, ttl: ttl) + [Array("NX".utf8)])) == .status("OK")
     }
@@ -66,13 +66,13 @@ public struct RedisRecordStore: RecordStore {
         return [Array("ZADD".utf8), indexKey(index), Array(expiry.utf8), Array(member.utf8)]
     }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
         _ = try await write([setCommand(key, value, ttl: ttl), indexCommand(index, member: key, ttl: ttl)])
     }
 
     /// One pipeline on one connection: Redis runs its commands in order, so the EXISTS reads
     /// after the SET and ZADD, as a separate GET would, one round trip sooner.
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
         let replies = try await write([
             setCommand(key, value, ttl: ttl), indexCommand(index, member: key, ttl: ttl), [Array("EXISTS".utf8), recordKey(marker)],
         ])
@@ -89,12 +89,12 @@ public struct RedisRecordStore: RecordStore {
         return #members
         """)
 
-    public func deleteIndexed(_ index: String) async throws {
+    package func deleteIndexed(_ index: String) async throws {
         try check(await Self.deleteIndexedScript.run(
             keys: [indexKey(index)], arguments: [Array("oauth2:\(group):r:".utf8)], through: write))
     }
 
-    public func get(_ key: String) async throws -> [UInt8]? {
+    package func get(_ key: String) async throws -> [UInt8]? {
         try bulk(await client.send([Array("GET".utf8), recordKey(key)]))
     }
 
@@ -108,31 +108,31 @@ public struct RedisRecordStore: RecordStore {
         return value
         """)
 
-    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+    package func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
         let field = marker.field.filter { $0.isLetter || $0.isNumber || $0 == "_" }  // no pattern magic
         return try bulk(await Self.unlessMarkedScript.run(
             keys: [recordKey(key)], arguments: [Array("\"\(field)\":\"([^\"]+)\"".utf8), recordKey(marker.keyPrefix)],
             through: client.send))
     }
 
-    public func delete(_ key: String) async throws {
+    package func delete(_ key: String) async throws {
         try check(await write([Array("DEL".utf8), recordKey(key)]))
     }
 
-    public func take(_ key: String) async throws -> [UInt8]? {
+    package func take(_ key: String) async throws -> [UInt8]? {
         // GETDEL (Redis 6.2+) is one atomic command.
         try bulk(await write([Array("GETDEL".utf8), recordKey(key)]))
     }
 
-    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
+    package func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
         try check(await write(indexCommand(index, member: member, ttl: ttl)))
     }
 
-    public func removeFromIndex(_ index: String, member: String) async throws {
+    package func removeFromIndex(_ index: String, member: String) async throws {
         try check(await write([Array("ZREM".utf8), indexKey(index), Array(member.utf8)]))
     }
 
-    public func members(ofIndex index: String) async throws -> [String] {
+    package func members(ofIndex index: String) async throws -> [String] {
         let now = String(StorageClock.nowMilliseconds())
         // Forget members that expired, then list the rest: one round trip.
         let replies = try await client.pipeline([
@@ -146,7 +146,7 @@ public struct RedisRecordStore: RecordStore {
         }.sorted()
     }
 
-    public func deleteIndex(_ index: String) async throws {
+    package func deleteIndex(_ index: String) async throws {
         try check(await write([Array("DEL".utf8), indexKey(index)]))
     }
 
@@ -163,14 +163,14 @@ public struct RedisRecordStore: RecordStore {
         return count
         """)
 
-    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+    package func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
         let reply = try check(await Self.countFailureScript.run(
             keys: [counterKey(key)], arguments: [Array(String(now).utf8), Array(String(window).utf8)], through: client.send))
         guard case .integer(let count) = reply else { throw RedisCommandFailed(message: "unexpected reply to the failure counter script") }
         return FailureCount(count: Int(count), last: now)
     }
 
-    public func failures(_ key: String) async throws -> FailureCount? {
+    package func failures(_ key: String) async throws -> FailureCount? {
         let reply = try check(await client.send([Array("HMGET".utf8), counterKey(key), Array("count".utf8), Array("last".utf8)]))
         guard case .array(let fields?) = reply, fields.count == 2, case .bulk(let count?) = fields[0], case .bulk(let last?) = fields[1],
             let countValue = Int(String(decoding: count, as: UTF8.self)), let lastValue = Int64(String(decoding: last, as: UTF8.self))
@@ -178,28 +178,28 @@ public struct RedisRecordStore: RecordStore {
         return FailureCount(count: countValue, last: lastValue)
     }
 
-    public func clearFailures(_ key: String) async throws {
+    package func clearFailures(_ key: String) async throws {
         try check(await client.send([Array("DEL".utf8), counterKey(key)]))
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try check(await client.send([Array("PING".utf8)]))
     }
 }
 
 /// The audit trail in Redis: a list of JSON records, newest last.
-public struct RedisAuditLog: AuditLog {
+package struct RedisAuditLog: AuditLog {
     let group: String
     let client: RedisClient
 
-    public init(group: String, client: RedisClient) {
+    package init(group: String, client: RedisClient) {
         self.group = group
         self.client = client
     }
 
     private var key: [UInt8] { Array("oauth2:\(group):audit".utf8) }
 
-    public func append(contentsOf records: [AuditRecord]) async throws {
+    package func append(contentsOf records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
         // One RPUSH of every record: one command, all or none.
         try check(await client.send([Array("RPUSH".utf8), key] + records.map { try RecordCoding.encode($0) }))
@@ -219,7 +219,7 @@ public struct RedisAuditLog: AuditLog {
         return count
         """)
 
-    public func purge(before cutoff: Date) async throws -> Int {
+    package func purge(before cutoff: Date) async throws -> Int {
         var purged = 0
         while true {
             let reply = try check(await Self.purgeScript.run(
@@ -230,7 +230,7 @@ public struct RedisAuditLog: AuditLog {
         }
     }
 
-    public func recent(limit: Int) async throws -> [AuditRecord] {
+    package func recent(limit: Int) async throws -> [AuditRecord] {
         let reply = try await client.send([Array("LRANGE".utf8), key, Array(String(-limit).utf8), Array("-1".utf8)])
         guard case .array(let items?) = try check(reply) else { return [] }
         return items.reversed().compactMap { item in

@@ -1,5 +1,5 @@
 /// One RESP2 reply from Redis, as hiredis 0.14 decodes it.
-public enum RedisReply: Sendable, Equatable, Hashable {
+package enum RedisReply: Sendable, Equatable, Hashable {
     /// A simple string reply such as `OK` or `PONG`.
     case status(String)
     /// An error reply nested in an array (for example one result of a script or `EXEC`). A top-level error

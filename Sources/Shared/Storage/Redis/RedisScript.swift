@@ -1,14 +1,15 @@
 import Crypto
+import SharedPlatform
 
 /// A Lua script run by its SHA-1 (`EVALSHA`), so each call sends 40 bytes instead of the script
 /// and Redis looks it up instead of hashing it again. A server that does not have it yet (a
 /// restart, a failover, `SCRIPT FLUSH`) answers `NOSCRIPT`; the call then sends the script
 /// itself once (`EVAL`), which also caches it there.
-public struct RedisScript: Sendable {
+package struct RedisScript: Sendable {
     let source: [UInt8]
     let sha1: [UInt8]
 
-    public init(_ source: String) {
+    package init(_ source: String) {
         self.source = Array(source.utf8)
         sha1 = Array(Hex.encode(Insecure.SHA1.hash(data: self.source)).utf8)
     }

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import SharedPlatform
 
 /// A pooled, non-blocking PostgreSQL client for the groups configured with the same servers,
 /// user and database. Its `run()` must be running (the worker keeps it in its service group).
@@ -12,8 +13,8 @@ import PostgresNIO
 /// again, in order, and a new pool connects to the one that takes writes. Queries meanwhile
 /// fail, which requests answer with 503 (`OutageMonitor`). Making a standby the primary is
 /// PostgreSQL's own tooling's job; this only follows it.
-public final class PostgresDatabase: Sendable {
-    public let description: String
+package final class PostgresDatabase: Sendable {
+    package let description: String
     private let options: StorageBackendConfig.PostgresOptions
     private let servesRequests: Bool
     private let locator: PostgresPrimaryLocator
@@ -24,7 +25,7 @@ public final class PostgresDatabase: Sendable {
     static let searchInterval = Duration.milliseconds(500)
 
     /// `servesRequests` false for a one-off client (migrations): it opens connections on demand only.
-    public init(options: StorageBackendConfig.PostgresOptions, logger: Logger, servesRequests: Bool = true) {
+    package init(options: StorageBackendConfig.PostgresOptions, logger: Logger, servesRequests: Bool = true) {
         self.options = options
         self.servesRequests = servesRequests
         self.logger = logger
@@ -50,7 +51,7 @@ public final class PostgresDatabase: Sendable {
 
     /// Runs the pool until the task is cancelled: finds the primary, serves queries from a pool
     /// connected to it, and finds the primary again when that pool has to go. Queries wait for it to run.
-    public func run() async {
+    package func run() async {
         var generation = 0
         var primary: StorageBackendConfig.ServerAddress?
         while !Task.isCancelled {
@@ -118,7 +119,7 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Runs the pool only while `body` runs (one-off clients: migrations, check-config).
-    public func whileRunning<T: Sendable>(_ body: @escaping @Sendable (PostgresDatabase) async throws -> T) async throws -> T {
+    package func whileRunning<T: Sendable>(_ body: @escaping @Sendable (PostgresDatabase) async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { await self.run(); return nil }
             group.addTask { try await body(self) }
@@ -132,7 +133,7 @@ public final class PostgresDatabase: Sendable {
     }
 
     /// Deletes the expired rows of every group in the database; reads already ignore them.
-    public func purgeExpired() async throws {
+    package func purgeExpired() async throws {
         let now = StorageClock.nowMilliseconds()
         try await withClient { client in
             try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
@@ -143,7 +144,7 @@ public final class PostgresDatabase: Sendable {
 
     /// Brings the database's schema to the newest version. The advisory lock serialises
     /// supervisors of several hosts starting at once; each step is applied once.
-    public func migrate(logger: Logger) async throws {
+    package func migrate(logger: Logger) async throws {
         try await withClient { client in try await migrate(on: client, logger: logger) }
     }
 

@@ -4,6 +4,7 @@ import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
+import SharedPlatform
 
 /// Finds the read-write server among a PostgreSQL group's `hosts`: each is asked in order, on a
 /// connection of its own, whether it takes writes (`SHOW transaction_read_only`, the question

@@ -1,5 +1,6 @@
 import PostgresNIO
 import Synchronization
+import SharedPlatform
 
 /// Which pool serves queries now, and the trouble queries have met on it. `PostgresDatabase`'s
 /// run loop puts a pool here once it has found the primary, and waits here until a query's

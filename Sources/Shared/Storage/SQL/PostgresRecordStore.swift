@@ -3,18 +3,18 @@ import NIOCore
 import PostgresNIO
 
 /// A storage group kept in PostgreSQL.
-public struct PostgresRecordStore: RecordStore {
-    public let group: String
-    public let defaultTTL: Int
+package struct PostgresRecordStore: RecordStore {
+    package let group: String
+    package let defaultTTL: Int
     let database: PostgresDatabase
 
-    public init(group: String, defaultTTL: Int, database: PostgresDatabase) {
+    package init(group: String, defaultTTL: Int, database: PostgresDatabase) {
         self.group = group
         self.defaultTTL = defaultTTL
         self.database = database
     }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
         let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
         try await database.withClient { client in
             for try await _ in try await client.execute(
@@ -23,7 +23,7 @@ public struct PostgresRecordStore: RecordStore {
     }
 
     /// One statement: an expired row counts as absent and is replaced; a live one stays.
-    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+    package func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
         let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
         return try await database.withClient { client in
             let rows = try await client.query("""
@@ -37,7 +37,7 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func get(_ key: String) async throws -> [UInt8]? {
+    package func get(_ key: String) async throws -> [UInt8]? {
         return try await database.withClient { client in
             let rows = try await client.execute(PostgresStatements.Get(group: group, key: key, now: StorageClock.nowMilliseconds()))
             for try await value in rows { return Array(value.readableBytesView) }
@@ -45,13 +45,13 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func delete(_ key: String) async throws {
+    package func delete(_ key: String) async throws {
         try await database.withClient { client in
             try await client.query("DELETE FROM oauth2_records WHERE grp = \(group) AND key = \(key)")
         }
     }
 
-    public func take(_ key: String) async throws -> [UInt8]? {
+    package func take(_ key: String) async throws -> [UInt8]? {
         return try await database.withClient { client in
             for try await (value, expiry) in try await client.execute(PostgresStatements.Take(group: group, key: key)) {
                 if let expiry, expiry <= StorageClock.nowMilliseconds() { return nil }
@@ -61,7 +61,7 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
+    package func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
         let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
         try await database.withClient { client in
             for try await _ in try await client.execute(
@@ -69,13 +69,13 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func removeFromIndex(_ index: String, member: String) async throws {
+    package func removeFromIndex(_ index: String, member: String) async throws {
         try await database.withClient { client in
             try await client.query("DELETE FROM oauth2_index WHERE grp = \(group) AND name = \(index) AND member = \(member)")
         }
     }
 
-    public func members(ofIndex index: String) async throws -> [String] {
+    package func members(ofIndex index: String) async throws -> [String] {
         let now = StorageClock.nowMilliseconds()
         return try await database.withClient { client in
             let rows = try await client.query("""
@@ -88,13 +88,13 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func deleteIndex(_ index: String) async throws {
+    package func deleteIndex(_ index: String) async throws {
         try await database.withClient { client in
             try await client.query("DELETE FROM oauth2_index WHERE grp = \(group) AND name = \(index)")
         }
     }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
         let expiry = StorageClock.expiry(afterSeconds: effectiveTTL(ttl))
         // Two writes in one statement (a data-modifying WITH): one round trip.
         try await database.withClient { client in
@@ -108,7 +108,7 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func deleteIndexed(_ index: String) async throws {
+    package func deleteIndexed(_ index: String) async throws {
         try await database.withClient { client in
             try await client.query("""
                 WITH members AS (DELETE FROM oauth2_index WHERE grp = \(group) AND name = \(index) RETURNING member)
@@ -117,7 +117,7 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+    package func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
         return try await database.withClient { client in
             let rows = try await client.query("""
                 INSERT INTO oauth2_counters (grp, key, count, last_ms, expires_at) VALUES (\(group), \(key), 1, \(now), \(now + window))
@@ -131,7 +131,7 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func failures(_ key: String) async throws -> FailureCount? {
+    package func failures(_ key: String) async throws -> FailureCount? {
         return try await database.withClient { client in
             let rows = try await client.query("""
                 SELECT count, last_ms FROM oauth2_counters WHERE grp = \(group) AND key = \(key) AND expires_at > \(StorageClock.nowMilliseconds())
@@ -141,13 +141,13 @@ public struct PostgresRecordStore: RecordStore {
         }
     }
 
-    public func clearFailures(_ key: String) async throws {
+    package func clearFailures(_ key: String) async throws {
         try await database.withClient { client in
             try await client.query("DELETE FROM oauth2_counters WHERE grp = \(group) AND key = \(key)")
         }
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await database.withClient { client in
             try await client.query("SELECT 1")
         }
@@ -156,16 +156,16 @@ public struct PostgresRecordStore: RecordStore {
 }
 
 /// The audit trail in PostgreSQL.
-public struct PostgresAuditLog: AuditLog {
+package struct PostgresAuditLog: AuditLog {
     let group: String
     let database: PostgresDatabase
 
-    public init(group: String, database: PostgresDatabase) {
+    package init(group: String, database: PostgresDatabase) {
         self.group = group
         self.database = database
     }
 
-    public func append(contentsOf records: [AuditRecord]) async throws {
+    package func append(contentsOf records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
         // One multi-row INSERT: a batch is one statement, written whole or not at all.
         var query = PostgresQuery(
@@ -188,7 +188,7 @@ public struct PostgresAuditLog: AuditLog {
         }
     }
 
-    public func purge(before cutoff: Date) async throws -> Int {
+    package func purge(before cutoff: Date) async throws -> Int {
         // Batches of 10,000 rows: short transactions, even for the first purge of a long history.
         var purged = 0
         while true {
@@ -209,7 +209,7 @@ public struct PostgresAuditLog: AuditLog {
         }
     }
 
-    public func recent(limit: Int) async throws -> [AuditRecord] {
+    package func recent(limit: Int) async throws -> [AuditRecord] {
         return try await database.withClient { client in
             let rows = try await client.query("""
                 SELECT at_ms, event, user_id, client_id, scope, token_id, detail FROM oauth2_audit

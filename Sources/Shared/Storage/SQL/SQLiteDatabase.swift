@@ -13,8 +13,8 @@ import Synchronization
 /// a future and a continuation for every statement, BEGIN and COMMIT included):
 /// - statements are prepared once per connection (`cachedStatement`);
 /// - a write, or a whole batch of concurrent writes, runs in one trip to the writer's queue.
-public final class SQLiteDatabase: Sendable {
-    public let path: String
+package final class SQLiteDatabase: Sendable {
+    package let path: String
     private let pool: DatabasePool
     /// A connection of its own for checkpoints: it must give up at once when readers are busy,
     /// where the pool's connections wait (see `SQLiteBusyWait`).
@@ -32,7 +32,7 @@ public final class SQLiteDatabase: Sendable {
     /// Reader connections a worker opens to one file (the writer is one more).
     static let readersPerProcess = 4
 
-    public static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
+    package static func open(path: String, logger: Logger) async throws -> SQLiteDatabase {
         // Created readable by this user only: it holds sessions, grants and the users' site tokens.
         // (SQLite gives the -wal and -shm files the same permissions.)
         if !FileManager.default.fileExists(atPath: path) {
@@ -69,19 +69,19 @@ public final class SQLiteDatabase: Sendable {
     /// Runs one statement that changes the file and returns its rows (RETURNING), committed
     /// with the writes of concurrent callers.
     @discardableResult
-    public func write(_ sql: String, _ binds: [DatabaseValue] = []) async throws -> [SQLiteRow] {
+    package func write(_ sql: String, _ binds: [DatabaseValue] = []) async throws -> [SQLiteRow] {
         try await write([SQLiteStatement(sql, binds)])[0]
     }
 
     /// Runs statements that commit together (all or none), with the writes of concurrent callers.
     @discardableResult
-    public func write(_ statements: [SQLiteStatement]) async throws -> [[SQLiteRow]] {
+    package func write(_ statements: [SQLiteStatement]) async throws -> [[SQLiteRow]] {
         try await writer.write(statements)
     }
 
     /// Runs one statement that only reads, on a reader connection, and returns its rows.
     @discardableResult
-    public func rows(_ sql: String, _ binds: [DatabaseValue] = []) async throws -> [SQLiteRow] {
+    package func rows(_ sql: String, _ binds: [DatabaseValue] = []) async throws -> [SQLiteRow] {
         try await rows(SQLiteStatement(sql, binds))
     }
 
@@ -107,7 +107,7 @@ public final class SQLiteDatabase: Sendable {
     /// of refreshes, and every commit scanned it again. A TRUNCATE checkpoint needs only a
     /// moment when the readers that began before it have finished (later readers use the file
     /// itself), so it is tried a few times a few milliseconds apart.
-    public func runCheckpoints(every interval: Duration = .seconds(1)) async {
+    package func runCheckpoints(every interval: Duration = .seconds(1)) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             _ = await checkpoint()
@@ -116,7 +116,7 @@ public final class SQLiteDatabase: Sendable {
 
     /// Copies the log into the file and truncates the log; false if readers kept it busy
     /// through every try (the next round tries again).
-    public func checkpoint() async -> Bool {
+    package func checkpoint() async -> Bool {
         for _ in 0..<20 where !Task.isCancelled {
             let busy = try? await checkpointer.writeWithoutTransaction { db in
                 try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
@@ -129,7 +129,7 @@ public final class SQLiteDatabase: Sendable {
 
     /// Deletes the expired rows of every group in the file; reads already ignore them, this
     /// keeps the file small.
-    public func purgeExpired() async throws {
+    package func purgeExpired() async throws {
         let now = StorageClock.nowMilliseconds().databaseValue
         try await write([
             SQLiteStatement("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now]),
@@ -138,7 +138,7 @@ public final class SQLiteDatabase: Sendable {
         ])
     }
 
-    public func close() async {
+    package func close() async {
         let (pool, checkpointer) = (pool, checkpointer)
         await Task.detached {
             try? pool.close()
@@ -148,7 +148,7 @@ public final class SQLiteDatabase: Sendable {
 
     /// Brings the file's schema to the newest version. `BEGIN IMMEDIATE` takes the write lock
     /// first, so two processes migrating at once apply each step once.
-    public func migrate(logger: Logger) async throws {
+    package func migrate(logger: Logger) async throws {
         let path = path
         let applied = try await pool.writeWithoutTransaction { db -> [Int] in
             var applied: [Int] = []
@@ -186,14 +186,14 @@ enum SQLiteBusyWait {
 }
 
 /// One statement and its arguments.
-public struct SQLiteStatement: Sendable {
+package struct SQLiteStatement: Sendable {
     let sql: String
     let binds: [DatabaseValue]
     /// Prepared once per connection and kept. Off for statements whose text varies (a multi-row
     /// INSERT of a batch), which would fill the cache with one-off entries.
     let cached: Bool
 
-    public init(_ sql: String, _ binds: [DatabaseValue] = [], cached: Bool = true) {
+    package init(_ sql: String, _ binds: [DatabaseValue] = [], cached: Bool = true) {
         self.sql = sql
         self.binds = binds
         self.cached = cached
@@ -213,7 +213,7 @@ public struct SQLiteStatement: Sendable {
 }
 
 /// A row copied out of GRDB's (which is only valid while its cursor is), by column name.
-public struct SQLiteRow: Sendable {
+package struct SQLiteRow: Sendable {
     private let columns: [String: DatabaseValue]
 
     init(_ row: Row) {
@@ -222,9 +222,9 @@ public struct SQLiteRow: Sendable {
         self.columns = columns
     }
 
-    public func integer(_ column: String) -> Int64? { columns[column].flatMap { Int64.fromDatabaseValue($0) } }
-    public func text(_ column: String) -> String? { columns[column].flatMap { String.fromDatabaseValue($0) } }
-    public func bytes(_ column: String) -> [UInt8]? {
+    package func integer(_ column: String) -> Int64? { columns[column].flatMap { Int64.fromDatabaseValue($0) } }
+    package func text(_ column: String) -> String? { columns[column].flatMap { String.fromDatabaseValue($0) } }
+    package func bytes(_ column: String) -> [UInt8]? {
         guard case .blob(let data)? = columns[column]?.storage else { return nil }
         return [UInt8](data)
     }

@@ -2,18 +2,18 @@ import Foundation
 import GRDB
 
 /// A storage group kept in an SQLite file (the embedded default).
-public struct SQLiteRecordStore: RecordStore {
-    public let group: String
-    public let defaultTTL: Int
+package struct SQLiteRecordStore: RecordStore {
+    package let group: String
+    package let defaultTTL: Int
     let database: SQLiteDatabase
 
-    public init(group: String, defaultTTL: Int, database: SQLiteDatabase) {
+    package init(group: String, defaultTTL: Int, database: SQLiteDatabase) {
         self.group = group
         self.defaultTTL = defaultTTL
         self.database = database
     }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?) async throws {
         try await database.write([putStatement(key, value, ttl: ttl)])
     }
 
@@ -27,7 +27,7 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     /// One statement: an expired row counts as absent and is replaced; a live one stays.
-    public func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
+    package func insert(_ key: String, _ value: [UInt8], ttl: Int?) async throws -> Bool {
         let rows = try await database.write(
             """
             INSERT INTO oauth2_records (grp, key, value, expires_at) VALUES (?, ?, ?, ?)
@@ -40,7 +40,7 @@ public struct SQLiteRecordStore: RecordStore {
         return !rows.isEmpty
     }
 
-    public func get(_ key: String) async throws -> [UInt8]? {
+    package func get(_ key: String) async throws -> [UInt8]? {
         try await database.rows(getStatement(key)).first?.bytes("value")
     }
 
@@ -51,7 +51,7 @@ public struct SQLiteRecordStore: RecordStore {
     }
 
     /// Both reads in one trip to a reader connection.
-    public func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
+    package func get(_ key: String, unlessMarkedBy marker: RecordMarker) async throws -> [UInt8]? {
         let store = self
         return try await database.read { db in
             guard let value = try store.getStatement(key).run(in: db).first?.bytes("value") else { return nil }
@@ -60,11 +60,11 @@ public struct SQLiteRecordStore: RecordStore {
         }
     }
 
-    public func delete(_ key: String) async throws {
+    package func delete(_ key: String) async throws {
         try await database.write("DELETE FROM oauth2_records WHERE grp = ? AND key = ?", [group.databaseValue, key.databaseValue])
     }
 
-    public func take(_ key: String) async throws -> [UInt8]? {
+    package func take(_ key: String) async throws -> [UInt8]? {
         // One statement: SQLite's write lock makes it atomic across connections and processes.
         let rows = try await database.write(
             "DELETE FROM oauth2_records WHERE grp = ? AND key = ? RETURNING value, expires_at",
@@ -74,7 +74,7 @@ public struct SQLiteRecordStore: RecordStore {
         return row.bytes("value")
     }
 
-    public func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
+    package func addToIndex(_ index: String, member: String, ttl: Int?) async throws {
         try await database.write([indexStatement(index, member: member, ttl: ttl)])
     }
 
@@ -87,20 +87,20 @@ public struct SQLiteRecordStore: RecordStore {
             [group.databaseValue, index.databaseValue, member.databaseValue, Self.expiry(effectiveTTL(ttl))])
     }
 
-    public func removeFromIndex(_ index: String, member: String) async throws {
+    package func removeFromIndex(_ index: String, member: String) async throws {
         try await database.write(
             "DELETE FROM oauth2_index WHERE grp = ? AND name = ? AND member = ?",
             [group.databaseValue, index.databaseValue, member.databaseValue])
     }
 
-    public func members(ofIndex index: String) async throws -> [String] {
+    package func members(ofIndex index: String) async throws -> [String] {
         try await database.rows(
             "SELECT member FROM oauth2_index WHERE grp = ? AND name = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY member",
             [group.databaseValue, index.databaseValue, StorageClock.nowMilliseconds().databaseValue]
         ).compactMap { $0.text("member") }
     }
 
-    public func deleteIndex(_ index: String) async throws {
+    package func deleteIndex(_ index: String) async throws {
         try await database.write([deleteIndexStatement(index)])
     }
 
@@ -108,19 +108,19 @@ public struct SQLiteRecordStore: RecordStore {
         SQLiteStatement("DELETE FROM oauth2_index WHERE grp = ? AND name = ?", [group.databaseValue, index.databaseValue])
     }
 
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String) async throws {
         // One write: the record and its index entry commit together.
         try await database.write([putStatement(key, value, ttl: ttl), indexStatement(index, member: key, ttl: ttl)])
     }
 
     /// One transaction on the writer: the read sees the write, and no other writer (the
     /// marker's) comes between them; no trip to a reader connection.
-    public func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
+    package func put(_ key: String, _ value: [UInt8], ttl: Int?, indexedIn index: String, thenLookFor marker: String) async throws -> Bool {
         let rows = try await database.write([putStatement(key, value, ttl: ttl), indexStatement(index, member: key, ttl: ttl), getStatement(marker)])
         return !rows[2].isEmpty
     }
 
-    public func deleteIndexed(_ index: String) async throws {
+    package func deleteIndexed(_ index: String) async throws {
         try await database.write([
             SQLiteStatement(
                 "DELETE FROM oauth2_records WHERE grp = ? AND key IN (SELECT member FROM oauth2_index WHERE grp = ? AND name = ?)",
@@ -129,7 +129,7 @@ public struct SQLiteRecordStore: RecordStore {
         ])
     }
 
-    public func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
+    package func countFailure(_ key: String, now: Int64, window: Int64) async throws -> FailureCount {
         let rows = try await database.write(
             """
             INSERT INTO oauth2_counters (grp, key, count, last_ms, expires_at) VALUES (?, ?, 1, ?, ?)
@@ -142,7 +142,7 @@ public struct SQLiteRecordStore: RecordStore {
         return FailureCount(count: rows.first?.integer("count").map(Int.init) ?? 1, last: rows.first?.integer("last_ms") ?? now)
     }
 
-    public func failures(_ key: String) async throws -> FailureCount? {
+    package func failures(_ key: String) async throws -> FailureCount? {
         let rows = try await database.rows(
             "SELECT count, last_ms FROM oauth2_counters WHERE grp = ? AND key = ? AND expires_at > ?",
             [group.databaseValue, key.databaseValue, StorageClock.nowMilliseconds().databaseValue])
@@ -150,11 +150,11 @@ public struct SQLiteRecordStore: RecordStore {
         return FailureCount(count: Int(count), last: last)
     }
 
-    public func clearFailures(_ key: String) async throws {
+    package func clearFailures(_ key: String) async throws {
         try await database.write("DELETE FROM oauth2_counters WHERE grp = ? AND key = ?", [group.databaseValue, key.databaseValue])
     }
 
-    public func ping() async throws {
+    package func ping() async throws {
         try await database.rows("SELECT 1")
     }
 
@@ -164,16 +164,16 @@ public struct SQLiteRecordStore: RecordStore {
 }
 
 /// The audit trail in an SQLite file.
-public struct SQLiteAuditLog: AuditLog {
+package struct SQLiteAuditLog: AuditLog {
     let group: String
     let database: SQLiteDatabase
 
-    public init(group: String, database: SQLiteDatabase) {
+    package init(group: String, database: SQLiteDatabase) {
         self.group = group
         self.database = database
     }
 
-    public func append(contentsOf records: [AuditRecord]) async throws {
+    package func append(contentsOf records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
         func text(_ value: String?) -> DatabaseValue { value?.databaseValue ?? .null }
         // One multi-row INSERT: one statement, one commit for the whole batch. SQLite allows
@@ -190,7 +190,7 @@ public struct SQLiteAuditLog: AuditLog {
         }
     }
 
-    public func purge(before cutoff: Date) async throws -> Int {
+    package func purge(before cutoff: Date) async throws -> Int {
         // Batches of 10,000 rows, so a first purge of a long history holds the write lock only
         // briefly at a time.
         var purged = 0
@@ -206,7 +206,7 @@ public struct SQLiteAuditLog: AuditLog {
         }
     }
 
-    public func recent(limit: Int) async throws -> [AuditRecord] {
+    package func recent(limit: Int) async throws -> [AuditRecord] {
         try await database.rows(
             "SELECT * FROM oauth2_audit WHERE grp = ? ORDER BY id DESC LIMIT ?", [group.databaseValue, limit.databaseValue]
         ).map { row in

@@ -2,15 +2,15 @@
 /// version it has to the newest by applying the missing steps in order, once.
 ///
 /// Expiry times are Unix milliseconds in a BIGINT (NULL = never), the same on both engines.
-public enum StorageSchema {
-    public enum Dialect: Sendable { case sqlite, postgres }
+package enum StorageSchema {
+    package enum Dialect: Sendable { case sqlite, postgres }
 
-    public struct Migration: Sendable {
-        public let version: Int
-        public let statements: [String]
+    package struct Migration: Sendable {
+        package let version: Int
+        package let statements: [String]
     }
 
-    public static func migrations(for dialect: Dialect) -> [Migration] {
+    package static func migrations(for dialect: Dialect) -> [Migration] {
         let blob = dialect == .postgres ? "BYTEA" : "BLOB"
         let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
         return [
@@ -46,7 +46,7 @@ public enum StorageSchema {
         ]
     }
 
-    public static var latestVersion: Int { migrations(for: .sqlite).map(\.version).max() ?? 0 }
+    package static var latestVersion: Int { migrations(for: .sqlite).map(\.version).max() ?? 0 }
 
     static let versionTable = """
         CREATE TABLE IF NOT EXISTS oauth2_schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)

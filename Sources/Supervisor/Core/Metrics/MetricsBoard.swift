@@ -1,5 +1,5 @@
 import Glibc
-import OAuth2Shared
+import SharedPlatform
 import Synchronization
 
 /// The workers' metrics regions and what departed workers had counted: everything a scrape

@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import OAuth2Shared
+import SharedPlatform
 
 /// The supervisor's `GET /metrics` listener, on an event loop thread of its own: a scrape never
 /// waits for the main loop, and the main loop (signals, reaping, heartbeats) never waits for a

@@ -1,5 +1,5 @@
 import CoreMetrics
-import OAuth2Shared
+import SharedPlatform
 import Prometheus
 
 /// The supervisor's own metrics, kept with swift-metrics in swift-prometheus's registry:

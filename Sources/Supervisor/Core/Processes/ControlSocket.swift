@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// The supervisor's end of one worker's control socket pair: non-blocking, read from the main loop.
 struct ControlSocket: WorkerChannel {

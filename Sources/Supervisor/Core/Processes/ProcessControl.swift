@@ -1,5 +1,5 @@
 import Glibc
-import OAuth2Shared
+import SharedPlatform
 
 /// Everything the arbiter does outside its own memory: starting and signalling processes,
 /// collecting the ones that ended, reading signals, waiting for something to happen, and

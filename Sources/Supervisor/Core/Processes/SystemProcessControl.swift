@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// The real `ProcessControl`: workers and the dummy site are spawned with posix_spawn from the
 /// programs installed beside the supervisor, signals arrive through a signalfd, ended children

@@ -3,7 +3,7 @@ import Hummingbird
 import HTTPTypes
 import Logging
 import NIOCore
-import OAuth2Shared
+import SharedPlatform
 
 /// `/api/<function>`: the site's API for clients, behind access tokens (seed sections 5.0, 9.2).
 /// Any origin may call it from a browser (the token, not a cookie, is the credential).

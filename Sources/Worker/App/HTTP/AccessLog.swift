@@ -4,7 +4,7 @@ import HummingbirdCore
 import HTTPTypes
 import Logging
 import NIOCore
-import OAuth2Shared
+import SharedPlatform
 
 /// Writes the seed's access-log line for every request at notice level:
 /// `remote method path auth status bytes session ms`, with anything that grants access shortened.

@@ -1,5 +1,5 @@
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
 
 /// What the back-channel endpoints need to know who is calling: the clients file, the budget
 /// of failed attempts, and where requests come from.

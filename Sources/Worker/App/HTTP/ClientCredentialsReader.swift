@@ -1,5 +1,5 @@
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
 
 /// Reads client credentials from HTTP Basic (RFC 6749 2.3.1: each part form-urlencoded, then
 /// base64) or from `client_id`/`client_secret` in the body. Using both is refused, as the RFC asks.

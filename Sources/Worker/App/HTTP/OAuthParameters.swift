@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import OAuth2Shared
+import SharedPlatform
 
 /// The parameters of a back-channel request, from an `application/x-www-form-urlencoded` body
 /// (RFC 6749) or, because the seed's documented clients post JSON, an `application/json` one.

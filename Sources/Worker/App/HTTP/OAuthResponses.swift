@@ -1,7 +1,7 @@
 import Hummingbird
 import HTTPTypes
 import NIOCore
-import OAuth2Shared
+import SharedPlatform
 
 /// The JSON answers of the back-channel endpoints (/token, /revoke, /introspect): RFC 6749 5.1
 /// and 5.2, never cached. Every `OAuthError` becomes a response here and nowhere else (called

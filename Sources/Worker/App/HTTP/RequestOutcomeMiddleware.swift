@@ -1,6 +1,6 @@
 import Hummingbird
 import HummingbirdCore
-import OAuth2Shared
+import SharedPlatform
 
 /// Times every request once and hands how it ended to the access log and to the request
 /// metrics (`RequestMetrics`, by the route pattern Hummingbird matched: the request context

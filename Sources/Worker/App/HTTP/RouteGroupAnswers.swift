@@ -1,5 +1,5 @@
 import Hummingbird
-import OAuth2Shared
+import SharedStorage
 
 /// Where the back-channel endpoints' (/token, /revoke, /introspect) errors become answers, for
 /// the whole route group: client mistakes as RFC 6749 5.2 JSON, 413 for a body over the limit,

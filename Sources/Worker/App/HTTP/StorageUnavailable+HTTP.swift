@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
-import OAuth2Shared
+import SharedStorage
 
 /// A storage outage is the server's problem, never the client's: 503 with a JSON error in the
 /// RFC 6749 vocabulary and a hint to retry, whatever endpoint met it.

@@ -1,5 +1,5 @@
 import CoreMetrics
-import OAuth2Shared
+import SharedPlatform
 import Synchronization
 
 /// What the OAuth endpoints count: tokens issued, token requests refused, failed client

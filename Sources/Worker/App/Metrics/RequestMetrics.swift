@@ -1,6 +1,6 @@
 import CoreMetrics
 import HTTPTypes
-import OAuth2Shared
+import SharedPlatform
 import Synchronization
 
 /// `oauth2_http_requests_total{route,method,status}` and

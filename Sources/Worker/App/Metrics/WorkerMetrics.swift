@@ -1,7 +1,7 @@
 import CoreMetrics
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedPlatform
 
 /// Everything a worker counts, in the metrics region its supervisor passed it (or nowhere,
 /// when metrics are off). Made once at boot and handed to the parts that count.

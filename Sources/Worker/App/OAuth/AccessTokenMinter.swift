@@ -1,4 +1,3 @@
-import OAuth2Shared
 
 /// Makes the value of an access token whose record is about to be stored. Tokens are looked up
 /// by the hash of their value whatever it is, so a self-contained token (a signed JWT) is

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// The redirect that answers an authorization request: parameters added to the client's
 /// registered URI (keeping its own query), in the query for codes and the fragment for

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// A checked request to the authorization endpoint (RFC 6749 4.1.1 and 4.2.1, RFC 7636 4.3):
 /// what the consent page shows and what the user's answer applies to.
@@ -67,7 +67,7 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
 
     /// Checks a request, given each parameter's values. Problems with the client or its
     /// redirect URI come first, since every other problem is reported at that URI.
-    public static func check(
+    package static func check(
         _ values: (String) -> [String], clients: ClientRegistry, scopes: ScopePolicy
     ) throws(Problem) -> AuthorizationRequest {
         func parameter(_ name: String) -> Parameter { Parameter(values(name)) }

@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedPlatform
 
 /// Credentials a client presented at a back-channel endpoint, whichever way it sent them.
 public struct PresentedClientCredentials: Sendable {
@@ -16,11 +16,11 @@ public struct PresentedClientCredentials: Sendable {
 /// (PKCE does that for its codes). Any failure is the same `invalid_client`, so the answer does
 /// not tell which client ids exist.
 public struct ClientAuthenticator: Sendable {
-    public let clients: ClientRegistry
+    package let clients: ClientRegistry
 
-    public init(clients: ClientRegistry) { self.clients = clients }
+    package init(clients: ClientRegistry) { self.clients = clients }
 
-    public func authenticate(_ presented: PresentedClientCredentials?) throws(OAuthError) -> RegisteredClient {
+    package func authenticate(_ presented: PresentedClientCredentials?) throws(OAuthError) -> RegisteredClient {
         guard let presented else { throw .invalidClient("client authentication is required") }
         guard let client = clients.client(presented.clientID) else { throw .invalidClient("client authentication failed") }
         switch (client.secret, presented.secret) {

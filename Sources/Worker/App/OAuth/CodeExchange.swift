@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// Authorization codes (RFC 6749 4.1): issued once consent is given, exchanged once for tokens.
 /// A code is taken atomically, so of concurrent exchanges one wins; one presented again ends

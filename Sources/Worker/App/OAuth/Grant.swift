@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// What a user gave a client: the thing the review page lists and revokes (DESIGN section 4).
 public struct Grant: Codable, Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// Grants and everything issued from them. Codes and tokens are stored under their SHA-256
 /// and carry their grant's id; a grant's tokens are indexed by grant, a user's grants by user,
@@ -17,7 +18,7 @@ public struct GrantLedger: Sendable {
     /// Makes self-contained access tokens for the clients that want them; nil: all opaque.
     var minter: (any AccessTokenMinter)? = nil
 
-    public init(
+    package init(
         grants: any RecordStore, codes: any RecordStore, tokens: any RecordStore, refreshTokens: any RecordStore,
         audit: any AuditLog, lifetimes: TokenLifetimes
     ) {
@@ -29,10 +30,10 @@ public struct GrantLedger: Sendable {
         self.lifetimes = lifetimes
     }
 
-    public init(storage: StorageRegistry, lifetimes: TokenLifetimes, minter: (any AccessTokenMinter)? = nil) {
+    package init(storage: StorageRegistry, lifetimes: TokenLifetimes, minter: (any AccessTokenMinter)? = nil) {
         self.init(
-            grants: storage.store("users"), codes: storage.store("codes"), tokens: storage.store("tokens"),
-            refreshTokens: storage.store("refresh_tokens"), audit: storage.audit, lifetimes: lifetimes)
+            grants: storage.store(.users), codes: storage.store(.codes), tokens: storage.store(.tokens),
+            refreshTokens: storage.store(.refreshTokens), audit: storage.audit, lifetimes: lifetimes)
         self.minter = minter
     }
 
@@ -124,7 +125,7 @@ public struct GrantLedger: Sendable {
     /// A new access token (and refresh token, when `withRefreshToken`) for `grant`. The access
     /// token carries `scope` when given (a narrower scope asked for at refresh), else the grant's.
     /// `auditing` is written alongside the tokens; nothing is handed out unless all of it is stored.
-    public func issueTokens(
+    package func issueTokens(
         for grant: Grant, withRefreshToken: Bool, scope: [String]? = nil, auditing: AuditRecord? = nil
     ) async throws -> IssuedTokens {
         let now = Date()

@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 // The records a code exchange and a refresh read and write, coded by hand in `RecordCoding`'s
 // shape (keys sorted, dates in milliseconds, absent optionals left out) so records written by

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// A PKCE code challenge (RFC 7636), stored with the code it was sent with and checked against
 /// the verifier at the token endpoint: proof that whoever redeems the code started the request.

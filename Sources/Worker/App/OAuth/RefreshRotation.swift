@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// Refresh tokens (RFC 6749 6, RFC 9700 4.14.2): each is used once and rotated into a new pair;
 /// a rotated-out token presented again ends its grant, unless it is a retry within the grace window.

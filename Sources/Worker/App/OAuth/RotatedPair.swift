@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import OAuth2Shared
+import SharedStorage
 
 /// The pair a refresh token was rotated into, kept for the refresh grace window. It is stored
 /// sealed (AES-GCM) under a key derived from the old refresh token, so the store holds nothing

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// How long codes and tokens live: each group's `ttl`, or the seed's defaults when it is 0.
 public struct TokenLifetimes: Sendable {
@@ -13,12 +13,12 @@ public struct TokenLifetimes: Sendable {
         self.refresh = refresh
     }
 
-    public init(storage: StorageConfig) {
-        func ttl(_ group: String, _ fallback: Int) -> Int {
+    package init(storage: StorageConfig) {
+        func ttl(_ group: StorageGroup, _ fallback: Int) -> Int {
             let configured = storage.backend(for: group).ttl
             return configured > 0 ? configured : fallback
         }
-        self.init(code: ttl("codes", 60), access: ttl("tokens", 7200), refresh: ttl("refresh_tokens", 7_776_000))
+        self.init(code: ttl(.codes, 60), access: ttl(.tokens, 7200), refresh: ttl(.refreshTokens, 7_776_000))
     }
 }
 

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// Adds an ID token (OpenID Connect Core 1.0, 3.1.3.3) to the tokens of a grant that has the
 /// `openid` scope: signed with the client's algorithm by the current key, for

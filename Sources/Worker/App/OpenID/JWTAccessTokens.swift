@@ -1,6 +1,6 @@
 import Foundation
 import JWTKit
-import OAuth2Shared
+import SharedPlatform
 
 /// RFC 9068 access tokens, for clients registered with `"access_token_format": "jwt"`: signed
 /// (ES256) by the current key with `typ` `at+jwt`, so a resource server can check them offline

@@ -3,7 +3,9 @@ import CryptoExtras
 import Foundation
 import JWTKit
 import Logging
-import OAuth2Shared
+import SharedKeys
+import SharedPlatform
+import SharedStorage
 import Synchronization
 
 /// The signing keys as this worker uses them: the stored key set (`SigningKeyStore`), opened

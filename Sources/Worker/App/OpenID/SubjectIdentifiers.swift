@@ -1,5 +1,5 @@
 import Crypto
-import OAuth2Shared
+import SharedPlatform
 
 /// The `sub` a client sees for a user (OpenID Connect Core 1.0, 8): the site's user id, or for a
 /// pairwise client an HMAC of its sector and the user id under a key derived from the keys

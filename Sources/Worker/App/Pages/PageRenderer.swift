@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import Mustache
-import OAuth2Shared
+import SharedPlatform
 
 /// The HTML pages, from the Mustache templates named by `auth_server.views` (file X.mustache in
 /// the views folder, so operators can replace them). Values are HTML-escaped by the template

@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOExtras
 import NIOPosix
-import OAuth2Shared
+import SharedPlatform
 
 /// The worker's end of its control socket: receives `ControlMessage`s from the supervisor and
 /// sends heartbeats that prove every event loop of this worker still turns.

@@ -1,5 +1,5 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
 
 /// Reads the first control message, the configuration, before any event loop starts, so the
 /// worker runs exactly the config the supervisor validated (not whatever is on disk by then).

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import NIOHTTP1
-import OAuth2Shared
+import SharedPlatform
 
 /// `resource_server.type = "dummy"`: the seed's stub site (`dummy-resource-server`, which the
 /// supervisor starts), reached over HTTP at resource_server.host:port.

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import NIOHTTP1
-import OAuth2Shared
+import SharedPlatform
 
 /// `resource_server.type = "http"`: an existing site described by configuration alone
 /// (`HTTPSiteOptions`, read and checked with the rest of the configuration).

@@ -1,5 +1,4 @@
 import Hummingbird
-import OAuth2Shared
 
 /// The existing website this server fronts (seed section 6): it checks its users' passwords
 /// and serves their data. A site integration implements this protocol in one Swift file and

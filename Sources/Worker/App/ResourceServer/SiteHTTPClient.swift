@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
-import OAuth2Shared
+import SharedPlatform
 
 /// Outbound HTTP to the site: pooled connections, bounded time, the configured identity
 /// (User-Agent, basic auth) on every request, and failures turned into `ResourceServerUnavailable`.
@@ -27,7 +27,7 @@ public final class SiteHTTPClient: Sendable {
         }
     }
 
-    public init(config: ResourceServerConfig) {
+    package init(config: ResourceServerConfig) {
         let ssl = config.ssl
         let defaultPort = ssl ? 443 : 80
         baseURL = "\(ssl ? "https" : "http")://\(config.host)\(config.port == defaultPort ? "" : ":\(config.port)")"

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOHTTP1
-import OAuth2Shared
+import SharedPlatform
 
 /// JSON answers of the `/api` functions, in the seed's `{success, message, error}` shape.
 enum APIResponses {

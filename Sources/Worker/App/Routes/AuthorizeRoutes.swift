@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 import Logging
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// GET and POST /authorize: the consent dialog (seed section 5.0, RFC 6749 4.1 and 4.2). GET
 /// checks the request, sends a browser that is not signed in to /login, and asks the user; the

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
-import OAuth2Shared
+import SharedPlatform
 
 /// GET and POST /end_session (OpenID Connect RP-Initiated Logout 1.0): a relying party sends
 /// the user here to sign out. The session ends in every case. The user goes back to

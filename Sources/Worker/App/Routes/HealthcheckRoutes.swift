@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import OAuth2Shared
+import SharedStorage
 import Synchronization
 
 /// Health checks for load balancers and operators.

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
 
 /// POST /introspect (RFC 7662): what a live token is. A confidential client may ask about its own tokens;
 /// a client with `allow_introspection` (a resource server) about every token. Anything else,

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import OAuth2Shared
+import SharedPlatform
 
 /// `/login` and `/logout`: the user signs in with the site's own credentials (seed section 5.0).
 /// The password goes to the site and nowhere else: it is neither stored nor logged.

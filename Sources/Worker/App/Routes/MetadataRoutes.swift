@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import OAuth2Shared
 
 /// GET /.well-known/oauth-authorization-server (RFC 8414): what standard client libraries read
 /// to find the endpoints and what this server supports. Built once; it changes only with config.

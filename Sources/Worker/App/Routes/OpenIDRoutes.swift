@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0, 3) and GET /jwks
 /// (RFC 7517 5): how relying parties find this provider and the keys its tokens are signed with.

@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
-import OAuth2Shared
+import SharedPlatform
 
 /// GET and POST /review (seed section 5.0): a signed-in user sees every application they have
 /// let in, and takes access back by unticking it. A client links here with its client_id and a

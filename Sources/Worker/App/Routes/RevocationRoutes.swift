@@ -1,5 +1,5 @@
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
 
 /// POST /revoke (RFC 7009): a client ends one of its tokens. Unknown tokens answer 200, so the
 /// endpoint says nothing about which tokens exist.

@@ -1,6 +1,6 @@
 import Hummingbird
 import Logging
-import OAuth2Shared
+import SharedPlatform
 
 /// POST /token (RFC 6749 3.2): authenticates the client, then lets the handler of the request's
 /// `grant_type` issue the tokens.

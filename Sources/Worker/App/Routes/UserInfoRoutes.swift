@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import NIOCore
-import OAuth2Shared
+import SharedPlatform
 
 /// GET and POST /userinfo (OpenID Connect Core 1.0, 5.3): the signed-in user's claims for an
 /// access token with the `openid` scope, `sub` always, the rest as the token's scopes allow.

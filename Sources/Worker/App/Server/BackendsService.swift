@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedStorage
 import ServiceLifecycle
 
 /// Keeps the storage pools running for the worker's lifetime and closes the connections to

@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// The sign-in form's anti-CSRF token, kept by the browser instead of the server, so a visitor
 /// who only loads the form makes the server store nothing.

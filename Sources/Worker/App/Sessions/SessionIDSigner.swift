@@ -1,5 +1,5 @@
 import Crypto
-import OAuth2Shared
+import SharedPlatform
 
 /// Signs session ids for the `sid` cookie and checks what a browser sends back: the cookie
 /// value is `<id>.<HMAC-SHA256 of the id>` (URL-safe base64), keyed by `auth_server.session_secret`,

@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
 import Hummingbird
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// A signed-in browser's session. Only a sign-in creates one: a visitor who has not signed in
 /// has none (the sign-in form's token lives in the browser, see `LoginFormTokens`).

@@ -1,5 +1,6 @@
 import Foundation
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 
 /// Pages that ask the user a question (consent, review) leave a transaction behind: what the
 /// question was about, bound to the session that saw the page. The answer must come from that

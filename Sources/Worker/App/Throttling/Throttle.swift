@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-import OAuth2Shared
+import SharedPlatform
+import SharedStorage
 import Synchronization
 
 /// What is being guessed, from where: the counter a failure adds to.

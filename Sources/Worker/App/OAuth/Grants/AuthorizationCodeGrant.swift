@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedPlatform
 
 /// `authorization_code` (RFC 6749 4.1.3, RFC 7636 4.5): a code, once, for the client it was
 /// issued to, with the same redirect URI and the PKCE verifier of its challenge. A grant with

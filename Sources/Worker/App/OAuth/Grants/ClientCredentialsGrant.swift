@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedPlatform
 
 /// `client_credentials` (RFC 6749 4.4): a confidential client acting for itself gets an access
 /// token with no user, within its `allowed_scopes` (the site's lowest scope when it lists none),

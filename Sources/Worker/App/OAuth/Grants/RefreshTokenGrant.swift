@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedPlatform
 
 /// `refresh_token` (RFC 6749 6): one use, rotated into a new pair; an optional `scope` may only
 /// narrow what the user granted. A grant with `openid` gets a new ID token, with the same `sub`

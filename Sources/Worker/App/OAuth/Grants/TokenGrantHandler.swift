@@ -1,4 +1,4 @@
-import OAuth2Shared
+import SharedPlatform
 
 /// One grant type of the token endpoint (RFC 6749 section 4). The endpoint authenticates the
 /// client, then hands the request to the handler registered for its `grant_type`; a new grant

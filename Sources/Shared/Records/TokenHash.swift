@@ -1,9 +1,0 @@
-import Crypto
-
-/// Tokens and codes are stored under the SHA-256 of their value, never in clear, so a copy of
-/// the database or a Redis dump holds nothing that can be presented to the server.
-public enum TokenHash {
-    public static func of(_ token: some StringProtocol) -> String {
-        Hex.encode(SHA256.hash(data: Array(token.utf8)))
-    }
-}

@@ -70,9 +70,10 @@ public final class PostgresServerProcess: @unchecked Sendable {
         ])
     }
 
-    /// Stops at once, as a crash or a network cut looks to clients.
-    public func stop() throws {
-        try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+    /// Stops at once, as a crash or a network cut looks to clients (`immediate`), or as an
+    /// operator's restart does (`fast`: every session is ended, new ones refused until it is down).
+    public func stop(mode: String = "immediate") throws {
+        try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-m", mode, "-w", "stop"])
     }
 
     deinit {

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Synchronization
+import TestSupport
 import Testing
 
 /// Steady traffic through the load balancer while faults happen: `lanes` clients, each in a
@@ -34,6 +35,9 @@ final class SteadyLoad: Sendable {
         var outcomes: [Outcome] = []
         var tokens: [AnsweredToken] = []
         var stopped = false
+        var paused = false
+        /// Requests sent and not yet answered.
+        var inFlight = 0
     }
 
     let baseURL: String
@@ -56,6 +60,15 @@ final class SteadyLoad: Sendable {
     }
 
     func stop() { state.withLock { $0.stopped = true } }
+
+    /// Sends nothing more until `resume()`; returns once no request is in flight, or false if
+    /// one is still after 15 s.
+    func pause() async -> Bool {
+        state.withLock { $0.paused = true }
+        return await eventually(timeout: .seconds(15), interval: .milliseconds(10)) { self.state.withLock { $0.inFlight == 0 } }
+    }
+
+    func resume() { state.withLock { $0.paused = false } }
 
     /// Runs the lanes until `stop()`.
     func run() async {
@@ -83,6 +96,10 @@ final class SteadyLoad: Sendable {
 
     private func lane() async {
         while !state.withLock({ $0.stopped }) {
+            if state.withLock({ $0.paused }) {
+                try? await Task.sleep(for: .milliseconds(10))
+                continue
+            }
             let window = state.withLock { $0.window }
             let issued = await send([("grant_type", "client_credentials")], to: "/token")
             record(.token, window, issued.status, issued.elapsed, failed: issued.status != 200)
@@ -114,6 +131,8 @@ final class SteadyLoad: Sendable {
     private func send(_ form: [(String, String)], to path: String) async -> (status: Int, json: [String: Any]?, elapsed: Duration) {
         let credentials = Data("service:\(FlowClients.secrets["service"]!)".utf8).base64EncodedString()
         let started = ContinuousClock.now
+        state.withLock { $0.inFlight += 1 }
+        defer { state.withLock { $0.inFlight -= 1 } }
         guard let response = try? await TestHTTP.send(
             baseURL + path, method: .POST,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Authorization", "Basic \(credentials)")],

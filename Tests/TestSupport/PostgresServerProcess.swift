@@ -70,9 +70,10 @@ package final class PostgresServerProcess: @unchecked Sendable {
         ])
     }
 
-    /// Stops at once, as a crash or a network cut looks to clients.
-    package func stop() throws {
-        try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-m", "immediate", "-w", "stop"])
+    /// Stops at once, as a crash or a network cut looks to clients (`immediate`), or as an
+    /// operator's restart does (`fast`: every session is ended, new ones refused until it is down).
+    package func stop(mode: String = "immediate") throws {
+        try run("\(binDirectory)/pg_ctl", ["-D", "\(directory)/data", "-m", mode, "-w", "stop"])
     }
 
     deinit {

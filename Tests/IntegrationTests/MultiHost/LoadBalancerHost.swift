@@ -84,13 +84,19 @@ final class LoadBalancerHost: @unchecked Sendable {
         Dictionary(uniqueKeysWithValues: await serverStats().map { ($0.name, $0.sessions) })
     }
 
-    /// The servers' rows of HAProxy's stats page (CSV: name is field 1, total sessions 7, status 17).
-    private func serverStats() async -> [(name: String, sessions: Int, status: String)] {
+    /// The requests HAProxy has sent to `server` (or to any, without one) and not yet seen answered.
+    func requestsInFlight(on server: String? = nil) async -> Int {
+        await serverStats().filter { server == nil || $0.name == server }.map(\.current).reduce(0, +)
+    }
+
+    /// The servers' rows of HAProxy's stats page (CSV: name is field 1, current sessions 4,
+    /// total sessions 7, status 17).
+    private func serverStats() async -> [(name: String, current: Int, sessions: Int, status: String)] {
         guard let stats = try? await TestHTTP.get("http://\(host.address):\(Self.statsPort)/stats;csv"), stats.status == 200 else { return [] }
         return stats.body.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count > 17, fields[0] == "oauth2_servers", fields[1] != "BACKEND" else { return nil }
-            return (String(fields[1]), Int(fields[7]) ?? 0, String(fields[17]))
+            return (String(fields[1]), Int(fields[4]) ?? 0, Int(fields[7]) ?? 0, String(fields[17]))
         }
     }
 

@@ -105,13 +105,16 @@ package final class PostgresDatabase: Sendable {
             password: options.password.isEmpty ? nil : options.password, database: options.database,
             tls: options.ssl ? .require(.makeClientConfiguration()) : .disable)
         configuration.options.connectTimeout = .seconds(3)
-        // The pool arms an idle timer and a keep-alive timer whenever a connection it may close
-        // or must ping goes back to it, and disarms them at the next lease: under load that is
-        // two timer tasks a query (a fifth of a refresh's worker CPU). So the connections a
-        // worker needs stay open (the minimum), only an overflow connection times out, and no
-        // keep-alive pings run: a connection the server or a failover closed fails its next
-        // query, which every caller bounds in time, and that failure replaces the pool.
-        configuration.options.minimumConnections = servesRequests ? 8 : 0
+        // No minimum of open connections: with one, postgres-nio 1.33's pool traps (a
+        // precondition, so the whole worker stops) when it must grow after it has given up
+        // connections it could not reopen: the server went away while they were idle, the pool
+        // kept one of them retrying and dropped the rest, and once the server is back a request
+        // that finds no free connection asks for a new one while fewer than the minimum are
+        // open. With no minimum that check always holds. The price is an idle timer armed each
+        // time a connection goes back to the pool (and disarmed at its next lease).
+        // No keep-alive pings either: a connection the server or a failover closed fails its
+        // next query, which every caller bounds in time, and that failure replaces the pool.
+        configuration.options.minimumConnections = 0
         configuration.options.maximumConnections = servesRequests ? 9 : 1
         configuration.options.connectionIdleTimeout = .seconds(60)
         configuration.options.keepAliveBehavior = nil

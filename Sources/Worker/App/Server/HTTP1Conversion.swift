@@ -2,7 +2,8 @@ import HTTPTypes
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
-/// Between NIO's HTTP/1 types and swift-http-types, which Hummingbird's router speaks.
+/// NIO's HTTP/1 request head as swift-http-types' request, which Hummingbird's router speaks
+/// (answers go back through the library's `HTTPResponseHead(_:)`).
 ///
 /// A request whose target is a path (origin form, what every client sends to a server that is
 /// not a proxy) keeps it as it came: swift-nio-extras' conversion parses every target with
@@ -18,9 +19,5 @@ enum HTTP1Conversion {
             path: head.uri,
             // Without the first Host field, which became the authority (as the library does).
             headerFields: HTTPFields(head.headers, splitCookie: false))
-    }
-
-    static func responseHead(_ response: HTTPResponse) -> HTTPResponseHead {
-        HTTPResponseHead(response)
     }
 }

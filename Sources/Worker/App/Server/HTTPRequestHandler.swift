@@ -150,7 +150,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         answering = false
         let thenClose = thenClose || inputClosed
         guard context.channel.isActive else { return }
-        context.write(wrapOutboundOut(.head(HTTP1Conversion.responseHead(head))), promise: nil)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(head))), promise: nil)
         for buffer in body { context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil) }
         guard thenClose else {
             deadlines.answerSent()

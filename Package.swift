@@ -174,17 +174,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The seed's stub website, started by the supervisor when resource_server.type is "dummy".
-        .executableTarget(
-            name: "DummyResourceServer",
+        // The seed's stub website, started by the supervisor when resource_server.type is "dummy":
+        // its routes (a library, which the in-process endpoint tests serve too) and its command line.
+        .target(
+            name: "DummyResourceServerApp",
             dependencies: [
                 "SharedPlatform",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/DummyResourceServer",
+            path: "Sources/DummyResourceServer/App",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "DummyResourceServer",
+            dependencies: [
+                "DummyResourceServerApp",
+                "SharedPlatform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/DummyResourceServer/Main",
             swiftSettings: swiftSettings
         ),
 
@@ -209,7 +221,9 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "CProcessShims", "SharedPlatform", "SharedStorage", "SharedKeys",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestSupport",
@@ -217,8 +231,13 @@ let package = Package(
         .testTarget(
             name: "WorkerAppTests",
             dependencies: [
-                "WorkerApp", "SharedPlatform", "SharedStorage", "SharedKeys", "TestSupport",
+                "WorkerApp", "SharedPlatform", "SharedStorage", "SharedKeys", "TestSupport", "DummyResourceServerApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

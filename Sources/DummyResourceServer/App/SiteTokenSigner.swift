@@ -5,14 +5,14 @@ import SharedPlatform
 /// Issues and checks the stub website's login tokens without storing them:
 /// `base64url(username) "." hex(HMAC-SHA256(key, username))`. A restart with the same secret
 /// keeps every token valid; tokens never expire (this is a stub).
-struct SiteTokenSigner: Sendable {
+package struct SiteTokenSigner: Sendable {
     /// The secret used when none is given: fine for demos and tests, forgeable by anyone with the source.
-    static let developmentSecret = "dummy-resource-server development secret (stub, do not deploy)"
+    package static let developmentSecret = "dummy-resource-server development secret (stub, do not deploy)"
 
     private let key: SymmetricKey
 
     /// Derives the signing key from `secret` once.
-    init(secret: String) {
+    package init(secret: String) {
         key = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: Data(secret.utf8)),
             info: Data("dummy-resource-server site token v1".utf8),

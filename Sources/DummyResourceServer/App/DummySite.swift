@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 
 /// The stub website's routes: `POST /login`, `GET /info` and `GET /healthcheck`.
-struct DummySite: Sendable {
+package struct DummySite: Sendable {
     /// The cookie a successful login sets, as the Node stub named it.
     static let cookieName = "dummy-server-token"
     /// The one password every username logs in with.
@@ -11,7 +11,12 @@ struct DummySite: Sendable {
     let tokens: SiteTokenSigner
     let logger: Logger
 
-    func buildRouter() -> Router<SiteRequestContext> {
+    package init(tokens: SiteTokenSigner, logger: Logger) {
+        self.tokens = tokens
+        self.logger = logger
+    }
+
+    package func buildRouter() -> Router<SiteRequestContext> {
         let router = Router(context: SiteRequestContext.self)
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.get("/healthcheck") { _, _ in "ok" }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DummyResourceServerApp
 import Hummingbird
 import Logging
 import SharedPlatform

@@ -4,14 +4,14 @@ import Hummingbird
 /// The stub site's request context: Hummingbird's basic one, but answering JSON with its keys
 /// in order, so the same user always gets the same bytes (the getting-started walkthrough
 /// shows them, and a test compares them).
-struct SiteRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
+package struct SiteRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
 
-    init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
     }
 
-    var responseEncoder: JSONEncoder { Self.encoder }
+    package var responseEncoder: JSONEncoder { Self.encoder }
 
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

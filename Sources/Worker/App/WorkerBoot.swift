@@ -62,37 +62,19 @@ public enum WorkerBoot {
         } catch {
             throw CannotBoot(error)
         }
-        let runtime = WorkerRuntime(config: config, clients: checked.clients, logger: logger)
         let metrics = WorkerMetrics.fromSupervisor(environment: ProcessInfo.processInfo.environment, logger: logger)
-        let storage: StorageRegistry
-        do {
-            storage = try await StorageRegistry.open(
-                config.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, metrics: metrics.factory, logger: logger)
-        } catch {
-            // An SQLite file that cannot be opened (the supervisor created it; its folder or
-            // permissions changed since).
-            throw CannotBoot(description: "\(ConfigProblem(file: config.document.origin(of: "storage"), key: "storage", message: "cannot be opened: \(error)"))")
-        }
-        let siteHTTP = SiteHTTPClient(config: config.resourceServer)
-        let site = ResourceServerTypes.make(config: config, http: siteHTTP)
-        let backends = BackendsService(storage: storage, site: siteHTTP)
-        let pages = PageRenderer(library: checked.templates, views: config.authServer.views, site: site)
-        let keyRing = KeyRing(store: storage.signingKeys(config.authServer), config: config, clients: { runtime.clients }, logger: logger)
-        let router = WorkerRouter.build(
-            runtime: runtime, storage: storage, site: site, pages: pages, keyRing: keyRing, metrics: metrics, logger: logger)
-        let responder = HTTPServing.responder(for: router, logger: logger, strictTransportSecurity: config.authServer.ssl)
+        let stack = try await Stack.build(config: config, checked: checked, metrics: metrics, logger: logger)
         let serving = HTTPServing(
-            responder: responder,
+            responder: stack.responder,
             timeouts: ConnectionTimeouts(
                 idle: .milliseconds(Int64(config.authServer.idleTimeout * 1000)),
                 requestHeader: .milliseconds(Int64(config.authServer.requestHeaderTimeout * 1000))),
             tls: checked.tls, maxBodyBytes: WorkerRequestContext.maxUploadSize)
-        try await serve(serving, runtime: runtime, backends: backends, keyRing: keyRing, logger: logger)
+        try await serve(serving, stack: stack, logger: logger)
     }
 
-    private static func serve(
-        _ serving: HTTPServing, runtime: WorkerRuntime, backends: BackendsService, keyRing: KeyRing, logger: Logger
-    ) async throws {
+    private static func serve(_ serving: HTTPServing, stack: Stack, logger: Logger) async throws {
+        let (runtime, keyRing) = (stack.runtime, stack.keyRing)
         let config = runtime.config
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         let heartbeat = WorkerContract.heartbeatInterval(workerTimeout: config.authServer.workerTimeout)
@@ -114,7 +96,7 @@ public enum WorkerBoot {
         }
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: backends),
+                .init(service: BackendsService(storage: stack.storage, site: stack.siteHTTP)),
                 .init(service: KeyRingService(keyRing: keyRing)),
                 .init(service: server),
                 .init(service: ControlService(control: control, runtime: runtime, keyRing: keyRing, logger: logger),
@@ -124,6 +106,57 @@ public enum WorkerBoot {
             logger: logger
         ).withShutdownLimit(seconds: config.authServer.shutdownTimeout))
         try await group.run()
+    }
+}
+
+extension WorkerBoot {
+    /// Everything a worker answers requests with, built from its checked configuration: the
+    /// stores, the site, the signing keys, and the router with its middleware behind the
+    /// responder every request goes through. The process serves it on the inherited socket;
+    /// the in-process tests (Tests/WorkerAppTests) answer requests with the same stack.
+    package struct Stack: Sendable {
+        let runtime: WorkerRuntime
+        let storage: StorageRegistry
+        let siteHTTP: SiteHTTPClient
+        let keyRing: KeyRing
+        let responder: HTTPRequestHandler.Responder
+
+        static func build(config: ServerConfig, checked: BootChecks, metrics: WorkerMetrics, logger: Logger) async throws -> Stack {
+            let runtime = WorkerRuntime(config: config, clients: checked.clients, logger: logger)
+            let storage: StorageRegistry
+            do {
+                storage = try await StorageRegistry.open(
+                    config.storage, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, metrics: metrics.factory, logger: logger)
+            } catch {
+                // An SQLite file that cannot be opened (the supervisor created it; its folder or
+                // permissions changed since).
+                throw CannotBoot(description: "\(ConfigProblem(file: config.document.origin(of: "storage"), key: "storage", message: "cannot be opened: \(error)"))")
+            }
+            let siteHTTP = SiteHTTPClient(config: config.resourceServer)
+            let site = ResourceServerTypes.make(config: config, http: siteHTTP)
+            let pages = PageRenderer(library: checked.templates, views: config.authServer.views, site: site)
+            let keyRing = KeyRing(store: storage.signingKeys(config.authServer), config: config, clients: { runtime.clients }, logger: logger)
+            let router = WorkerRouter.build(
+                runtime: runtime, storage: storage, site: site, pages: pages, keyRing: keyRing, metrics: metrics, logger: logger)
+            let responder = HTTPServing.responder(for: router, logger: logger, strictTransportSecurity: config.authServer.ssl)
+            return Stack(runtime: runtime, storage: storage, siteHTTP: siteHTTP, keyRing: keyRing, responder: responder)
+        }
+
+        /// The stack of a worker that counts no metrics.
+        package static func build(config: ServerConfig, checked: BootChecks, logger: Logger) async throws -> Stack {
+            try await build(config: config, checked: checked, metrics: .disabled, logger: logger)
+        }
+
+        /// Answers `request` as if it had arrived on `channel`.
+        package func respond(to request: Request, channel: any Channel) async -> Response {
+            await responder(request, channel)
+        }
+
+        /// Closes the connections to storage and to the site (in the process, `BackendsService` does).
+        package func shutdown() async {
+            await siteHTTP.shutdown()
+            await storage.shutdown()
+        }
     }
 }
 

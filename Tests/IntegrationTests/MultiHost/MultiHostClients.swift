@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// The clients every host registers (the same file everywhere): the OAuth tests' clients, one
 /// of which remembers consent; the steady load runs as their `service`.

@@ -7,12 +7,11 @@ import Testing
 /// log file, stopped by the test.
 final class DummySiteProcess: @unchecked Sendable {
     let port: Int
-    let logFile: LogFile
-    private let process: Process
+    private let program: LaunchedProgram
 
-    var pid: pid_t { process.processIdentifier }
+    var pid: pid_t { program.pid }
     var baseURL: String { "http://127.0.0.1:\(port)" }
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { program.isRunning }
 
     /// Starts the server with `arguments` after `--host` and `--port`, and waits until it answers
     /// /healthcheck.
@@ -33,22 +32,16 @@ final class DummySiteProcess: @unchecked Sendable {
 
     private init(port: Int, arguments: [String]) throws {
         self.port = port
-        let (logFile, log) = LogFile.create(at: TestEnvironment.temporaryDirectory("dummy-site") + "/site.log")
-        self.logFile = logFile
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.executable("dummy-resource-server"))
-        process.arguments = ["--host", "127.0.0.1", "--port", String(port)] + arguments
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        self.process = process
+        program = try LaunchedProgram(
+            TestEnvironment.executable("dummy-resource-server"), arguments: ["--host", "127.0.0.1", "--port", String(port)] + arguments,
+            logPath: TestEnvironment.temporaryDirectory("dummy-site") + "/site.log")
     }
 
     // MARK: - Observing
 
-    func log() -> String { logFile.text }
+    func log() -> String { program.log() }
 
-    func logLines(containing text: String) -> [Substring] { logFile.lines(containing: text) }
+    func logLines(containing text: String) -> [Substring] { program.logLines(containing: text) }
 
     // MARK: - Requests
 
@@ -72,18 +65,9 @@ final class DummySiteProcess: @unchecked Sendable {
     /// Sends SIGTERM and waits for the exit; returns the exit status.
     @discardableResult
     func stop(timeout: Duration = .seconds(10)) async -> Int32 {
-        if process.isRunning { Glibc.kill(pid, SIGTERM) }
-        if !(await eventually(timeout: timeout) { !process.isRunning }) {
-            Issue.record("dummy-resource-server did not stop within \(timeout)")
-            kill()
-        }
-        process.waitUntilExit()
-        return process.terminationStatus
+        await program.stop("dummy-resource-server", timeout: timeout)
     }
 
     /// Last resort: SIGKILL.
-    func kill() {
-        if process.isRunning { Glibc.kill(pid, SIGKILL) }
-        process.waitUntilExit()
-    }
+    func kill() { program.kill() }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// One `GET /metrics` from a server's supervisor, parsed: every sample by its series
 /// (`name{labels}` exactly as written), and the metric families named by TYPE lines.

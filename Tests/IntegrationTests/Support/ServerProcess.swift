@@ -6,16 +6,15 @@ import Testing
 /// own configuration folder and log file, stopped (and checked for leftovers) by the test.
 final class ServerProcess: @unchecked Sendable {
     let configDirectory: String
-    let logFile: LogFile
     /// The address it listens on and tests reach it at (loopback unless it runs in a network namespace).
     let address: String
     let port: Int
     let scheme: String
     /// Where the configured resource server (the dummy site by default) listens.
     let sitePort: Int
-    private let process: Process
+    private let program: LaunchedProgram
 
-    var pid: pid_t { process.processIdentifier }
+    var pid: pid_t { program.pid }
     var baseURL: String { "\(scheme)://\(address):\(port)" }
 
     /// Writes `default.json` (the test defaults merged with `overrides`) into a fresh folder and
@@ -68,17 +67,6 @@ final class ServerProcess: @unchecked Sendable {
         self.port = port
         self.sitePort = sitePort
         self.scheme = scheme
-        let (logFile, log) = LogFile.create(at: "\(directory)/server.log")
-        self.logFile = logFile
-        let process = Process()
-        let server = TestEnvironment.executable("oauth2-server")
-        if launcher.isEmpty {
-            process.executableURL = URL(fileURLWithPath: server)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: launcher[0])
-            process.arguments = Array(launcher.dropFirst()) + [server] + arguments
-        }
         var env = ProcessInfo.processInfo.environment
         for name in ["OAUTH2_CONFIG_DIR", "OAUTH2_ENV", "NODE_CONFIG_DIR", "NODE_ENV", "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID"] {
             env[name] = nil
@@ -91,24 +79,21 @@ final class ServerProcess: @unchecked Sendable {
             env["OAUTH2_ENV"] = "test"
         }
         env.merge(environment) { $1 }
-        process.environment = env
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardError = log
-        process.standardOutput = log
-        try process.run()
-        self.process = process
+        program = try LaunchedProgram(
+            TestEnvironment.executable("oauth2-server"), arguments: arguments, launcher: launcher, environment: env, directory: directory,
+            logPath: "\(directory)/server.log")
     }
 
     // MARK: - Observing
 
-    func log() -> String { logFile.text }
+    func log() -> String { program.log() }
 
-    func logLines(containing text: String) -> [Substring] { logFile.lines(containing: text) }
+    func logLines(containing text: String) -> [Substring] { program.logLines(containing: text) }
 
     /// Waits until `workers` workers run and the port answers /healthcheck.
     func waitUntilServing(workers expected: Int, timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, process.isRunning {
+        while ContinuousClock.now < deadline, program.isRunning {
             if workers.count == expected, (try? await TestHTTP.get("\(baseURL)/healthcheck"))?.status == 200 { return true }
             try? await Task.sleep(for: .milliseconds(100))
         }
@@ -121,7 +106,7 @@ final class ServerProcess: @unchecked Sendable {
 
     var workers: [pid_t] { ProcessTable.children(of: pid, named: "oauth2-worker") }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { program.isRunning }
 
     // MARK: - Acting
 
@@ -141,83 +126,27 @@ final class ServerProcess: @unchecked Sendable {
     @discardableResult
     func stop(timeout: Duration = .seconds(40)) async -> Int32 {
         let workers = self.workers
-        if process.isRunning { signal(SIGTERM) }
-        if !(await eventually(timeout: timeout) { !process.isRunning }) {
-            Issue.record("server did not stop within \(timeout)")
-            kill()
-        }
+        let status = await program.stop("server", timeout: timeout)
         for worker in workers where ProcessTable.isAlive(worker) {
             Issue.record("worker \(worker) outlived the supervisor")
             Glibc.kill(worker, SIGKILL)
         }
-        return process.terminationStatus
+        return status
     }
 
     /// Waits for the server to exit by itself; its exit status, or nil while it still runs after `timeout`.
     func waitForExit(timeout: Duration = .seconds(40)) async -> Int32? {
-        guard await eventually(timeout: timeout, { !process.isRunning }) else { return nil }
-        return process.terminationStatus
+        await program.waitForExit(timeout: timeout)
     }
 
     /// Last resort: SIGKILL the supervisor and every worker.
     func kill() {
         for worker in workers { Glibc.kill(worker, SIGKILL) }
-        if process.isRunning { Glibc.kill(pid, SIGKILL) }
-        process.waitUntilExit()
+        program.kill()
     }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// The configuration tests start from: loopback, a temp SQLite file, no real resource server.
-enum TestConfig {
-    static func defaults(port: Int, workers: Int, logLevel: String, directory: String) -> [String: Any] {
-        [
-            "auth_server": [
-                "host": "127.0.0.1",
-                "port": port,
-                "num_workers": workers,
-                "session_secret": "test secret",
-                "worker_timeout": 10,
-                "shutdown_timeout": 10,
-                "views_dir": TestEnvironment.repository.appendingPathComponent("views").path,
-            ],
-            "storage": [
-                "default": ["type": "Sqlite", "path": "\(directory)/oauth2.sqlite"],
-            ],
-            "logging": ["level": logLevel, "short_sid": true],
-            "resource_server": ["type": "dummy", "host": "127.0.0.1", "port": TestEnvironment.freePort()],
-            "client_credentials": ["file": "clients.json"],
-        ]
-    }
-
-    /// The seed's test client (secret "hunter2") and a second one, as every test server registers them.
-    static let clientsFile = """
-        [{"id": "2", "name": "Automated tests", "client_id": "test",
-          "client_secret": "2aa0c27d4a452d6bbb87e1b175f8e67ce75c000f", "client_salt": "$4$3SByu9lP$nEyg3Ezxj+5BDsi8uAdwtTeU4Is$",
-          "allow_code_grant": true, "allow_implicit_grant": true, "valid_redirects": ["http://localhost:8080/"]}]
-        """
-
-    static func write(_ config: [String: Any], to path: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: path))
-    }
-}
-
-extension Dictionary where Key == String, Value == Any {
-    /// Deep merge, objects key by key, as the server merges its config layers.
-    func merging(_ other: [String: Any]) -> [String: Any] {
-        var result = self
-        for (key, value) in other {
-            if let mine = result[key] as? [String: Any], let theirs = value as? [String: Any] {
-                result[key] = mine.merging(theirs)
-            } else {
-                result[key] = value
-            }
-        }
-        return result
-    }
 }

@@ -3,15 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-
-/// A response as a test looks at it.
-struct TestResponse: Sendable {
-    let status: Int
-    let headers: HTTPHeaders
-    let body: String
-
-    func header(_ name: String) -> String? { headers[name].first }
-}
+import TestSupport
 
 /// Real HTTP requests over real sockets, one fresh connection each (as a browser opening a
 /// page would after a pause), so a test sees exactly what a new client sees.

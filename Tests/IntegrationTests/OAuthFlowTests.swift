@@ -1,5 +1,6 @@
 import Foundation
 import SharedStorage
+import TestSupport
 import Testing
 
 extension IntegrationTests {

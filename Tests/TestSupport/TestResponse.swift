@@ -6,6 +6,7 @@ package struct TestResponse: Sendable {
     package let headers: HTTPHeaders
     package let body: String
 
+    // Written out: the memberwise initializer would be internal to this module.
     package init(status: Int, headers: HTTPHeaders, body: String) {
         self.status = status
         self.headers = headers

@@ -123,8 +123,8 @@ package final class StorageRegistry: Sendable {
                 // Start at a random point, so the workers of a host do not purge in step.
                 try? await Task.sleep(for: purgeInterval * Double.random(in: 0.2...1))
                 while !Task.isCancelled {
-                    for database in sqlite { await purge { try await database.purgeExpired() } }
-                    for database in postgres { await purge { try await database.purgeExpired() } }
+                    for database in sqlite { await purge { try await SQLiteDialect(database).purgeExpired() } }
+                    for database in postgres { await purge { try await PostgresDialect(database).purgeExpired() } }
                     if retention > 0 {
                         await purge {
                             let purged = try await audit.purge(before: Date().addingTimeInterval(-TimeInterval(retention)))

@@ -34,7 +34,7 @@ extension IntegrationTests {
                 // in the background after it starts, which may still be under way here.
                 let tables = ["oauth2_records WHERE grp <> 'keys'", "oauth2_index", "oauth2_counters", "oauth2_audit"]
                 let count = try await tokens.database.rows("SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " + ") + " AS n")
-                return count.first?.integer("n").map(Int.init) ?? -1
+                return count.first?.integer(0).map(Int.init) ?? -1
             }
             let before = try await stored()
             #expect(before >= 0)

@@ -31,64 +31,49 @@ package final class StorageRegistry: Sendable {
     package static func open(
         _ config: StorageConfig, eventLoopGroup: any EventLoopGroup, metrics: any MetricsFactory = NOOPMetricsHandler.instance, logger: Logger
     ) async throws -> StorageRegistry {
-        var sqlite: [String: (SQLiteDatabase, OutageMonitor)] = [:]
-        var postgres: [StorageBackendConfig.PostgresOptions: (PostgresDatabase, OutageMonitor)] = [:]
-        var redis: [RedisEndpoint: (RedisClient, OutageMonitor)] = [:]
-        var stores: [StorageGroup: any RecordStore] = [:]
-        var audit: (any AuditLog)?
+        var sqlite = SharedBackends<String, SQLiteDatabase>()
+        var postgres = SharedBackends<StorageBackendConfig.PostgresOptions, PostgresDatabase>()
+        var redis = SharedBackends<RedisEndpoint, RedisClient>()
+        var groups = OpenedGroups(metrics: metrics)
 
         for group in StorageGroup.allCases {
-            let backend = config.backend(for: group)
-            let name = group.rawValue
-            switch backend {
+            switch config.backend(for: group) {
             case .sqlite(let path, let ttl):
-                if sqlite[path] == nil {
+                let (database, monitor) = try await sqlite.backend(for: path) {
                     let database = try await SQLiteDatabase.open(path: path, logger: logger)
-                    sqlite[path] = (database, OutageMonitor(backend: "Sqlite \(path)", eventLoop: eventLoopGroup.next(), logger: logger))
+                    return (database, OutageMonitor(backend: "Sqlite \(path)", eventLoop: eventLoopGroup.next(), logger: logger))
                 }
-                let (database, monitor) = sqlite[path]!
-                let measured = StorageMetrics(backend: "sqlite", group: name, factory: metrics)
-                stores[group] = MonitoredStore(
-                    SQLiteRecordStore(group: name, defaultTTL: ttl, database: database), monitor: monitor, metrics: measured)
-                if group == .audit {
-                    audit = MonitoredAuditLog(SQLiteAuditLog(group: name, database: database), monitor: monitor, metrics: measured)
-                }
+                groups.add(
+                    group, backend: "sqlite", monitor: monitor,
+                    store: { SQLiteRecordStore(group: $0, defaultTTL: ttl, database: database) },
+                    audit: { SQLiteAuditLog(group: $0, database: database) })
             case .postgres(let options):
-                let key = options.connectionKey
-                if postgres[key] == nil {
+                let (database, monitor) = await postgres.backend(for: options.connectionKey) {
                     let database = PostgresDatabase(options: options, logger: logger)
-                    postgres[key] = (database, OutageMonitor(backend: database.description, eventLoop: eventLoopGroup.next(), logger: logger))
+                    return (database, OutageMonitor(backend: database.description, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
-                let (database, monitor) = postgres[key]!
-                let measured = StorageMetrics(backend: "postgres", group: name, factory: metrics)
-                stores[group] = MonitoredStore(
-                    PostgresRecordStore(group: name, defaultTTL: options.ttl, database: database), monitor: monitor, metrics: measured)
-                if group == .audit {
-                    audit = MonitoredAuditLog(PostgresAuditLog(group: name, database: database), monitor: monitor, metrics: measured)
-                }
+                groups.add(
+                    group, backend: "postgres", monitor: monitor,
+                    store: { PostgresRecordStore(group: $0, defaultTTL: options.ttl, database: database) },
+                    audit: { PostgresAuditLog(group: $0, database: database) })
             case .redis(let options):
-                let key = RedisEndpoint(options)
-                if redis[key] == nil {
-                    let client = RedisClient(options, eventLoopGroup: eventLoopGroup, logger: logger)
-                    redis[key] = (client, OutageMonitor(
-                        backend: options.description, timeout: nil, eventLoop: eventLoopGroup.next(), logger: logger))
+                let (client, monitor) = await redis.backend(for: RedisEndpoint(options)) {
+                    (RedisClient(options, eventLoopGroup: eventLoopGroup, logger: logger),
+                     OutageMonitor(backend: options.description, timeout: nil, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
-                let (client, monitor) = redis[key]!
-                let measured = StorageMetrics(backend: "redis", group: name, factory: metrics)
-                stores[group] = MonitoredStore(
-                    RedisRecordStore(group: name, defaultTTL: options.ttl, client: client, waitReplicas: options.waitReplicas),
-                    monitor: monitor, metrics: measured)
-                if group == .audit { audit = MonitoredAuditLog(RedisAuditLog(group: name, client: client), monitor: monitor, metrics: measured) }
+                groups.add(
+                    group, backend: "redis", monitor: monitor,
+                    store: { RedisRecordStore(group: $0, defaultTTL: options.ttl, client: client, waitReplicas: options.waitReplicas) },
+                    audit: { RedisAuditLog(group: $0, client: client) })
             case .blackhole:
-                stores[group] = BlackholeStore(group: name)
-                if group == .audit { audit = BlackholeStore(group: name) }
+                groups.stores[group] = BlackholeStore(group: group.rawValue)
+                if group == .audit { groups.audit = BlackholeStore(group: group.rawValue) }
             }
         }
         return StorageRegistry(
-            stores: stores, audit: GroupCommitAuditLog(audit ?? BlackholeStore(group: StorageGroup.audit.rawValue)),
+            stores: groups.stores, audit: GroupCommitAuditLog(groups.audit ?? BlackholeStore(group: StorageGroup.audit.rawValue)),
             auditRetention: config.backend(for: .audit).ttl,
-            sqliteDatabases: sqlite.values.map(\.0), postgresDatabases: postgres.values.map(\.0),
-            redisClients: redis.values.map(\.0), logger: logger)
+            sqliteDatabases: sqlite.clients, postgresDatabases: postgres.clients, redisClients: redis.clients, logger: logger)
     }
 
     private init(
@@ -123,8 +108,8 @@ package final class StorageRegistry: Sendable {
                 // Start at a random point, so the workers of a host do not purge in step.
                 try? await Task.sleep(for: purgeInterval * Double.random(in: 0.2...1))
                 while !Task.isCancelled {
-                    for database in sqlite { await purge { try await database.purgeExpired() } }
-                    for database in postgres { await purge { try await database.purgeExpired() } }
+                    for database in sqlite { await purge { try await SQLiteDialect(database).purgeExpired() } }
+                    for database in postgres { await purge { try await PostgresDialect(database).purgeExpired() } }
                     if retention > 0 {
                         await purge {
                             let purged = try await audit.purge(before: Date().addingTimeInterval(-TimeInterval(retention)))
@@ -141,6 +126,40 @@ package final class StorageRegistry: Sendable {
     package func shutdown() async {
         for database in sqliteDatabases { await database.close() }
         for client in redisClients { await client.shutdown() }
+    }
+}
+
+/// The backends of one kind opened so far, each with its outage monitor, by what makes groups
+/// share one (an SQLite file, a PostgreSQL server and database, a Redis server).
+private struct SharedBackends<Key: Hashable, Client> {
+    private var opened: [Key: (client: Client, monitor: OutageMonitor)] = [:]
+
+    var clients: [Client] { opened.values.map(\.client) }
+
+    /// The backend under `key`, opened by `open` if no group has opened it yet.
+    mutating func backend(for key: Key, open: () async throws -> (Client, OutageMonitor)) async rethrows -> (Client, OutageMonitor) {
+        if let backend = opened[key] { return backend }
+        let backend = try await open()
+        opened[key] = backend
+        return backend
+    }
+}
+
+/// Every group's store, and the audit log, as `StorageRegistry.open` makes them.
+private struct OpenedGroups {
+    let metrics: any MetricsFactory
+    var stores: [StorageGroup: any RecordStore] = [:]
+    var audit: (any AuditLog)?
+
+    /// Adds `group`'s store on a backend, through its outage monitor and timed; the audit group
+    /// gets its audit log there too.
+    mutating func add(
+        _ group: StorageGroup, backend: String, monitor: OutageMonitor,
+        store: (String) -> any RecordStore, audit makeAudit: (String) -> any AuditLog
+    ) {
+        let measured = StorageMetrics(backend: backend, group: group.rawValue, factory: metrics)
+        stores[group] = MonitoredStore(store(group.rawValue), monitor: monitor, metrics: measured)
+        if group == .audit { audit = MonitoredAuditLog(makeAudit(group.rawValue), monitor: monitor, metrics: measured) }
     }
 }
 

@@ -135,49 +135,8 @@ package final class PostgresDatabase: Sendable {
         }
     }
 
-    /// Deletes the expired rows of every group in the database; reads already ignore them.
-    package func purgeExpired() async throws {
-        let now = StorageClock.nowMilliseconds()
-        try await withClient { client in
-            try await client.query("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
-            try await client.query("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= \(now)")
-            try await client.query("DELETE FROM oauth2_counters WHERE expires_at <= \(now)")
-        }
-    }
-
-    /// Brings the database's schema to the newest version. The advisory lock serialises
-    /// supervisors of several hosts starting at once; each step is applied once.
+    /// Brings the database's schema to the newest version (`StorageSchema.migrate`).
     package func migrate(logger: Logger) async throws {
-        try await withClient { client in try await migrate(on: client, logger: logger) }
-    }
-
-    private func migrate(on client: PostgresClient, logger: Logger) async throws {
-        try await client.withConnection { connection in
-            try await connection.query("BEGIN", logger: logger)
-            do {
-                // An arbitrary, fixed lock id: "oauth2" in ASCII.
-                try await connection.query("SELECT pg_advisory_xact_lock(111111116611150)", logger: logger)
-                try await connection.query(PostgresQuery(unsafeSQL: StorageSchema.versionTable), logger: logger)
-                var current = 0
-                for try await version in try await connection.query(
-                    "SELECT COALESCE(MAX(version), 0)::INT AS v FROM oauth2_schema_migrations", logger: logger
-                ).decode(Int.self) {
-                    current = version
-                }
-                for migration in StorageSchema.migrations(for: .postgres) where migration.version > current {
-                    for statement in migration.statements {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
-                    try await connection.query(
-                        "INSERT INTO oauth2_schema_migrations (version, applied_at_ms) VALUES (\(migration.version), \(StorageClock.nowMilliseconds()))",
-                        logger: logger)
-                    logger.notice("\(self.description): applied schema migration \(migration.version)")
-                }
-                try await connection.query("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
-        }
+        try await StorageSchema.migrate(PostgresDialect(self), description: description, logger: logger)
     }
 }

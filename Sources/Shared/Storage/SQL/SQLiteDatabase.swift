@@ -66,13 +66,6 @@ package final class SQLiteDatabase: Sendable {
         return SQLiteDatabase(path: path, pool: pool, checkpointer: checkpointer)
     }
 
-    /// Runs one statement that changes the file and returns its rows (RETURNING), committed
-    /// with the writes of concurrent callers.
-    @discardableResult
-    package func write(_ sql: String, _ binds: [DatabaseValue] = []) async throws -> [SQLiteRow] {
-        try await write([SQLiteStatement(sql, binds)])[0]
-    }
-
     /// Runs statements that commit together (all or none), with the writes of concurrent callers.
     @discardableResult
     package func write(_ statements: [SQLiteStatement]) async throws -> [[SQLiteRow]] {
@@ -127,17 +120,6 @@ package final class SQLiteDatabase: Sendable {
         return false
     }
 
-    /// Deletes the expired rows of every group in the file; reads already ignore them, this
-    /// keeps the file small.
-    package func purgeExpired() async throws {
-        let now = StorageClock.nowMilliseconds().databaseValue
-        try await write([
-            SQLiteStatement("DELETE FROM oauth2_records WHERE expires_at IS NOT NULL AND expires_at <= ?", [now]),
-            SQLiteStatement("DELETE FROM oauth2_index WHERE expires_at IS NOT NULL AND expires_at <= ?", [now]),
-            SQLiteStatement("DELETE FROM oauth2_counters WHERE expires_at <= ?", [now]),
-        ])
-    }
-
     package func close() async {
         let (pool, checkpointer) = (pool, checkpointer)
         await Task.detached {
@@ -146,27 +128,9 @@ package final class SQLiteDatabase: Sendable {
         }.value
     }
 
-    /// Brings the file's schema to the newest version. `BEGIN IMMEDIATE` takes the write lock
-    /// first, so two processes migrating at once apply each step once.
+    /// Brings the file's schema to the newest version (`StorageSchema.migrate`).
     package func migrate(logger: Logger) async throws {
-        let path = path
-        let applied = try await pool.writeWithoutTransaction { db -> [Int] in
-            var applied: [Int] = []
-            try db.inTransaction(.immediate) {
-                try db.execute(sql: StorageSchema.versionTable)
-                let current = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(version), 0) FROM oauth2_schema_migrations") ?? 0
-                for migration in StorageSchema.migrations(for: .sqlite) where migration.version > current {
-                    for statement in migration.statements { try db.execute(sql: statement) }
-                    try db.execute(
-                        sql: "INSERT INTO oauth2_schema_migrations (version, applied_at_ms) VALUES (?, ?)",
-                        arguments: [migration.version, StorageClock.nowMilliseconds()])
-                    applied.append(migration.version)
-                }
-                return .commit
-            }
-            return applied
-        }
-        for version in applied { logger.notice("SQLite \(path): applied schema migration \(version)") }
+        try await StorageSchema.migrate(SQLiteDialect(self), description: "SQLite \(path)", logger: logger)
     }
 }
 
@@ -212,20 +176,18 @@ package struct SQLiteStatement: Sendable {
     }
 }
 
-/// A row copied out of GRDB's (which is only valid while its cursor is), by column name.
+/// A row copied out of GRDB's (which is only valid while its cursor is), by column position.
 package struct SQLiteRow: Sendable {
-    private let columns: [String: DatabaseValue]
+    private let columns: [DatabaseValue]
 
     init(_ row: Row) {
-        var columns: [String: DatabaseValue] = [:]
-        for (name, value) in row { columns[name] = value }
-        self.columns = columns
+        columns = Array(row.databaseValues)
     }
 
-    package func integer(_ column: String) -> Int64? { columns[column].flatMap { Int64.fromDatabaseValue($0) } }
-    package func text(_ column: String) -> String? { columns[column].flatMap { String.fromDatabaseValue($0) } }
-    package func bytes(_ column: String) -> [UInt8]? {
-        guard case .blob(let data)? = columns[column]?.storage else { return nil }
+    package func integer(_ column: Int) -> Int64? { Int64.fromDatabaseValue(columns[column]) }
+    package func text(_ column: Int) -> String? { String.fromDatabaseValue(columns[column]) }
+    package func bytes(_ column: Int) -> [UInt8]? {
+        guard case .blob(let data) = columns[column].storage else { return nil }
         return [UInt8](data)
     }
 }

@@ -1,18 +1,17 @@
+import Logging
+
 /// The tables the SQL backends use, as numbered migrations: a database is brought from the
 /// version it has to the newest by applying the missing steps in order, once.
 ///
 /// Expiry times are Unix milliseconds in a BIGINT (NULL = never), the same on both engines.
 package enum StorageSchema {
-    package enum Dialect: Sendable { case sqlite, postgres }
-
     package struct Migration: Sendable {
         package let version: Int
         package let statements: [String]
     }
 
-    package static func migrations(for dialect: Dialect) -> [Migration] {
-        let blob = dialect == .postgres ? "BYTEA" : "BLOB"
-        let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
+    static func migrations<Dialect: SQLDialect>(for _: Dialect.Type) -> [Migration] {
+        let (blob, serial) = (Dialect.blobType, Dialect.serialPrimaryKey)
         return [
             Migration(version: 1, statements: [
                 """
@@ -46,27 +45,26 @@ package enum StorageSchema {
         ]
     }
 
-    package static var latestVersion: Int { migrations(for: .sqlite).map(\.version).max() ?? 0 }
+    package static var latestVersion: Int { migrations(for: SQLiteDialect.self).map(\.version).max() ?? 0 }
 
-    static let versionTable = """
-        CREATE TABLE IF NOT EXISTS oauth2_schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)
-        """
-}
-
-/// Milliseconds since 1970, the unit of every expiry column.
-enum StorageClock {
-    static func nowMilliseconds() -> Int64 {
-        var time = timespec()
-        clock_gettime(CLOCK_REALTIME, &time)
-        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    /// Brings the database behind `dialect` from the version it has to the newest, in one
+    /// transaction under the dialect's schema lock, applying each missing step once, in order.
+    /// Logs each version applied, naming the database as `description`.
+    static func migrate<Dialect: SQLDialect>(_ dialect: Dialect, description: String, logger: Logger) async throws {
+        let applied = try await dialect.withSchemaLock { run in
+            _ = try await run("""
+                CREATE TABLE IF NOT EXISTS oauth2_schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms BIGINT NOT NULL)
+                """)
+            let current = try await run("SELECT COALESCE(MAX(version), 0) FROM oauth2_schema_migrations") ?? 0
+            let missing = migrations(for: Dialect.self).filter { $0.version > current }
+            for migration in missing {
+                for statement in migration.statements { _ = try await run(statement) }
+                _ = try await run("""
+                    INSERT INTO oauth2_schema_migrations (version, applied_at_ms) VALUES (\(migration.version), \(StorageClock.nowMilliseconds()))
+                    """)
+            }
+            return missing.map(\.version)
+        }
+        for version in applied { logger.notice("\(description): applied schema migration \(version)") }
     }
-
-    /// The expiry for a lifetime in seconds, or nil for "never" (0).
-    static func expiry(afterSeconds ttl: Int) -> Int64? {
-        ttl > 0 ? nowMilliseconds() + Int64(ttl) * 1000 : nil
-    }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -37,7 +37,9 @@ struct PostgresFailoverTests {
         hosts servers: [PostgresServerProcess], _ body: (any RecordStore) async throws -> Void
     ) async throws {
         let database = PostgresDatabase(options: options(servers), logger: logger)
-        let monitor = OutageMonitor(backend: database.description, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
+        // No timer of the monitor's own, as in a worker: the pool bounds every call itself.
+        let monitor = OutageMonitor(
+            backend: database.description, timeout: nil, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.run() }
             defer { group.cancelAll() }
@@ -115,6 +117,50 @@ struct PostgresFailoverTests {
             try #require(await eventually { (try? await store.put("moved", [3], ttl: nil)) != nil }, "writes work again")
             #expect(try Self.count("moved", on: second) == "1", "on the next host that takes writes")
             #expect(try Self.count("moved", on: first) == "0")
+        }
+    }
+
+    /// A server that answers but keeps calls waiting (here behind a lock another session holds
+    /// longer than any call may wait): the calls fail as an outage when their time is up, not
+    /// when the lock is let go, those queued behind them on the same connections too, and once
+    /// the lock is gone calls are answered again with no restart.
+    @Test func callsKeptWaitingFailInTimeAndTheStoreRecovers() async throws {
+        let server = try PostgresServerProcess()
+        try await migrate(server)
+        try await withStore(hosts: [server]) { store in
+            try await store.put("kept", [1], ttl: nil)
+            let holder = Thread {
+                _ = try? server.psql("BEGIN; LOCK TABLE oauth2_records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT")
+            }
+            holder.start()
+            try #require(await eventually {
+                (try? server.psql("""
+                    SELECT count(*) FROM pg_locks WHERE relation = 'oauth2_records'::regclass AND mode = 'AccessExclusiveLock' AND granted
+                    """)) == "1"
+            }, "the other session holds the lock")
+
+            let started = ContinuousClock.now
+            let outcomes = await withTaskGroup(of: (Bool, Duration).self) { group in
+                for _ in 0..<12 {
+                    group.addTask {
+                        let refused: Bool
+                        do {
+                            _ = try await store.get("kept")
+                            refused = false
+                        } catch {
+                            refused = error is StorageUnavailable
+                        }
+                        return (refused, ContinuousClock.now - started)
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let slowest = outcomes.map(\.1).max() ?? .zero
+            #expect(outcomes.allSatisfy { $0.0 }, "every call waiting on the lock fails as an outage: \(outcomes)")
+            #expect(slowest < .seconds(5), "within the call limit (3 s), not the lock's 10 s: the slowest took \(slowest)")
+
+            try #require(await eventually(timeout: .seconds(20)) { (try? await store.get("kept")) == [1] },
+                          "answered again once the lock is gone")
         }
     }
 }

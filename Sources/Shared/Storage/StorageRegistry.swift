@@ -50,7 +50,7 @@ package final class StorageRegistry: Sendable {
             case .postgres(let options):
                 let (database, monitor) = await postgres.backend(for: options.connectionKey) {
                     let database = PostgresDatabase(options: options, logger: logger)
-                    return (database, OutageMonitor(backend: database.description, eventLoop: eventLoopGroup.next(), logger: logger))
+                    return (database, OutageMonitor(backend: database.description, timeout: nil, eventLoop: eventLoopGroup.next(), logger: logger))
                 }
                 groups.add(
                     group, backend: "postgres", monitor: monitor,

@@ -21,6 +21,10 @@ package final class PostgresDatabase: Sendable {
     private let slot: PostgresPrimarySlot
     private let logger: Logger
 
+    /// How long one storage call may wait for PostgreSQL's answers (the pool closes a connection
+    /// that keeps a call waiting longer; `OutageMonitor` adds no timer of its own).
+    package static let callLimit = Duration.seconds(3)
+
     /// How long the run loop waits between two searches that found no primary.
     static let searchInterval = Duration.milliseconds(500)
 
@@ -34,18 +38,63 @@ package final class PostgresDatabase: Sendable {
         description = options.description
     }
 
-    /// Runs `body` with the pool connected to the primary; a failure that says the pool is
-    /// connected to the wrong place (or nowhere) makes the run loop look for the primary again.
+    /// Runs `body` with a connection of the pool connected to the primary, all of it bounded by
+    /// `callLimit`; a failure that says the pool is connected to the wrong place (or nowhere)
+    /// makes the run loop look for the primary again.
     @discardableResult
-    func withClient<T>(_ body: (PostgresClient) async throws -> T) async throws -> T {
+    func withClient<T>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+        let deadline = NIODeadline.now() + TimeAmount(Self.callLimit)
+        let (pooled, generation) = try await connection(until: deadline)
+        do {
+            return try await pooled.call(until: deadline) {
+                try await body(PostgresSession(connection: pooled.connection, logger: logger))
+            }
+        } catch {
+            report(error, generation: generation)
+            throw error
+        }
+    }
+
+    /// A connection of the pool serving now. Usually one is open; otherwise this waits (at most
+    /// until `deadline`) for the primary to be found or the connection to open.
+    private func connection(until deadline: NIODeadline) async throws -> (PooledPostgresConnection, generation: Int) {
+        if let pool = slot.current, case .ready(let pooled) = try pool.connections.lease() {
+            return (pooled, pool.generation)
+        }
+        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? PostgresClient.defaultEventLoopGroup.any()
+        do {
+            return try await withTimeout(.nanoseconds((deadline - .now()).nanoseconds), on: loop) { [self] in
+                let pool = try await slot.pool()
+                do {
+                    switch try pool.connections.lease() {
+                    case .ready(let pooled): return (pooled, pool.generation)
+                    case .pending(let opening): return (try await opening.get(), pool.generation)
+                    }
+                } catch {
+                    report(error, generation: pool.generation)
+                    throw error
+                }
+            }
+        } catch is TimedOut {
+            throw PostgresCallTimedOut(limit: Self.callLimit)
+        }
+    }
+
+    /// Runs `body` on a connection to the primary that no other query uses (a transaction),
+    /// closed afterwards.
+    func withDedicatedConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let pool = try await slot.pool()
         do {
-            return try await body(pool.client)
+            return try await pool.connections.withDedicatedConnection(body)
         } catch {
-            if let trouble = PostgresTrouble(error, cancelled: Task.isCancelled) {
-                slot.report(trouble, generation: pool.generation)
-            }
+            report(error, generation: pool.generation)
             throw error
+        }
+    }
+
+    private func report(_ error: any Error, generation: Int) {
+        if let trouble = PostgresTrouble(error, cancelled: Task.isCancelled) {
+            slot.report(trouble, generation: generation)
         }
     }
 
@@ -69,15 +118,16 @@ package final class PostgresDatabase: Sendable {
             }
             primary = address
             generation += 1
-            let client = makeClient(for: address)
-            let pool = PostgresPrimarySlot.Pool(client: client, address: address, generation: generation)
-            await withDiscardingTaskGroup { group in
-                group.addTask { await client.run() }
-                slot.serve(pool)
-                await watch(pool)
-                slot.withdraw()
-                group.cancelAll()
-            }
+            // NIO's shared loops, which the worker's HTTP server runs on too: a query's
+            // connection lives on the loop its request runs on.
+            let connections = PostgresConnectionPool(
+                address: address, locator: locator, eventLoopGroup: PostgresClient.defaultEventLoopGroup,
+                connectionsPerLoop: servesRequests ? 4 : 1, callLimit: Self.callLimit, logger: logger)
+            let pool = PostgresPrimarySlot.Pool(connections: connections, generation: generation)
+            slot.serve(pool)
+            await watch(pool)
+            slot.withdraw()
+            await connections.shutdown()
         }
         slot.stop()
     }
@@ -97,28 +147,6 @@ package final class PostgresDatabase: Sendable {
             }
             return
         }
-    }
-
-    private func makeClient(for address: StorageBackendConfig.ServerAddress) -> PostgresClient {
-        var configuration = PostgresClient.Configuration(
-            host: address.host, port: address.port, username: options.user,
-            password: options.password.isEmpty ? nil : options.password, database: options.database,
-            tls: options.ssl ? .require(.makeClientConfiguration()) : .disable)
-        configuration.options.connectTimeout = .seconds(3)
-        // No minimum of open connections: with one, postgres-nio 1.33's pool traps (a
-        // precondition, so the whole worker stops) when it must grow after it has given up
-        // connections it could not reopen: the server went away while they were idle, the pool
-        // kept one of them retrying and dropped the rest, and once the server is back a request
-        // that finds no free connection asks for a new one while fewer than the minimum are
-        // open. With no minimum that check always holds. The price is an idle timer armed each
-        // time a connection goes back to the pool (and disarmed at its next lease).
-        // No keep-alive pings either: a connection the server or a failover closed fails its
-        // next query, which every caller bounds in time, and that failure replaces the pool.
-        configuration.options.minimumConnections = 0
-        configuration.options.maximumConnections = servesRequests ? 9 : 1
-        configuration.options.connectionIdleTimeout = .seconds(60)
-        configuration.options.keepAliveBehavior = nil
-        return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
 
     /// Runs the pool only while `body` runs (one-off clients: migrations, check-config).

@@ -60,24 +60,22 @@ package struct PostgresDialect: SQLDialect {
     /// hosts starting at once.
     package func withSchemaLock<T: Sendable>(_ body: (_ run: (String) async throws -> Int?) async throws -> T) async throws -> T {
         let logger = Logger(label: "oauth2-postgres-migration")
-        return try await database.withClient { client in
-            try await client.withConnection { connection in
-                try await connection.query("BEGIN", logger: logger)
-                do {
-                    // An arbitrary, fixed lock id: "oauth2" in ASCII.
-                    try await connection.query("SELECT pg_advisory_xact_lock(111111116611150)", logger: logger)
-                    let result = try await body { sql in
-                        for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) {
-                            return value
-                        }
-                        return nil
+        return try await database.withDedicatedConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                // An arbitrary, fixed lock id: "oauth2" in ASCII.
+                try await connection.query("SELECT pg_advisory_xact_lock(111111116611150)", logger: logger)
+                let result = try await body { sql in
+                    for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int.self) {
+                        return value
                     }
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
+                    return nil
                 }
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
             }
         }
     }

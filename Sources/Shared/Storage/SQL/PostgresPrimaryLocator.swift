@@ -97,13 +97,16 @@ struct PostgresPrimaryLocator: Sendable {
         }
     }
 
-    private func configuration(for address: StorageBackendConfig.ServerAddress) async throws -> PostgresConnection.Configuration {
+    /// How to connect to `address`; `connectTimeout` defaults to the time a host has to answer a survey.
+    func configuration(
+        for address: StorageBackendConfig.ServerAddress, connectTimeout: Duration? = nil
+    ) async throws -> PostgresConnection.Configuration {
         var mode = PostgresConnection.Configuration.TLS.disable
         if let tls { mode = .require(try await tls.context()) }
         var configuration = PostgresConnection.Configuration(
             host: address.host, port: address.port, username: options.user,
             password: options.password.isEmpty ? nil : options.password, database: options.database, tls: mode)
-        configuration.options.connectTimeout = TimeAmount(limit)
+        configuration.options.connectTimeout = TimeAmount(connectTimeout ?? limit)
         return configuration
     }
 }

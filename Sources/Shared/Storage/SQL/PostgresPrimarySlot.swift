@@ -9,8 +9,8 @@ final class PostgresPrimarySlot: Sendable {
     /// A pool connected to the primary, numbered so that trouble met on an older pool (its
     /// queries fail while it closes) is not taken for trouble with this one.
     struct Pool: Sendable {
-        let client: PostgresClient
-        let address: StorageBackendConfig.ServerAddress
+        let connections: PostgresConnectionPool
+        var address: StorageBackendConfig.ServerAddress { connections.address }
         let generation: Int
     }
 
@@ -38,6 +38,9 @@ final class PostgresPrimarySlot: Sendable {
     init(failFast: Bool) {
         self.failFast = failFast
     }
+
+    /// The pool serving now, if any (no waiting).
+    var current: Pool? { state.withLock { $0.pool } }
 
     /// The pool to query; waits while the primary is being looked for (the caller bounds the wait).
     func pool() async throws -> Pool {

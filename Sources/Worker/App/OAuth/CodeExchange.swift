@@ -31,20 +31,29 @@ public struct CodeExchange: Sendable {
             try await endGrantOfReplayedCode(code, hash: hash, clientID: clientID)
             throw OAuthError.invalidGrant("the authorization code is invalid, expired or already used")
         }
+        // Whatever follows, the code is spent: its redemption is remembered for a while, to
+        // recognise a replay. That write goes with the checks and the new tokens' writes, in
+        // the same round trip (or batch), not in one of its own before them.
+        async let remembered: Void = ledger.codes.put(
+            Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, ledger.lifetimes.code * 10))
         do {
-            let grant = try await redeem(record, hash: hash, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
+            let grant = try await redeem(record, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
             let exchange = AuditRecord(
                 event: "code_exchange", userID: grant.userID, clientID: clientID, scope: grant.scope.joined(separator: " "),
                 tokenID: Redaction.shortened(code))
             var issued = try await ledger.issueTokens(for: grant, withRefreshToken: withRefreshToken, auditing: exchange)
+            try await remembered
             issued.nonce = record.nonce
             return issued
         } catch let refusal as OAuthError {
+            // The code stays spent: a refusal is answered once the redemption is remembered.
+            try await remembered
             throw refusal
         } catch {
             // The server failed (a store timed out), not the client: the code goes back, so the
             // client's retry is an exchange, not a replay that would end the user's grant. Tokens
             // already stored by this attempt were never handed out; they are unknown and expire.
+            _ = try? await remembered
             async let restored: Void = ledger.codes.put(hash, stored, ttl: ledger.lifetimes.code)
             async let forgotten: Void = ledger.codes.delete(Self.redeemedKey(hash))
             _ = try? await restored
@@ -63,16 +72,13 @@ public struct CodeExchange: Sendable {
         try await ledger.revoke(grant, reason: "authorization code presented twice")
     }
 
-    /// The grant a taken code was issued for, if this request may have it.
-    private func redeem(_ record: CodeRecord, hash: String, clientID: String, redirectURI: String?, codeVerifier: String?) async throws -> Grant {
-        // Remember the redemption for a while, to recognise a replay; whatever the checks below
-        // say, the code is spent. The grant is read meanwhile, if the code has no copy of it.
-        async let remembered: Void = ledger.codes.put(Self.redeemedKey(hash), Array(record.grantID.utf8), ttl: max(600, ledger.lifetimes.code * 10))
-        let refusal = Self.refusal(of: record, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier)
-        let grant = refusal == nil ? try await ledger.grant(copied: record.grant, id: record.grantID) : nil
-        try await remembered
-        if let refusal { throw refusal }
-        guard let grant else { throw OAuthError.invalidGrant("the grant has been revoked") }
+    /// The grant a taken code was issued for, if this request may have it. The stored grant is
+    /// read only when the code has no copy of it.
+    private func redeem(_ record: CodeRecord, clientID: String, redirectURI: String?, codeVerifier: String?) async throws -> Grant {
+        if let refusal = Self.refusal(of: record, clientID: clientID, redirectURI: redirectURI, codeVerifier: codeVerifier) { throw refusal }
+        guard let grant = try await ledger.grant(copied: record.grant, id: record.grantID) else {
+            throw OAuthError.invalidGrant("the grant has been revoked")
+        }
         return grant
     }
 

@@ -38,6 +38,20 @@ struct EncodingTests {
         #expect(Base64URL.decodeStandard("Zm9v YmFy") == nil)
     }
 
+    @Test func hexIsLowercaseTwoDigitsAByteBothWays() {
+        // SHA-256("abc") from FIPS 180-2, as token hashes and the seed's SHA-1 secrets are written.
+        let digest: [UInt8] = [
+            0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+            0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+        ]
+        let text = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        #expect(Hex.encode(digest) == text)
+        #expect(Hex.encode([UInt8]()) == "")
+        #expect(Hex.decode(text) == digest)
+        #expect(Hex.decode("abc") == nil)
+        #expect(Hex.decode("zz") == nil)
+    }
+
     @Test func percentEncodingLeavesOnlyUnreservedCharacters() {
         #expect(PercentEncoding.component("a-b_c.d~e") == "a-b_c.d~e")
         #expect(PercentEncoding.component("http://x/?a=1&b=2 3+4") == "http%3A%2F%2Fx%2F%3Fa%3D1%26b%3D2%203%2B4")

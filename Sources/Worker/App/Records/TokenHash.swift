@@ -5,6 +5,8 @@ import SharedPlatform
 /// the database or a Redis dump holds nothing that can be presented to the server.
 public enum TokenHash {
     public static func of(_ token: some StringProtocol) -> String {
-        Hex.encode(SHA256.hash(data: Array(token.utf8)))
+        var text = String(token)
+        // Hashed where the string keeps its bytes, without copying them into an array first.
+        return text.withUTF8 { Hex.encode(SHA256.hash(data: UnsafeRawBufferPointer($0))) }
     }
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/signalfd.h>
+#include <sys/random.h>  // getrandom(), for tokens (Base64URL.random)
 
 /// Asks the kernel to send `signal` to this process when the thread that spawned it exits.
 /// prctl() is variadic, so Swift cannot call it directly.

@@ -1,3 +1,6 @@
+import CProcessShims
+import Glibc
+
 /// Base64 with the URL-safe alphabet and no padding (RFC 4648 section 5), as tokens, secrets
 /// and signed cookies use it. Written out over bytes: every token the server issues passes
 /// through `random`, and a Foundation base64 string with three replacements cost a measurable
@@ -92,17 +95,30 @@ package enum Base64URL {
 
     /// `count` random bytes from the system's secure generator: for secrets and tokens.
     package static func random(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
         var bytes = [UInt8](repeating: 0, count: count)
-        var index = 0
-        while index < count {
-            var word = generator.next()
-            for _ in 0..<min(8, count - index) {
-                bytes[index] = UInt8(truncatingIfNeeded: word)
-                word >>= 8
-                index += 1
+        bytes.withUnsafeMutableBytes(fillRandomly)
+        return encode(bytes)
+    }
+
+    /// One `getrandom` call for the whole buffer (the kernel's generator, as
+    /// `SystemRandomNumberGenerator` uses it, which makes a system call for every 8 bytes:
+    /// four for each token). The generator finishes a buffer the kernel leaves unfilled.
+    private static func fillRandomly(_ buffer: UnsafeMutableRawBufferPointer) {
+        var filled = 0
+        while filled < buffer.count {
+            let read = getrandom(buffer.baseAddress! + filled, buffer.count - filled, 0)
+            if read > 0 {
+                filled += read
+            } else if read < 0, errno == EINTR {
+                continue
+            } else {
+                break
             }
         }
-        return encode(bytes)
+        var generator = SystemRandomNumberGenerator()
+        while filled < buffer.count {
+            buffer[filled] = generator.next()
+            filled += 1
+        }
     }
 }

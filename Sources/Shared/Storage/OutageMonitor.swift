@@ -70,7 +70,7 @@ extension OutageMonitor {
 
 struct TimedOut: Error {}
 
-/// Runs `operation` in a task of its own and answers with its result or, once `limit` has
+/// Runs `operation` in a task of its own (on the caller's event loop, if any) and answers with its result or, once `limit` has
 /// passed, with `TimedOut`, whichever comes first. On a timeout the operation is cancelled and
 /// left to end by itself: the caller does not wait for a backend that ignores cancellation (a
 /// task group would, and costs a second task and a dispatch timer on every call).
@@ -78,12 +78,16 @@ func withTimeout<T: Sendable>(
     _ limit: Duration, on eventLoop: any EventLoop, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let race = TimeoutRace<T>()
+    // The task and its timer stay on the caller's event loop when it runs on one: an
+    // unstructured task inherits no executor preference and would start on another thread.
+    let executor = EventLoopTaskExecutor.current
+    let timerLoop = executor?.eventLoop ?? eventLoop
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
-            let task = Task {
+            let task = Task(executorPreference: executor) {
                 do { race.finish(.success(try await operation())) } catch { race.finish(.failure(error)) }
             }
-            let timer = eventLoop.scheduleTask(in: TimeAmount(limit)) {
+            let timer = timerLoop.scheduleTask(in: TimeAmount(limit)) {
                 if race.finish(.failure(TimedOut())) { task.cancel() }
             }
             race.start(continuation, task: task, timer: timer)

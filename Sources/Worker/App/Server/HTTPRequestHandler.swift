@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypesHTTP1
+import SharedStorage
 
 /// Serves a connection's requests from NIO's pipeline: collects each request (its body up to
 /// the upload limit), runs the router in a task on the connection's event loop, and writes the

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import SharedStorage
 
 /// How each accepted connection is served: TLS when `auth_server.ssl` is on, the connection's
 /// deadlines, NIO's HTTP/1.1 codec, and `HTTPRequestHandler` running the router.

@@ -3,6 +3,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import ServiceLifecycle
+import SharedStorage
 import Synchronization
 
 /// Serves HTTP on a listening socket the supervisor opened, as a ServiceLifecycle service.
@@ -28,7 +29,9 @@ struct InheritedSocketServer: Service {
     func run() async throws {
         let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
         let (serving, limiter, logger) = (self.serving, self.limiter, self.logger)
-        let executors = EventLoopTaskExecutor.PerLoop(eventLoopGroup)
+        // The same executors as the storage clients' tasks use, when serving on NIO's shared loops.
+        let executors = eventLoopGroup === MultiThreadedEventLoopGroup.singleton
+            ? EventLoopTaskExecutor.ofSharedLoops : EventLoopTaskExecutor.PerLoop(eventLoopGroup)
         let server = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -120,6 +120,26 @@ struct PostgresFailoverTests {
         }
     }
 
+    /// A worker's connections are shared by its concurrent calls, not one per call: however many
+    /// calls run at once, it opens no more than its bound (the figure docs/production-checklist.md
+    /// gives operators for sizing `max_connections`).
+    @Test func concurrentCallsShareAFewConnections() async throws {
+        let server = try PostgresServerProcess()
+        try await migrate(server)
+        try await withStore(hosts: [server]) { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<200 {
+                    group.addTask { try await store.put("k\(n)", [UInt8(n % 256)], ttl: nil) }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.get("k199") == [199])
+            let open = try #require(Int(server.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'oauth2' AND pid <> pg_backend_pid()")))
+            #expect((1...8).contains(open), "\(open) connections for 200 concurrent calls")
+        }
+    }
+
     /// A server that answers but keeps calls waiting (here behind a lock another session holds
     /// longer than any call may wait): the calls fail as an outage when their time is up, not
     /// when the lock is let go, those queued behind them on the same connections too, and once

@@ -61,25 +61,31 @@ final class PostgresConnectionPool: Sendable {
     /// How long one storage call may wait for its answers (see `PooledPostgresConnection`).
     private let callLimit: Duration
     private let locator: PostgresPrimaryLocator
+    /// The loops that have a lane of their own, in lane order.
     private let loops: [any EventLoop]
     private let laneOfLoop: [ObjectIdentifier: Int]
     private let logger: Logger
     private let state: Mutex<State>
 
+    /// - Parameter maximumConnections: the connections this pool may open in all. Each loop has
+    ///   a lane of `maximumConnections / loops` of them; with more loops than that, loops share
+    ///   lanes (a query then answers on its lane's loop and hops back), so a host of many CPUs
+    ///   and as many workers does not open loops × workers × connections to the server.
     init(
         address: StorageBackendConfig.ServerAddress, locator: PostgresPrimaryLocator, eventLoopGroup: any EventLoopGroup,
-        connectionsPerLoop: Int, callLimit: Duration, logger: Logger
+        maximumConnections: Int, callLimit: Duration, logger: Logger
     ) {
-        precondition(connectionsPerLoop > 0, "a PostgreSQL connection pool needs at least one connection a loop")
+        precondition(maximumConnections > 0, "a PostgreSQL connection pool needs at least one connection")
         self.address = address
         self.callLimit = callLimit
         self.locator = locator
         self.logger = logger
-        loops = Array(eventLoopGroup.makeIterator())
+        let allLoops = Array(eventLoopGroup.makeIterator())
+        loops = Array(allLoops.prefix(maximumConnections))
         var laneOfLoop: [ObjectIdentifier: Int] = [:]
-        for (index, loop) in loops.enumerated() { laneOfLoop[ObjectIdentifier(loop)] = index }
+        for (index, loop) in allLoops.enumerated() { laneOfLoop[ObjectIdentifier(loop)] = index % loops.count }
         self.laneOfLoop = laneOfLoop
-        let lane = Lane(slots: Array(repeating: .empty, count: connectionsPerLoop))
+        let lane = Lane(slots: Array(repeating: .empty, count: maximumConnections / loops.count))
         state = Mutex(State(lanes: Array(repeating: lane, count: loops.count)))
     }
 

@@ -25,6 +25,9 @@ package final class PostgresDatabase: Sendable {
     /// that keeps a call waiting longer; `OutageMonitor` adds no timer of its own).
     package static let callLimit = Duration.seconds(3)
 
+    /// The connections a worker opens to the primary at most (as queries need them).
+    static let maximumConnections = 8
+
     /// How long the run loop waits between two searches that found no primary.
     static let searchInterval = Duration.milliseconds(500)
 
@@ -122,7 +125,7 @@ package final class PostgresDatabase: Sendable {
             // connection lives on the loop its request runs on.
             let connections = PostgresConnectionPool(
                 address: address, locator: locator, eventLoopGroup: PostgresClient.defaultEventLoopGroup,
-                connectionsPerLoop: servesRequests ? 4 : 1, callLimit: Self.callLimit, logger: logger)
+                maximumConnections: servesRequests ? Self.maximumConnections : 1, callLimit: Self.callLimit, logger: logger)
             let pool = PostgresPrimarySlot.Pool(connections: connections, generation: generation)
             slot.serve(pool)
             await watch(pool)

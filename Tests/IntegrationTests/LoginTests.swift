@@ -11,49 +11,29 @@ extension IntegrationTests {
     struct LoginTests {
 
         /// A visitor who only looks at the sign-in page, or at error pages, costs the server no
-        /// storage: the form's token lives in the browser. Counted on a server's own SQLite file
-        /// and on a Redis of its own; a sign-in afterwards shows the count does move.
-        @Test(arguments: [false, true])
-        func anonymousVisitorsMakeTheServerStoreNothing(sessionsInRedis: Bool) async throws {
-            let redis = sessionsInRedis ? try await RedisServerProcess() : nil
-            let overrides: [String: Any] = redis.map { redis in
-                let group: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0, "ttl": 600]
-                return ["storage": ["session": group, "codes": group, "tokens": group, "refresh_tokens": group]]
-            } ?? [:]
+        /// storage: the form's token lives in the browser. Counted on a Redis of its own (the
+        /// SQLite half runs in process: `SignInTests`); a sign-in afterwards shows the count does move.
+        @Test func anonymousVisitorsMakeTheServerStoreNothing() async throws {
+            let redis = try await RedisServerProcess()
+            let group: [String: Any] = ["type": "Redis", "host": "127.0.0.1", "port": redis.port, "db": 0, "ttl": 600]
+            let overrides: [String: Any] = ["storage": ["session": group, "codes": group, "tokens": group, "refresh_tokens": group]]
             let server = try await ServerProcess.start(workers: 2, overrides: overrides)
             defer { server.kill() }
             func stored() async throws -> Int {
-                if let redis {
-                    let (status, output) = try Command.output("/usr/bin/redis-cli", ["-p", "\(redis.port)", "DBSIZE"])
-                    #expect(status == 0)
-                    return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-                }
-                let tokens = try await StoredTokens.open(for: server)
-                defer { Task { await tokens.close() } }
-                // The signing keys are the server's own: each worker makes them, if none exist,
-                // in the background after it starts, which may still be under way here.
-                let tables = ["oauth2_records WHERE grp <> 'keys'", "oauth2_index", "oauth2_counters", "oauth2_audit"]
-                let count = try await tokens.database.rows("SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " + ") + " AS n")
-                return count.first?.integer(0).map(Int.init) ?? -1
+                let (status, output) = try Command.output("/usr/bin/redis-cli", ["-p", "\(redis.port)", "DBSIZE"])
+                #expect(status == 0)
+                return Int(output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
             }
             let before = try await stored()
             #expect(before >= 0)
-            for visit in 0..<200 {
-                var visitor = Browser(server: server)
-                let page = try await visitor.get(visit % 2 == 0 ? "/login" : "/login?return_to=%2Freview")
-                #expect(page.status == 200 && Browser.csrf(in: page) != nil)
-                #expect(visitor.sid == nil, "no session for a visitor who has not signed in")
-            }
-            for errorPage in ["/authorize?client_id=nobody&response_type=code", "/review", "/no-such-page", "/authorize"] {
-                #expect(try await TestHTTP.get(server.baseURL + errorPage).status != 200)
-            }
+            try await AnonymousVisits.make { Browser(server: server) }
             #expect(try await stored() == before, "nothing stored for anonymous visits")
 
             var browser = Browser(server: server)
             #expect(try await browser.signIn("bob").status == 303)
             #expect(try await stored() > before, "a sign-in is stored")
             #expect(await server.stop() == 0)
-            await redis?.stop()
+            await redis.stop()
         }
 
         @Test func whenTheSiteCannotCheckPasswordsTheLoginPageSaysSo() async throws {

@@ -278,31 +278,6 @@ extension IntegrationTests {
             #expect(await server.stop() == 0)
         }
 
-        @Test func everyDecisionIsAudited() async throws {
-            let server = try await OAuthDriver.start(.embedded, workers: 1)
-            defer { server.kill() }
-            var driver = OAuthDriver(server: server)
-            let user = OAuthDriver.newUser()
-            try await driver.signIn(user)
-            _ = try await driver.answer(try await driver.authorize(OAuthDriver.codeRequest()), allow: false)
-            let tokens = try await driver.exchange(try await driver.code(OAuthDriver.codeRequest(scope: "read-write")))
-            _ = try await driver.post(
-                [("grant_type", "refresh_token"), ("refresh_token", try #require(tokens["refresh_token"] as? String))], basic: ("test", "hunter2"))
-            let page = try await driver.browser.get("/review?client_id=test&redirect_uri=" + OAuthDriver.encode(FlowClients.redirect))
-            _ = try await driver.browser.post("/review", form: [("transaction_id", try #require(OAuthDriver.hidden("transaction_id", in: page)))])
-
-            let stored = try await StoredTokens.open(for: server)
-            let events = try await stored.auditEvents().reversed().filter { $0.userID == user }
-            await stored.close()
-            #expect(events.map(\.event) == ["deny", "grant", "code_exchange", "refresh", "revoke"])
-            #expect(events.allSatisfy { $0.clientID == "test" })
-            #expect(events.first { $0.event == "grant" }?.scope == "read-write")
-            #expect(events.last?.detail == "revoked by the user on the review page")
-            let exchange = try #require(events.first { $0.event == "code_exchange" })
-            #expect(exchange.tokenID?.contains("..") == true, "a shortened token id, never the code itself")
-            #expect(await server.stop() == 0)
-        }
-
         @Test(arguments: FlowBackend.allCases)
         func reviewRevokesTheUntickedClients(_ backend: FlowBackend) async throws {
             let server = try await OAuthDriver.start(backend)

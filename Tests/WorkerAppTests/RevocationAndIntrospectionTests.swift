@@ -78,6 +78,14 @@ import Testing
         }
     }
 
+    static let metadataKeys: Set<String> = [
+        "issuer", "authorization_endpoint", "token_endpoint", "revocation_endpoint", "introspection_endpoint", "jwks_uri",
+        "response_types_supported", "response_modes_supported", "grant_types_supported", "scopes_supported",
+        "token_endpoint_auth_methods_supported", "revocation_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_methods_supported", "code_challenge_methods_supported",
+        "authorization_response_iss_parameter_supported",
+    ]
+
     @Test func metadataDescribesTheServer() async throws {
         try await WorkerHarness.run { worker in
             let response = try await worker.get("/.well-known/oauth-authorization-server")
@@ -85,6 +93,7 @@ import Testing
             #expect(response.header("Content-Type")?.hasPrefix("application/json") == true)
             let metadata = try OAuthDriver.json(response)
             let issuer = worker.baseURL
+            #expect(Set(metadata.keys) == Self.metadataKeys, "RFC 8414's members, no more")
             #expect(metadata["issuer"] as? String == issuer)
             #expect(metadata["authorization_endpoint"] as? String == "\(issuer)/authorize")
             #expect(metadata["token_endpoint"] as? String == "\(issuer)/token")

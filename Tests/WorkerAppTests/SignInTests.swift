@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import NIOHTTP1
+import SharedStorage
 import TestSupport
 import Testing
 
@@ -38,6 +40,32 @@ import Testing
             // The session planted before login is worth nothing now, to either of them.
             #expect(!(try await mallory.get("/login").body.contains("signed in")))
             #expect(!worker.log.text.contains("password=") && !worker.log.text.contains("&password"))
+        }
+    }
+
+    /// A visitor who only looks at the sign-in page, or at error pages, costs the server no
+    /// storage: the form's token lives in the browser. Counted on the worker's SQLite file, every
+    /// row of every group but the signing keys (which the worker makes in the background at
+    /// start); a sign-in afterwards shows the count does move. (The Redis half is
+    /// `IntegrationTests.LoginTests`'.)
+    @Test func anonymousVisitorsMakeTheServerStoreNothing() async throws {
+        try await WorkerHarness.run { worker in
+            let database = try await SQLiteDatabase.open(
+                path: try #require(worker.sessionDatabase), logger: Logger(label: "stored-rows"))
+            func stored() async throws -> Int {
+                let tables = ["oauth2_records WHERE grp <> 'keys'", "oauth2_index", "oauth2_counters", "oauth2_audit"]
+                let count = try await database.rows("SELECT " + tables.map { "(SELECT count(*) FROM \($0))" }.joined(separator: " + ") + " AS n")
+                return count.first?.integer(0).map(Int.init) ?? -1
+            }
+            let before = try await stored()
+            #expect(before >= 0)
+            try await AnonymousVisits.make { Browser(worker) }
+            #expect(try await stored() == before, "nothing stored for anonymous visits")
+
+            var browser = Browser(worker)
+            #expect(try await browser.signIn("bob").status == 303)
+            #expect(try await stored() > before, "a sign-in is stored")
+            await database.close()
         }
     }
 

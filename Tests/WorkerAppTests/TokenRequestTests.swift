@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import SharedStorage
 import TestSupport
 import Testing
 
@@ -155,6 +156,26 @@ import Testing
             #expect(notAllowed.status == 400 && notAllowed.body.contains("unauthorized_client"))
             let publicClient = try await driver.post([("grant_type", "client_credentials"), ("client_id", "spa")])
             #expect(publicClient.status == 400 && publicClient.body.contains("unauthorized_client"))
+        }
+    }
+
+    /// RFC 9700 4.14.2: a rotated-out refresh token coming back is taken for theft; the grant
+    /// ends with every token it issued, and the audit trail says why.
+    @Test func aReusedRefreshTokenEndsTheGrantAndIsAudited() async throws {
+        try await WorkerHarness.run { worker in
+            var driver = OAuthDriver(worker)
+            try await driver.signIn(OAuthDriver.newUser())
+            let first = try await driver.exchange(try await driver.code())
+            let old = try #require(first["refresh_token"] as? String)
+            let current = try OAuthDriver.json(try await driver.post([("grant_type", "refresh_token"), ("refresh_token", old)], basic: ("test", "hunter2")))
+            let currentRefresh = try #require(current["refresh_token"] as? String)
+
+            #expect(try await driver.post([("grant_type", "refresh_token"), ("refresh_token", old)], basic: ("test", "hunter2")).status == 400)
+            #expect(try await driver.api("profile", token: try #require(current["access_token"] as? String)).status == 401)
+            #expect(try await driver.post([("grant_type", "refresh_token"), ("refresh_token", currentRefresh)], basic: ("test", "hunter2")).status == 400,
+                    "the current refresh token ended with its grant")
+            let reuse = try await worker.audit.recent(limit: 200).first { $0.event == "refresh_reuse" }
+            #expect(reuse?.detail?.contains("suspected theft") == true)
         }
     }
 

@@ -24,6 +24,11 @@ struct WorkerHarness: HTTPTransport {
     let baseURL: String
     /// What the worker logged, at the level the test asked for.
     let log: CapturedLog
+    /// The audit trail the worker appends its decisions to, read as operators read it.
+    let audit: any AuditLog
+    /// The SQLite file the worker keeps its sessions in (with every other group, unless the
+    /// test's overrides move them), as its configuration names it; nil when sessions are elsewhere.
+    let sessionDatabase: String?
     private let client: any TestClientProtocol
 
     /// Runs `body` against a fresh worker registering `clients`, with `overrides` merged into the
@@ -57,7 +62,9 @@ struct WorkerHarness: HTTPTransport {
             let worker = Application(responder: StackResponder(stack: stack), logger: logger)
             do {
                 let value = try await worker.test(.router) { client in
-                    try await body(WorkerHarness(baseURL: serverConfig.authServer.url, log: log, client: client))
+                    try await body(WorkerHarness(
+                        baseURL: serverConfig.authServer.url, log: log, audit: stack.audit,
+                        sessionDatabase: Self.sqlitePath(of: .session, in: serverConfig), client: client))
                 }
                 await stack.shutdown()
                 return value
@@ -66,6 +73,11 @@ struct WorkerHarness: HTTPTransport {
                 throw error
             }
         }
+    }
+
+    private static func sqlitePath(of group: StorageGroup, in config: ServerConfig) -> String? {
+        guard case .sqlite(let path, _) = config.storage.backend(for: group) else { return nil }
+        return path
     }
 
     /// GET `path` with no cookies.

@@ -147,6 +147,9 @@ extension WorkerBoot {
             try await build(config: config, checked: checked, metrics: .disabled, logger: logger)
         }
 
+        /// The audit trail every decision is appended to (`storage.audit`), for tests to read.
+        package var audit: any AuditLog { storage.audit }
+
         /// Answers `request` as if it had arrived on `channel`.
         package func respond(to request: Request, channel: any Channel) async -> Response {
             await responder(request, channel)

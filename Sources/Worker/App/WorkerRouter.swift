@@ -63,11 +63,11 @@ enum WorkerRouter {
         ).add(to: backChannel)
         RevocationRoutes(gate: gate, ledger: ledger).add(to: backChannel)
         IntrospectionRoutes(gate: gate, ledger: ledger, users: users, issuer: issuer).add(to: backChannel)
-        let metadata = MetadataRoutes(issuer: issuer, scopes: site.scopes)
-        metadata.add(to: router)
+        let metadata = AuthorizationServerMetadata(issuer: issuer, scopes: site.scopes)
+        MetadataRoutes(document: metadata).add(to: router)
         EndSessionRoutes(sessions: sessions, pages: pages, keyRing: keyRing, clients: clients, issuer: issuer).add(to: pageRoutes)
         UserInfoRoutes(ledger: ledger, users: users, site: site, clients: clients, subjects: subjects).add(to: router)
-        OpenIDRoutes(keyRing: keyRing, metadata: metadata.document, issuer: issuer, jwksMaxAge: config.authServer.jwksMaxAge).add(to: router)
+        OpenIDRoutes(keyRing: keyRing, metadata: metadata, jwksMaxAge: config.authServer.jwksMaxAge).add(to: router)
         return router
     }
 }

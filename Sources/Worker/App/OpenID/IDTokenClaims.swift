@@ -16,29 +16,19 @@ struct IDTokenClaims: JWTPayload, Equatable {
     var sid: String?
     var userClaims: [String: String] = [:]
 
-    private struct Key: CodingKey {
-        let stringValue: String
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        var intValue: Int? { nil }
-        init?(intValue: Int) { nil }
-    }
-
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
+        var container = encoder.container(keyedBy: ClaimName.self)
         // The user's claims first: the protocol claims below win should a site name one the same.
-        for (name, value) in userClaims {
-            if name == "email_verified" { try container.encode(value == "true", forKey: Key(name)) } else { try container.encode(value, forKey: Key(name)) }
-        }
-        try container.encode(iss, forKey: Key("iss"))
-        try container.encode(sub, forKey: Key("sub"))
-        try container.encode(aud, forKey: Key("aud"))
-        try container.encode(exp, forKey: Key("exp"))
-        try container.encode(iat, forKey: Key("iat"))
-        try container.encodeIfPresent(auth_time, forKey: Key("auth_time"))
-        try container.encodeIfPresent(nonce, forKey: Key("nonce"))
-        try container.encodeIfPresent(at_hash, forKey: Key("at_hash"))
-        try container.encodeIfPresent(sid, forKey: Key("sid"))
+        try UserClaims.encode(userClaims, into: &container)
+        try container.encode(iss, forKey: ClaimName("iss"))
+        try container.encode(sub, forKey: ClaimName("sub"))
+        try container.encode(aud, forKey: ClaimName("aud"))
+        try container.encode(exp, forKey: ClaimName("exp"))
+        try container.encode(iat, forKey: ClaimName("iat"))
+        try container.encodeIfPresent(auth_time, forKey: ClaimName("auth_time"))
+        try container.encodeIfPresent(nonce, forKey: ClaimName("nonce"))
+        try container.encodeIfPresent(at_hash, forKey: ClaimName("at_hash"))
+        try container.encodeIfPresent(sid, forKey: ClaimName("sid"))
     }
 
     init(iss: String, sub: String, aud: String, exp: Int, iat: Int, auth_time: Int?, nonce: String?, at_hash: String?, sid: String?) {

@@ -116,7 +116,7 @@ final class KeyRing: Sendable {
         }
         let now = Date().storageMilliseconds
         let retention = Int64(config.retiredKeyRetentionSeconds(clients: registry)) * 1000
-        let loaded = Snapshot(set: set, collection: collection, usable: usable, jwks: Self.jwks(set.published(now: now, retention: retention)))
+        let loaded = Snapshot(set: set, collection: collection, usable: usable, jwks: JSONDocument.bytes(JSONWebKeySet(set.published(now: now, retention: retention)), slashes: .unescaped))
         snapshot.withLock { current in
             // A slower, older look never replaces a newer one.
             if (current?.set.version ?? 0) <= set.version { current = loaded }
@@ -151,12 +151,6 @@ final class KeyRing: Sendable {
             }
         }
         return (collection, usable)
-    }
-
-    /// RFC 7517 5: `{"keys": [...]}` with each published key's public JWK.
-    static func jwks(_ keys: [SigningKey]) -> [UInt8] {
-        let document: [String: Any] = ["keys": keys.map(\.publishedJWK)]
-        return Array((try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data())
     }
 }
 

@@ -19,6 +19,14 @@ enum UserClaims {
         return released
     }
 
+    /// Writes released claims into a JSON object: `email_verified` as the boolean Core 5.1
+    /// defines, every other claim as the string the site gave.
+    static func encode(_ claims: [String: String], into container: inout KeyedEncodingContainer<ClaimName>) throws {
+        for (name, value) in claims {
+            if name == "email_verified" { try container.encode(value == "true", forKey: ClaimName(name)) } else { try container.encode(value, forKey: ClaimName(name)) }
+        }
+    }
+
     /// A plausible e-mail address: one @, something before it, a dot in a non-empty domain after it.
     static func isEmailAddress(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)

@@ -25,7 +25,7 @@ struct DummySite: ResourceServer {
                 return APIResponses.relay(site)
             },
             "update_avatar": APIFunction(scope: "read-write") { _ in
-                APIResponses.json(.ok, ["success": 1])
+                APIResponses.json(.ok, APIAnswer.succeeded)
             },
         ]
     }

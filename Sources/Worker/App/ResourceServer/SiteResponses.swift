@@ -6,16 +6,15 @@ import SharedPlatform
 
 /// JSON answers of the `/api` functions, in the seed's `{success, message, error}` shape.
 enum APIResponses {
-    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        var response = Response(status: status, body: .init(byteBuffer: .init(bytes: data)))
+    static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {
+        var response = Response(status: status, body: .init(byteBuffer: .init(bytes: JSONDocument.bytes(body))))
         response.headers[.contentType] = "application/json; charset=utf-8"
         response.headers[.cacheControl] = "no-store"
         return response
     }
 
     static func failure(_ status: HTTPResponse.Status, message: String, error: String) -> Response {
-        json(status, ["success": 0, "message": message, "error": error])
+        json(status, APIAnswer.failed(message: message, error: error))
     }
 
     /// The site's own body and content type, as it sent them.

@@ -47,9 +47,7 @@ struct UserInfoRoutes: Sendable {
             return Self.challenge(.forbidden, error: "insufficient_scope", message: "the access token was not issued with the openid scope")
         }
         let claims = UserClaims.released(site.claims(of: user), subject: subjects.subject(of: userID, for: client), scope: record.scope)
-        var body: [String: Any] = claims
-        if let verified = claims["email_verified"] { body["email_verified"] = verified == "true" }
-        return APIResponses.json(.ok, body)
+        return APIResponses.json(.ok, UserInfoAnswer(claims: claims))
     }
 
     /// RFC 6750 2.2: `access_token` in a form-encoded body.
@@ -61,7 +59,7 @@ struct UserInfoRoutes: Sendable {
 
     /// RFC 6750 3: the challenge, and the error in JSON for readers of the body.
     static func challenge(_ status: HTTPResponse.Status, error: String?, message: String) -> Response {
-        var response = APIResponses.json(status, error.map { ["error": $0, "error_description": message] } ?? [:])
+        var response = APIResponses.json(status, BearerErrorBody(error, description: message))
         response.headers[.wwwAuthenticate] =
             "Bearer realm=\"Users\"" + (error.map { ", error=\"\($0)\"" } ?? "") + (error == "insufficient_scope" ? ", scope=\"openid\"" : "")
         return response

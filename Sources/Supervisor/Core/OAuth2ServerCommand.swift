@@ -6,8 +6,8 @@ import SharedPlatform
 import SharedStorage
 
 /// `oauth2-server`: the supervisor's command line.
-public struct OAuth2ServerCommand: ParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct OAuth2ServerCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "oauth2-server",
         abstract: "An OAuth 2.0 authorization server for an existing website.",
         discussion: """
@@ -19,7 +19,7 @@ public struct OAuth2ServerCommand: ParsableCommand {
         defaultSubcommand: Run.self
     )
 
-    public init() {}
+    package init() {}
 }
 
 /// Runs the supervisor in the foreground until SIGTERM or SIGINT.

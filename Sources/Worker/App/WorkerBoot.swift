@@ -12,7 +12,7 @@ import UnixSignals
 
 /// The worker process from start to exit: identity, configuration from the supervisor,
 /// the HTTP stack on the inherited socket, and the control loop.
-public enum WorkerBoot {
+package enum WorkerBoot {
     /// Problems that would stop any worker with this configuration from serving, each naming
     /// the file and key at fault where there is one.
     struct CannotBoot: Error {
@@ -26,7 +26,7 @@ public enum WorkerBoot {
     }
 
     /// Runs the worker and returns its exit code.
-    public static func run() async -> Int32 {
+    package static func run() async -> Int32 {
         let environment = ProcessInfo.processInfo.environment
         let number = environment[WorkerContract.workerNumberVariable] ?? "0"
         ServerLogHandler.bootstrap(role: "worker.\(number)")

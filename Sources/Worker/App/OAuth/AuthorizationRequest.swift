@@ -3,8 +3,8 @@ import SharedPlatform
 
 /// A checked request to the authorization endpoint (RFC 6749 4.1.1 and 4.2.1, RFC 7636 4.3):
 /// what the consent page shows and what the user's answer applies to.
-public struct AuthorizationRequest: Codable, Sendable, Equatable {
-    public enum ResponseType: String, Codable, Sendable {
+package struct AuthorizationRequest: Codable, Sendable, Equatable {
+    package enum ResponseType: String, Codable, Sendable {
         case code
         /// The implicit grant: the token in the redirect's fragment.
         case token
@@ -22,27 +22,27 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
         var answersInFragment: Bool { self != .code }
     }
 
-    public let responseType: ResponseType
-    public let clientID: String
-    public let redirectURI: String
+    package let responseType: ResponseType
+    package let clientID: String
+    package let redirectURI: String
     /// False when the client left redirect_uri out and its only registered one is used.
-    public let redirectURIGiven: Bool
-    public let scope: [String]
-    public let state: String?
-    public let pkce: PKCEChallenge?
+    package let redirectURIGiven: Bool
+    package let scope: [String]
+    package let state: String?
+    package let pkce: PKCEChallenge?
     /// OpenID Connect: echoed in the ID token, binding it to the client's session (Core 3.1.2.1).
-    public var nonce: String? = nil
+    package var nonce: String? = nil
     /// OpenID Connect `prompt` (Core 3.1.2.1): `none` (answer without any page), `login` (ask
     /// for the password again), `consent` (ask even if remembered).
-    public var prompt: Set<String> = []
+    package var prompt: Set<String> = []
     /// OpenID Connect `max_age`: seconds since the user last entered their password beyond
     /// which they must enter it again.
-    public var maxAge: Int? = nil
+    package var maxAge: Int? = nil
     /// OpenID Connect `login_hint`: the username to pre-fill on the sign-in page.
-    public var loginHint: String? = nil
+    package var loginHint: String? = nil
 
     /// Why a request cannot be answered the normal way.
-    public enum Problem: Error, Equatable {
+    package enum Problem: Error, Equatable {
         /// The client or its redirect URI cannot be trusted: tell the user, never redirect (4.1.2.1).
         case cannotRedirect(String)
         /// Tell the client, at its redirect URI.
@@ -161,7 +161,7 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
 
     /// Whether the user must enter their password now: not signed in, `prompt=login`, or a
     /// sign-in older than `max_age` (OpenID Connect Core 3.1.2.1).
-    public func needsSignIn(lastSignIn: Date?, now: Date = Date()) -> Bool {
+    package func needsSignIn(lastSignIn: Date?, now: Date = Date()) -> Bool {
         guard let lastSignIn else { return true }
         if prompt.contains("login") { return true }
         if let maxAge { return Int(now.timeIntervalSince1970) - Int(lastSignIn.timeIntervalSince1970) > maxAge }
@@ -170,7 +170,7 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
 
     /// The authorization URL to come back to after signing in: without `prompt=login` and
     /// `max_age`, which the sign-in just satisfied (kept, they would ask again and again).
-    public static func afterSignIn(_ uri: String) -> String {
+    package static func afterSignIn(_ uri: String) -> String {
         guard var components = URLComponents(string: uri), let items = components.percentEncodedQueryItems else { return uri }
         components.percentEncodedQueryItems = items.compactMap { item in
             switch item.name {
@@ -185,7 +185,7 @@ public struct AuthorizationRequest: Codable, Sendable, Equatable {
     }
 
     /// Where the answer to this request goes.
-    public var redirect: AuthorizationRedirect {
+    package var redirect: AuthorizationRedirect {
         AuthorizationRedirect(uri: redirectURI, inFragment: responseType.answersInFragment, state: state)
     }
 }

@@ -1,11 +1,11 @@
 import SharedPlatform
 
 /// Credentials a client presented at a back-channel endpoint, whichever way it sent them.
-public struct PresentedClientCredentials: Sendable {
-    public let clientID: String
-    public let secret: String?
+package struct PresentedClientCredentials: Sendable {
+    package let clientID: String
+    package let secret: String?
 
-    public init(clientID: String, secret: String?) {
+    package init(clientID: String, secret: String?) {
         self.clientID = clientID
         self.secret = secret
     }
@@ -15,7 +15,7 @@ public struct PresentedClientCredentials: Sendable {
 /// client proves itself with its secret; a public client names itself and proves nothing here
 /// (PKCE does that for its codes). Any failure is the same `invalid_client`, so the answer does
 /// not tell which client ids exist.
-public struct ClientAuthenticator: Sendable {
+package struct ClientAuthenticator: Sendable {
     package let clients: ClientRegistry
 
     package init(clients: ClientRegistry) { self.clients = clients }

@@ -5,11 +5,11 @@ import SharedStorage
 /// Authorization codes (RFC 6749 4.1): issued once consent is given, exchanged once for tokens.
 /// A code is taken atomically, so of concurrent exchanges one wins; one presented again ends
 /// the grant it came from.
-public struct CodeExchange: Sendable {
+package struct CodeExchange: Sendable {
     let ledger: GrantLedger
 
     /// A one-time code for `grant`, bound to its client, redirect URI and PKCE challenge.
-    public func issue(
+    package func issue(
         for grant: Grant, redirectURI: String, redirectURIGiven: Bool = true, pkce: PKCEChallenge? = nil, nonce: String? = nil
     ) async throws -> String {
         let code = Base64URL.random(bytes: 32)
@@ -23,7 +23,7 @@ public struct CodeExchange: Sendable {
     /// Exchanges a code for tokens, once. A code presented by another client, with another
     /// redirect URI or without its PKCE verifier is burnt; a code presented again ends the grant
     /// it came from (RFC 6749 4.1.2).
-    public func exchange(
+    package func exchange(
         _ code: String, clientID: String, redirectURI: String?, codeVerifier: String? = nil, withRefreshToken: Bool
     ) async throws -> IssuedTokens {
         let hash = TokenHash.of(code)
@@ -108,5 +108,5 @@ public struct CodeExchange: Sendable {
 }
 
 extension GrantLedger {
-    public var codeExchange: CodeExchange { CodeExchange(ledger: self) }
+    package var codeExchange: CodeExchange { CodeExchange(ledger: self) }
 }

@@ -3,20 +3,20 @@ import SharedPlatform
 import SharedStorage
 
 /// What a user gave a client: the thing the review page lists and revokes (DESIGN section 4).
-public struct Grant: Codable, Sendable, Equatable {
-    public let id: String
-    public let userID: String?
-    public let clientID: String
-    public let scope: [String]
-    public let createdAt: Date
+package struct Grant: Codable, Sendable, Equatable {
+    package let id: String
+    package let userID: String?
+    package let clientID: String
+    package let scope: [String]
+    package let createdAt: Date
     /// The name the user signed in with (introspection's `username`); nil for grants stored
     /// before it was kept, and for clients acting for themselves.
-    public var username: String? = nil
+    package var username: String? = nil
     /// When the user last entered their password before giving this grant (the ID token's
     /// `auth_time`); nil for grants stored before it was kept.
-    public var authTime: Date? = nil
+    package var authTime: Date? = nil
     /// The browser session the grant was given in, as ID tokens name it (`sid`).
-    public var sid: String? = nil
+    package var sid: String? = nil
 }
 
 extension Grant {

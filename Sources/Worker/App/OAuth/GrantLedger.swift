@@ -8,7 +8,7 @@ import SharedStorage
 /// a new grant replacing the old one) is one operation. Codes and refresh tokens are taken
 /// atomically, so two concurrent redemptions never both win. Every grant, exchange, refresh
 /// and revocation is audited before it takes effect.
-public struct GrantLedger: Sendable {
+package struct GrantLedger: Sendable {
     let grants: any RecordStore
     let codes: any RecordStore
     let tokens: any RecordStore
@@ -47,7 +47,7 @@ public struct GrantLedger: Sendable {
 
     /// Records that `userID` granted `clientID` the `scope`. As in the seed, a user's earlier
     /// grants to the same client end: one live grant per user and client.
-    public func grant(
+    package func grant(
         userID: String, clientID: String, scope: [String], username: String? = nil, authTime: Date? = nil, sid: String? = nil
     ) async throws -> Grant {
         let grant = Grant(
@@ -64,7 +64,7 @@ public struct GrantLedger: Sendable {
         return grant
     }
 
-    public func grant(id: String) async throws -> Grant? {
+    package func grant(id: String) async throws -> Grant? {
         try await grants.get(Self.grantKey(id)).flatMap(Grant.decode)
     }
 
@@ -76,7 +76,7 @@ public struct GrantLedger: Sendable {
     }
 
     /// The user's live grants, oldest first.
-    public func grants(ofUser userID: String) async throws -> [Grant] {
+    package func grants(ofUser userID: String) async throws -> [Grant] {
         var found: [Grant] = []
         for id in try await grants.members(ofIndex: Self.userIndex(userID)) {
             if let grant = try await grant(id: id) { found.append(grant) } else {
@@ -95,7 +95,7 @@ public struct GrantLedger: Sendable {
     /// before the sweep reads the index, or its issuer finds the tombstone and takes it back
     /// (see `issueTokens`). If storing the tombstone fails, nothing has changed: the grant is
     /// still listed on the review page, to be revoked again.
-    public func revoke(_ grant: Grant, reason: String) async throws {
+    package func revoke(_ grant: Grant, reason: String) async throws {
         try await audit.append(AuditRecord(
             event: "revoke", userID: grant.userID, clientID: grant.clientID, scope: grant.scope.joined(separator: " "), detail: reason))
         // Kept as long as the grant could have lived: no token of it lives longer (`within`).
@@ -108,14 +108,14 @@ public struct GrantLedger: Sendable {
     }
 
     /// Ends every grant the user gave the client.
-    public func revokeGrants(ofUser userID: String, toClient clientID: String, reason: String) async throws {
+    package func revokeGrants(ofUser userID: String, toClient clientID: String, reason: String) async throws {
         for grant in try await grants(ofUser: userID) where grant.clientID == clientID {
             try await revoke(grant, reason: reason)
         }
     }
 
     /// The user said no on the consent page. As in the seed, what the client already held ends too.
-    public func deny(userID: String, clientID: String) async throws {
+    package func deny(userID: String, clientID: String) async throws {
         try await audit.append(AuditRecord(event: "deny", userID: userID, clientID: clientID))
         try await revokeGrants(ofUser: userID, toClient: clientID, reason: "the user denied access")
     }
@@ -190,7 +190,7 @@ public struct GrantLedger: Sendable {
     /// An access token for a client acting for itself (RFC 6749 4.4): no user, no refresh token.
     /// Its grant lives only in the token (nobody can revoke it but by revoking the token, and
     /// nothing can race its issue), so issuing is one write beside its audit record.
-    public func issueClientToken(clientID: String, scope: [String]) async throws -> IssuedTokens {
+    package func issueClientToken(clientID: String, scope: [String]) async throws -> IssuedTokens {
         let now = Date()
         let record = AccessTokenRecord(
             grantID: Base64URL.random(bytes: 16), clientID: clientID, userID: nil, scope: scope,
@@ -205,7 +205,7 @@ public struct GrantLedger: Sendable {
     // MARK: - Looking tokens up and revoking them one by one
 
     /// A live token, by its value.
-    public enum LiveToken: Sendable {
+    package enum LiveToken: Sendable {
         case access(AccessTokenRecord)
         case refresh(RefreshRecord, Grant)
     }
@@ -214,14 +214,14 @@ public struct GrantLedger: Sendable {
     /// tombstone, so a revocation that failed half-way leaves no working token. The token and
     /// the tombstone are read in one round trip (a client's own token names a grant that is
     /// never stored, so it never has one).
-    public func accessToken(_ token: String) async throws -> AccessTokenRecord? {
+    package func accessToken(_ token: String) async throws -> AccessTokenRecord? {
         let stored = try await tokens.get(TokenHash.of(token), unlessMarkedBy: Self.tombstones)
         guard let record = stored.flatMap(AccessTokenRecord.decode), record.expiresAt > Date() else { return nil }
         return record
     }
 
     /// The live access or refresh token `token` is, if any; `refreshFirst` follows a token_type_hint.
-    public func lookUp(_ token: String, refreshFirst: Bool = false) async throws -> LiveToken? {
+    package func lookUp(_ token: String, refreshFirst: Bool = false) async throws -> LiveToken? {
         let hash = TokenHash.of(token)
         func access() async throws -> LiveToken? { try await accessToken(token).map(LiveToken.access) }
         func refresh() async throws -> LiveToken? {
@@ -240,7 +240,7 @@ public struct GrantLedger: Sendable {
 
     /// RFC 7009: a client revokes one of its own tokens. An access token ends alone; a refresh
     /// token ends its whole grant. Unknown tokens are no error.
-    public func revokeToken(_ token: String, byClient clientID: String, refreshFirst: Bool = false) async throws {
+    package func revokeToken(_ token: String, byClient clientID: String, refreshFirst: Bool = false) async throws {
         switch try await lookUp(token, refreshFirst: refreshFirst) {
         case nil:
             return

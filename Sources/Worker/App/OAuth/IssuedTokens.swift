@@ -1,13 +1,13 @@
 /// Tokens handed to a client for a grant.
-public struct IssuedTokens: Sendable, Equatable {
-    public let accessToken: String
-    public let expiresIn: Int
-    public let refreshToken: String?
-    public let scope: [String]
+package struct IssuedTokens: Sendable, Equatable {
+    package let accessToken: String
+    package let expiresIn: Int
+    package let refreshToken: String?
+    package let scope: [String]
     /// The grant they were issued for (nil for a client's own token), for the ID token.
-    public var grant: Grant? = nil
+    package var grant: Grant? = nil
     /// The authorization request's `nonce`, echoed in the ID token of a code exchange.
-    public var nonce: String? = nil
+    package var nonce: String? = nil
     /// OpenID Connect: added when the grant has the `openid` scope.
-    public var idToken: String? = nil
+    package var idToken: String? = nil
 }

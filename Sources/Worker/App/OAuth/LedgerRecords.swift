@@ -59,11 +59,11 @@ struct CodeRecord: Equatable {
 
 extension GrantLedger {
     /// A live refresh token's record.
-    public struct RefreshRecord: Sendable, Equatable {
-        public let grantID: String
-        public let clientID: String
-        public let issuedAt: Date?
-        public let expiresAt: Date?
+    package struct RefreshRecord: Sendable, Equatable {
+        package let grantID: String
+        package let clientID: String
+        package let issuedAt: Date?
+        package let expiresAt: Date?
         let grant: Grant?
 
         func encoded() -> [UInt8] {

@@ -4,18 +4,18 @@ import SharedPlatform
 
 /// A PKCE code challenge (RFC 7636), stored with the code it was sent with and checked against
 /// the verifier at the token endpoint: proof that whoever redeems the code started the request.
-public struct PKCEChallenge: Codable, Sendable, Equatable {
-    public enum Method: String, Codable, Sendable {
+package struct PKCEChallenge: Codable, Sendable, Equatable {
+    package enum Method: String, Codable, Sendable {
         case s256 = "S256"
         case plain
     }
 
-    public let challenge: String
-    public let method: Method
+    package let challenge: String
+    package let method: Method
 
     /// Reads `code_challenge` and `code_challenge_method` from an authorization request; nil
     /// when neither is present. "plain" is accepted only where the client's config allows it.
-    public static func from(challenge: String?, method: String?, allowPlain: Bool) throws(OAuthError) -> PKCEChallenge? {
+    package static func from(challenge: String?, method: String?, allowPlain: Bool) throws(OAuthError) -> PKCEChallenge? {
         guard let challenge else {
             if method != nil { throw .invalidRequest("code_challenge_method without code_challenge") }
             return nil
@@ -31,7 +31,7 @@ public struct PKCEChallenge: Codable, Sendable, Equatable {
     }
 
     /// Whether `verifier` is the secret this challenge was made from, compared in constant time.
-    public func isSatisfied(by verifier: String) -> Bool {
+    package func isSatisfied(by verifier: String) -> Bool {
         guard Self.isVerifierShaped(verifier) else { return false }
         let expected: String
         switch method {

@@ -4,7 +4,7 @@ import SharedStorage
 
 /// Refresh tokens (RFC 6749 6, RFC 9700 4.14.2): each is used once and rotated into a new pair;
 /// a rotated-out token presented again ends its grant, unless it is a retry within the grace window.
-public struct RefreshRotation: Sendable {
+package struct RefreshRotation: Sendable {
     let ledger: GrantLedger
 
     /// Rotates a refresh token: the presented one is taken (once), the grant's current access
@@ -12,7 +12,7 @@ public struct RefreshRotation: Sendable {
     /// copied: the whole grant ends (RFC 9700 4.14.2) — unless it comes back within
     /// `graceSeconds` from the same client (a retry after a timeout, two instances refreshing at
     /// once), which gets the pair it was already rotated into.
-    public func rotate(_ token: String, clientID: String, scope: [String]? = nil, graceSeconds: Int = 0) async throws -> IssuedTokens {
+    package func rotate(_ token: String, clientID: String, scope: [String]? = nil, graceSeconds: Int = 0) async throws -> IssuedTokens {
         let hash = TokenHash.of(token)
         guard let bytes = try await ledger.refreshTokens.take(hash), let record = GrantLedger.RefreshRecord.decode(bytes) else {
             if let again = try await presentedAgain(token, hash: hash, clientID: clientID, graceSeconds: graceSeconds) { return again }
@@ -97,5 +97,5 @@ public struct RefreshRotation: Sendable {
 }
 
 extension GrantLedger {
-    public var refreshRotation: RefreshRotation { RefreshRotation(ledger: self) }
+    package var refreshRotation: RefreshRotation { RefreshRotation(ledger: self) }
 }

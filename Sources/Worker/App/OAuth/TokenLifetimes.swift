@@ -2,12 +2,12 @@ import Foundation
 import SharedPlatform
 
 /// How long codes and tokens live: each group's `ttl`, or the seed's defaults when it is 0.
-public struct TokenLifetimes: Sendable {
-    public var code = 60
-    public var access = 7200
-    public var refresh = 7_776_000
+package struct TokenLifetimes: Sendable {
+    package var code = 60
+    package var access = 7200
+    package var refresh = 7_776_000
 
-    public init(code: Int = 60, access: Int = 7200, refresh: Int = 7_776_000) {
+    package init(code: Int = 60, access: Int = 7200, refresh: Int = 7_776_000) {
         self.code = code
         self.access = access
         self.refresh = refresh

@@ -3,20 +3,20 @@ import SharedPlatform
 import SharedStorage
 
 /// What the `tokens` group holds for an access token, under the token's `TokenHash`.
-public struct AccessTokenRecord: Codable, Sendable, Equatable {
+package struct AccessTokenRecord: Codable, Sendable, Equatable {
     /// The grant (user, client, scope) this token came from; revoking the grant revokes it.
-    public var grantID: String
-    public var clientID: String
+    package var grantID: String
+    package var clientID: String
     /// Nil for a token issued to a client on its own behalf (client credentials).
-    public var userID: String?
-    public var scope: [String]
-    public var issuedAt: Date
-    public var expiresAt: Date
+    package var userID: String?
+    package var scope: [String]
+    package var issuedAt: Date
+    package var expiresAt: Date
     /// The name the user signed in with, so introspection need not read the user's record;
     /// nil in records written before it was kept.
-    public var username: String?
+    package var username: String?
 
-    public init(
+    package init(
         grantID: String, clientID: String, userID: String?, scope: [String], issuedAt: Date, expiresAt: Date, username: String? = nil
     ) {
         self.grantID = grantID
@@ -30,7 +30,7 @@ public struct AccessTokenRecord: Codable, Sendable, Equatable {
 
     /// The stored JSON, written by hand in `RecordCoding`'s shape (keys sorted, dates in
     /// milliseconds): every token issued writes one, every token presented reads one.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var json = JSONWriter(capacity: 192)
         json.field("clientID", clientID)
         json.field("expiresAt", expiresAt.storageMilliseconds)
@@ -42,7 +42,7 @@ public struct AccessTokenRecord: Codable, Sendable, Equatable {
         return json.finish()
     }
 
-    public static func decode(_ bytes: [UInt8]) -> AccessTokenRecord? {
+    package static func decode(_ bytes: [UInt8]) -> AccessTokenRecord? {
         guard case .object(let fields)? = JSONScanner.parse(bytes), let grantID = fields["grantID"]?.stringValue,
             let clientID = fields["clientID"]?.stringValue, let scope = fields["scope"]?.stringArray,
             let issuedAt = fields["issuedAt"]?.storedDate, let expiresAt = fields["expiresAt"]?.storedDate

@@ -2,17 +2,17 @@ import SharedPlatform
 
 /// A user of the existing site as the authorization server knows them: what the resource
 /// server's login returned, kept in the `users` group (never shown to clients).
-public struct SiteUser: Codable, Sendable, Equatable {
-    public var id: String
+package struct SiteUser: Codable, Sendable, Equatable {
+    package var id: String
     /// The site's own credential for this user ("remember me" cookie, API token), used to call
     /// the site's API on the user's behalf.
-    public var siteToken: String
+    package var siteToken: String
     /// Display fields for pages (firstName, …), as the site returned them.
-    public var profile: [String: String]
+    package var profile: [String: String]
     /// The name the user signed in with, for introspection's `username`.
-    public var username: String?
+    package var username: String?
 
-    public init(id: String, siteToken: String, profile: [String: String] = [:], username: String? = nil) {
+    package init(id: String, siteToken: String, profile: [String: String] = [:], username: String? = nil) {
         self.id = id
         self.siteToken = siteToken
         self.profile = profile
@@ -27,7 +27,7 @@ public struct SiteUser: Codable, Sendable, Equatable {
     }
 
     /// The stored JSON, by hand as for tokens: /api reads a user on every call.
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var profileJSON = JSONWriter(capacity: 128)
         for (name, value) in profile.sorted(by: { $0.key < $1.key }) { profileJSON.field(named: name, value) }
         var json = JSONWriter(capacity: 256)
@@ -38,7 +38,7 @@ public struct SiteUser: Codable, Sendable, Equatable {
         return json.finish()
     }
 
-    public static func decode(_ bytes: [UInt8]) -> SiteUser? {
+    package static func decode(_ bytes: [UInt8]) -> SiteUser? {
         guard case .object(let fields)? = JSONScanner.parse(bytes), let id = fields["id"]?.stringValue,
             let siteToken = fields["site_token"]?.stringValue
         else { return nil }

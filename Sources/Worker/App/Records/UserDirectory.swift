@@ -8,7 +8,7 @@ import SharedStorage
 /// give anyone the users' site sessions. A record written in clear by an earlier version still
 /// reads, and is sealed when its user next signs in; a record sealed under another secret (the
 /// secret was changed) reads as unknown, and its user signs in again.
-public struct UserDirectory: Sendable {
+package struct UserDirectory: Sendable {
     private let store: any RecordStore
     private let key: SymmetricKey
     private static let sealedPrefix = Array("sealed1:".utf8)
@@ -21,17 +21,17 @@ public struct UserDirectory: Sendable {
 
     /// How long a user is kept when the `users` group sets no `ttl`: a site token kept forever
     /// outlives every reason to keep it.
-    public static let defaultLifetime = 90 * 24 * 3600
+    package static let defaultLifetime = 90 * 24 * 3600
 
     /// Stores the user for the `users` group's `ttl`, else `defaultLifetime`; every sign-in
     /// stores it again.
-    public func save(_ user: SiteUser) async throws {
+    package func save(_ user: SiteUser) async throws {
         let box = try AES.GCM.seal(user.encoded(), using: key, authenticating: Array(user.id.utf8))
         guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
         try await store.put(user.id, Self.sealedPrefix + Array(combined), ttl: store.defaultTTL > 0 ? nil : Self.defaultLifetime)
     }
 
-    public func user(_ id: String) async throws -> SiteUser? {
+    package func user(_ id: String) async throws -> SiteUser? {
         guard let bytes = try await store.get(id) else { return nil }
         guard bytes.starts(with: Self.sealedPrefix) else { return SiteUser.decode(bytes) }  // written in clear before sealing
         // The id is authenticated with the record: a sealed record copied under another id does not open.

@@ -3,7 +3,7 @@ import Hummingbird
 /// The existing website this server fronts (seed section 6): it checks its users' passwords
 /// and serves their data. A site integration implements this protocol in one Swift file and
 /// registers it by name in `ResourceServerTypes`.
-public protocol ResourceServer: Sendable {
+package protocol ResourceServer: Sendable {
     /// The site's scopes, lowest first: a token with a scope may call every function that
     /// needs that scope or a lower one.
     var scopes: [String] { get }
@@ -26,13 +26,13 @@ public protocol ResourceServer: Sendable {
 }
 
 extension ResourceServer {
-    public var scopeDescriptions: [String: String] { [:] }
+    package var scopeDescriptions: [String: String] { [:] }
 
-    public func viewContext(page: String, user: SiteUser?) -> [String: String] { [:] }
+    package func viewContext(page: String, user: SiteUser?) -> [String: String] { [:] }
 
     /// The seed's stub site: the first name it answers is `given_name`, and the username is
     /// the `email` when it is an e-mail address.
-    public func claims(of user: SiteUser) -> [String: String] {
+    package func claims(of user: SiteUser) -> [String: String] {
         var claims: [String: String] = [:]
         if let first = user.profile["firstName"], !first.isEmpty { claims["given_name"] = first }
         let name = user.username ?? user.id
@@ -41,25 +41,25 @@ extension ResourceServer {
     }
 
     /// The rank of `scope` among `scopes` (higher grants more), or nil for a scope the site does not have.
-    public func rank(of scope: String) -> Int? { scopes.firstIndex(of: scope) }
+    package func rank(of scope: String) -> Int? { scopes.firstIndex(of: scope) }
 }
 
 /// The site's answer to a login.
-public enum LoginOutcome: Sendable, Equatable {
+package enum LoginOutcome: Sendable, Equatable {
     case success(SiteUser)
     /// Wrong credentials; the message is shown on the login page.
     case rejected(message: String)
 }
 
 /// One function of the site's API, as clients call it at `/api/<name>`.
-public struct APIFunction: Sendable {
+package struct APIFunction: Sendable {
     /// The lowest scope a token needs to call it.
-    public let scope: String
+    package let scope: String
     /// False for functions a client may call with a token that has no user (client credentials).
-    public let needsUser: Bool
-    public let handler: @Sendable (APICall) async throws -> Response
+    package let needsUser: Bool
+    package let handler: @Sendable (APICall) async throws -> Response
 
-    public init(scope: String, needsUser: Bool = true, handler: @escaping @Sendable (APICall) async throws -> Response) {
+    package init(scope: String, needsUser: Bool = true, handler: @escaping @Sendable (APICall) async throws -> Response) {
         self.scope = scope
         self.needsUser = needsUser
         self.handler = handler
@@ -67,25 +67,25 @@ public struct APIFunction: Sendable {
 }
 
 /// Everything an API function knows about the call (the seed's `req.authInfo`).
-public struct APICall: Sendable {
-    public let request: Request
-    public let token: AccessTokenRecord
+package struct APICall: Sendable {
+    package let request: Request
+    package let token: AccessTokenRecord
     /// The user the token speaks for, with their `siteToken`; nil for a client's own token.
-    public let user: SiteUser?
+    package let user: SiteUser?
     /// The raw request body, already read (at most the server's upload limit).
-    public let body: ByteBuffer
+    package let body: ByteBuffer
 }
 
 /// The site did not answer, or answered in a way that is not a usable answer.
-public struct ResourceServerUnavailable: Error, CustomStringConvertible {
-    public let reason: String
+package struct ResourceServerUnavailable: Error, CustomStringConvertible {
+    package let reason: String
     /// True when the site was too slow rather than unreachable (504 rather than 502).
-    public let timedOut: Bool
+    package let timedOut: Bool
 
-    public init(reason: String, timedOut: Bool = false) {
+    package init(reason: String, timedOut: Bool = false) {
         self.reason = reason
         self.timedOut = timedOut
     }
 
-    public var description: String { "the resource server is unavailable: \(reason)" }
+    package var description: String { "the resource server is unavailable: \(reason)" }
 }

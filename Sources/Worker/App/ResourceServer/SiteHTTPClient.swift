@@ -9,20 +9,20 @@ import SharedPlatform
 
 /// Outbound HTTP to the site: pooled connections, bounded time, the configured identity
 /// (User-Agent, basic auth) on every request, and failures turned into `ResourceServerUnavailable`.
-public final class SiteHTTPClient: Sendable {
-    public let baseURL: String
+package final class SiteHTTPClient: Sendable {
+    package let baseURL: String
     private let client: HTTPClient
     private let basicAuthorization: String?
     private let userAgent: String
     private let timeout: TimeAmount
 
     /// A response from the site.
-    public struct SiteResponse: Sendable {
-        public let status: Int
-        public let headers: HTTPHeaders
-        public let body: ByteBuffer
+    package struct SiteResponse: Sendable {
+        package let status: Int
+        package let headers: HTTPHeaders
+        package let body: ByteBuffer
 
-        public var json: [String: Any]? {
+        package var json: [String: Any]? {
             (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any]
         }
     }
@@ -46,7 +46,7 @@ public final class SiteHTTPClient: Sendable {
     }
 
     /// Sends a request to `path` (with its query) on the site.
-    public func send(
+    package func send(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil
     ) async throws -> SiteResponse {
         var request = HTTPClientRequest(url: baseURL + path)
@@ -67,7 +67,7 @@ public final class SiteHTTPClient: Sendable {
         }
     }
 
-    public func shutdown() async {
+    package func shutdown() async {
         try? await client.shutdown()
     }
 }

@@ -112,11 +112,34 @@ import Testing
             let forged = try await attacker.browser.post("/authorize", form: [("transaction_id", transaction), ("scope", "read-only")])
             #expect(forged.status == 400)
             #expect(forged.header("Location") == nil)
+            #expect(forged.body.contains("This request has expired"), "the page says why: \(forged.body)")
             // Nor can a browser with no session at all.
             let stranger = try await worker.send(
                 worker.baseURL + "/authorize", method: .POST, headers: [("Content-Type", "application/x-www-form-urlencoded")],
                 body: Array("transaction_id=\(transaction)&scope=read-only".utf8))
             #expect(stranger.status == 400 && stranger.header("Location") == nil)
+        }
+    }
+
+    /// The consent and review pages read their answers the same way: a form without its
+    /// transaction is refused as unreadable, and an answer counts once.
+    @Test func pageAnswersCountOnceAndAFormWithoutItsTransactionIsRefused() async throws {
+        try await WorkerHarness.run { worker in
+            var driver = OAuthDriver(worker)
+            try await driver.signIn(OAuthDriver.newUser())
+            _ = try await driver.authorize(OAuthDriver.codeRequest())
+            let unreadable = try await driver.browser.post("/authorize", form: [("scope", "read-only")])
+            #expect(unreadable.status == 400 && unreadable.body.contains("The form could not be read."))
+
+            _ = try await driver.code(OAuthDriver.codeRequest())
+            let page = try await driver.browser.get("/review?client_id=test&redirect_uri=" + OAuthDriver.encode(FlowClients.redirect))
+            let transaction = try #require(OAuthDriver.hidden("transaction_id", in: page))
+            let saved = try await driver.browser.post("/review", form: [("transaction_id", transaction), ("app0", "on")])
+            #expect(saved.status == 303)
+            let again = try await driver.browser.post("/review", form: [("transaction_id", transaction)])
+            #expect(again.status == 400 && again.body.contains("This page has expired"), "a review is saved once: \(again.status)")
+            let withoutTransaction = try await driver.browser.post("/review", form: [("app0", "on")])
+            #expect(withoutTransaction.status == 400 && withoutTransaction.body.contains("The form could not be read."))
         }
     }
 

@@ -83,15 +83,15 @@ struct AuthorizeRoutes: Sendable {
     }
 
     private func decide(_ request: Request, context: WorkerRequestContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        guard let form = FormFields.form(body), let transactionID = form["transaction_id"]
-        else {
-            return pages.error(.badRequest, heading: "Something went wrong", message: "The form could not be read.")
-        }
-        guard let (sessionID, session) = try await sessions.load(request),
-            let asked = try await transactions.finish(
-                Self.transactionKind, id: transactionID, session: sessionID, as: AuthorizationRequest.self)
-        else {
+        let form: FormFields, sessionID: String, session: Session, asked: AuthorizationRequest
+        switch try await PageAnswer<AuthorizationRequest>.read(
+            request, context: context, kind: Self.transactionKind, sessions: sessions, transactions: transactions)
+        {
+        case .answered(let answer):
+            (form, sessionID, session, asked) = (answer.form, answer.sessionID, answer.session, answer.question)
+        case .unreadable:
+            return pages.unreadableForm()
+        case .expired:
             return pages.error(
                 .badRequest, heading: "This request has expired",
                 message: "This authorization request was already answered, has expired, or belongs to another session. Go back to the application and start again.")

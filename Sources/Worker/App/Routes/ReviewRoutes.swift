@@ -18,7 +18,7 @@ struct ReviewRoutes: Sendable {
     static let transactionKind = "review"
 
     /// What the review page listed, to apply the answer to.
-    struct Listed: Codable {
+    struct Listed: Codable, Sendable {
         /// Checkbox name (the client's internal id, as in the seed) → client_id.
         let clients: [String: String]
         let redirectURI: String
@@ -65,14 +65,13 @@ struct ReviewRoutes: Sendable {
     }
 
     private func apply(_ request: Request, context: WorkerRequestContext) async throws -> Response {
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
-        guard let form = FormFields.form(body), let transactionID = form["transaction_id"]
-        else {
-            return pages.error(.badRequest, heading: "Something went wrong", message: "The form could not be read.")
-        }
-        guard let (sessionID, session) = try await sessions.load(request),
-            let listed = try await transactions.finish(Self.transactionKind, id: transactionID, session: sessionID, as: Listed.self)
-        else {
+        let form: FormFields, session: Session, listed: Listed
+        switch try await PageAnswer<Listed>.read(request, context: context, kind: Self.transactionKind, sessions: sessions, transactions: transactions) {
+        case .answered(let answer):
+            (form, session, listed) = (answer.form, answer.session, answer.question)
+        case .unreadable:
+            return pages.unreadableForm()
+        case .expired:
             return pages.error(
                 .badRequest, heading: "This page has expired",
                 message: "This review was already saved, has expired, or belongs to another session. Please open it again.")

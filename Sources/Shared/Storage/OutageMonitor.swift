@@ -241,7 +241,9 @@ package struct MonitoredStore: RecordStore {
     }
 }
 
-/// An audit log whose every call goes through an `OutageMonitor`.
+/// An audit log whose every call goes through an `OutageMonitor`. The same wrapper as
+/// `MonitoredStore` for the other storage protocol: one generic wrapper would reach its base
+/// through an existential of either protocol and need both protocols' methods anyway.
 package struct MonitoredAuditLog: AuditLog {
     let base: any AuditLog
     let monitor: OutageMonitor

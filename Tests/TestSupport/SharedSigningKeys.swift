@@ -16,6 +16,9 @@ package enum SharedSigningKeys {
             options: .init(host: "127.0.0.1", port: port, user: "postgres", password: "", database: "oauth2", ssl: false, ttl: 0),
             logger: Logger(label: "test-keys"))
         try await database.whileRunning { database in
+            // On fresh services no server has created the tables yet; migrating is what a
+            // server does first, and does nothing when they exist.
+            try await database.migrate(logger: Logger(label: "test-keys"))
             try await SigningKeyStore(store: PostgresRecordStore(group: "keys", defaultTTL: 0, database: database), sealer: KeySealer(secret: ""))
                 .forgetAll()
         }

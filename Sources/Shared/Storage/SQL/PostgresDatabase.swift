@@ -59,27 +59,41 @@ package final class PostgresDatabase: Sendable {
     }
 
     /// A connection of the pool serving now. Usually one is open; otherwise this waits (at most
-    /// until `deadline`) for the primary to be found or the connection to open.
+    /// until `deadline`) for the primary to be found or for the connection attempt its lease
+    /// joined, not for another one.
     private func connection(until deadline: NIODeadline) async throws -> (PooledPostgresConnection, generation: Int) {
-        if let pool = slot.current, case .ready(let pooled) = try pool.connections.lease() {
-            return (pooled, pool.generation)
+        var joined: (opening: EventLoopFuture<PooledPostgresConnection>, generation: Int)?
+        if let pool = slot.current {
+            switch try pool.connections.lease() {
+            case .ready(let pooled): return (pooled, pool.generation)
+            case .pending(let opening): joined = (opening, pool.generation)
+            }
         }
-        let loop = MultiThreadedEventLoopGroup.currentEventLoop ?? PostgresClient.defaultEventLoopGroup.any()
+        // `withTimeout` runs on the caller's loop when there is one; the group's is for others.
         do {
-            return try await withTimeout(.nanoseconds((deadline - .now()).nanoseconds), on: loop) { [self] in
+            return try await withTimeout(.nanoseconds((deadline - .now()).nanoseconds), on: PostgresClient.defaultEventLoopGroup.any()) {
+                [self, joined] in
+                if let joined { return try await self.opened(joined.opening, generation: joined.generation) }
                 let pool = try await slot.pool()
-                do {
-                    switch try pool.connections.lease() {
-                    case .ready(let pooled): return (pooled, pool.generation)
-                    case .pending(let opening): return (try await opening.get(), pool.generation)
-                    }
-                } catch {
-                    report(error, generation: pool.generation)
-                    throw error
+                switch try pool.connections.lease() {
+                case .ready(let pooled): return (pooled, pool.generation)
+                case .pending(let opening): return try await opened(opening, generation: pool.generation)
                 }
             }
         } catch is TimedOut {
             throw PostgresCallTimedOut(limit: Self.callLimit)
+        }
+    }
+
+    /// The connection an attempt opens; a failed attempt is reported like a failed query.
+    private func opened(
+        _ opening: EventLoopFuture<PooledPostgresConnection>, generation: Int
+    ) async throws -> (PooledPostgresConnection, generation: Int) {
+        do {
+            return (try await opening.get(), generation)
+        } catch {
+            report(error, generation: generation)
+            throw error
         }
     }
 

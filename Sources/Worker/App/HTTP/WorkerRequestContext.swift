@@ -1,11 +1,15 @@
 import Hummingbird
+import HummingbirdAuth
 import NIOCore
 
-/// What every request handler can see besides the request: the connection it came on.
-package struct WorkerRequestContext: RequestContext {
+/// What every request handler can see besides the request: the connection it came on and, on
+/// the back channel, the client that authenticated.
+package struct WorkerRequestContext: AuthRequestContext {
     package var coreContext: CoreRequestContextStorage
     /// The TCP peer, for the access log.
     package let remoteAddress: SocketAddress?
+    /// Set by `ClientAuthenticationMiddleware`; routes behind it read it as `ClientRequestContext`.
+    package var identity: AuthenticatedClientRequest?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

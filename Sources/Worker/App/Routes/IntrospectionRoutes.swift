@@ -13,13 +13,12 @@ struct IntrospectionRoutes: Sendable {
 
     func add(to router: some RouterMethods<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/introspect")
-        router.post("/introspect") { request, context in
-            let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
+        gate.authenticating(router).post("/introspect") { _, context in
             // RFC 7662 2.1 wants real authentication; a public client only names itself.
-            guard !asked.client.isPublic else { throw OAuthError.invalidClient("introspection needs a client with a secret") }
+            guard !context.client.isPublic else { throw OAuthError.invalidClient("introspection needs a client with a secret") }
             let live = try await ledger.lookUp(
-                asked.parameters.required("token"), refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
-            return try await OAuthResponses.json(.ok, describe(live, to: asked.client) ?? Self.inactive)
+                context.parameters.required("token"), refreshFirst: context.parameters["token_type_hint"] == "refresh_token")
+            return try await OAuthResponses.json(.ok, describe(live, to: context.client) ?? Self.inactive)
         }
     }
 

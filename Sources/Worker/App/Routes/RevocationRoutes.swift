@@ -9,11 +9,10 @@ struct RevocationRoutes: Sendable {
 
     func add(to router: some RouterMethods<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/revoke")
-        router.post("/revoke") { request, context in
-            let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
+        gate.authenticating(router).post("/revoke") { _, context in
             try await ledger.revokeToken(
-                asked.parameters.required("token"), byClient: asked.client.clientID,
-                refreshFirst: asked.parameters["token_type_hint"] == "refresh_token")
+                context.parameters.required("token"), byClient: context.client.clientID,
+                refreshFirst: context.parameters["token_type_hint"] == "refresh_token")
             return OAuthResponses.json(.ok, JSONWriter())
         }
     }

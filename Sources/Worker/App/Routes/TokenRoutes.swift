@@ -19,12 +19,12 @@ struct TokenRoutes: Sendable {
 
     func add(to router: some RouterMethods<WorkerRequestContext>) {
         OAuthResponses.postOnly(router, "/token")
-        router.post("/token") { request, context in try await counted { try await token(request, context: context) } }
+        // Counted outside authentication, so a refused client counts as `invalid_client`.
+        gate.authenticating(router.group().add(middleware: TokenRefusalCount(metrics: metrics)))
+            .post("/token") { _, context in try await token(client: context.client, parameters: context.parameters) }
     }
 
-    private func token(_ request: Request, context: WorkerRequestContext) async throws -> Response {
-        let asked = try await AuthenticatedClientRequest.read(request, context: context, gate: gate)
-        let (client, parameters) = (asked.client, asked.parameters)
+    private func token(client: RegisteredClient, parameters: OAuthParameters) async throws -> Response {
         let grantType = try parameters.required("grant_type")
         guard let handler = handlers[grantType] else {
             throw OAuthError.unsupportedGrantType("grant_type \(grantType) is not supported")
@@ -38,11 +38,17 @@ struct TokenRoutes: Sendable {
             throw error
         }
     }
+}
 
-    /// Counts a refusal in RFC 6749's words, wherever in the request it came from.
-    private func counted(_ operation: () async throws -> Response) async throws -> Response {
+/// Counts a refusal of /token in RFC 6749 5.2's words, wherever in the request it came from.
+private struct TokenRefusalCount: RouterMiddleware {
+    typealias Context = WorkerRequestContext
+
+    let metrics: OAuthMetrics
+
+    func handle(_ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await operation()
+            return try await next(request, context)
         } catch let error as OAuthError {
             metrics.tokenRefused(error.code)
             throw error

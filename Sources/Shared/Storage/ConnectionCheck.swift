@@ -37,13 +37,7 @@ package enum ConnectionCheck {
                 outcomes.append(await ask("\(options.description) \(names)") {
                     // With sentinels this asks them for the primary and pings that, as workers do.
                     let client = RedisClient(options, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger, connectionCount: 1)
-                    do {
-                        _ = try await client.send("PING")
-                    } catch {
-                        await client.shutdown()
-                        throw error
-                    }
-                    await client.shutdown()
+                    try await closing({ await client.shutdown() }) { _ = try await client.send("PING") }
                 })
             case .postgres(let options):
                 // The hosts in order, as workers ask them: the answer names the one that takes writes.
@@ -112,13 +106,18 @@ package enum ConnectionCheck {
             return
         }
         let database = try await SQLiteDatabase.open(path: path, logger: logger)
+        try await closing({ await database.close() }) { _ = try await database.rows("SELECT count(*) AS n FROM sqlite_master") }
+    }
+
+    /// Runs `body`, then `close`, whether `body` threw or not (a `defer` cannot await).
+    private static func closing(_ close: () async -> Void, after body: () async throws -> Void) async throws {
         do {
-            _ = try await database.rows("SELECT count(*) AS n FROM sqlite_master")
+            try await body()
         } catch {
-            await database.close()
+            await close()
             throw error
         }
-        await database.close()
+        await close()
     }
 
     /// A TCP connection to the site's host and port, closed at once.

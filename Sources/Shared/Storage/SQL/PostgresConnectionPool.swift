@@ -21,6 +21,14 @@ import Synchronization
 /// no minimum of open connections, arms an idle timer each time one goes back; with a minimum
 /// (postgres-nio 1.33) its pool traps on a precondition when it must grow after a server
 /// restart, which stopped the whole worker.
+///
+/// Stays separate from `RedisConnectionPool`, whose slots (empty, connecting, ready) and shared
+/// connection attempts look the same: this pool picks a slot in the caller's loop's lane where
+/// Redis's goes round one list, leases without waiting (the caller bounds the wait by its call's
+/// deadline), and keeps its connections' deadlines in `PooledPostgresConnection`; the Redis pool
+/// forgets the primary when an attempt fails and logs when Redis stops and starts answering. A
+/// slot table generic over both would share the few lines of that switch and hide each pool's
+/// choices behind parameters.
 final class PostgresConnectionPool: Sendable {
     private enum Slot {
         case empty

@@ -201,6 +201,24 @@ extension IntegrationTests {
             #expect(server.logLines(containing: "supervisor[").last?.contains("stopped") == true)
         }
 
+        /// A stop closes idle connections at once, but not one accepted an instant before it
+        /// whose request is still on the way: that request, sent after SIGTERM, is answered.
+        @Test func aConnectionOpenedJustBeforeSIGTERMHasItsRequestAnswered() async throws {
+            let server = try await ServerProcess.start(workers: 1, logLevel: "info")
+            defer { server.kill() }
+            let worker = try #require(server.workers.first)
+            let sockets = ProcessTable.socketCount(of: worker)
+            let silent = try RawConnection(port: server.port)
+            #expect(await eventually { ProcessTable.socketCount(of: worker) > sockets }, "the worker accepted the connection")
+
+            server.signal(SIGTERM)
+            #expect(await server.waitForLog("asked to stop; finishing in-flight requests"))
+            silent.send("GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n")
+            let answer = silent.readUntilClosed(within: .seconds(5))
+            #expect(answer.hasPrefix("HTTP/1.1 200"), "answered, not reset: \(answer)")
+            #expect(await server.waitForExit() == 0)
+        }
+
         @Test func workersDoNotOutliveAKilledSupervisor() async throws {
             let server = try await ServerProcess.start(workers: 2)
             defer { server.kill() }

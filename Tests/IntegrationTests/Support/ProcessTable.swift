@@ -32,4 +32,10 @@ enum ProcessTable {
     static func descriptor(_ fd: Int32, of pid: pid_t) -> String? {
         try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")
     }
+
+    /// How many sockets `pid` has open: one more once a worker has accepted a connection.
+    static func socketCount(of pid: pid_t) -> Int {
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+        return descriptors.filter { descriptor(Int32($0) ?? -1, of: pid)?.hasPrefix("socket:") == true }.count
+    }
 }

@@ -16,9 +16,10 @@ struct HTTPServing: Sendable {
     let maxBodyBytes: Int
 
     /// Adds the connection's handlers; runs on its event loop as it is accepted.
-    func configure(_ channel: any Channel, executor: EventLoopTaskExecutor?, logger: Logger) throws {
+    func configure(_ channel: any Channel, executor: EventLoopTaskExecutor?, silent: SilentConnections, logger: Logger) throws {
         let pipeline = channel.pipeline.syncOperations
         if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
+        try pipeline.addHandler(silent.firstBytesWatch())
         let deadlines = ConnectionDeadlines(timeouts: timeouts)
         try pipeline.addHandler(deadlines)
         try pipeline.configureHTTPServerPipeline(

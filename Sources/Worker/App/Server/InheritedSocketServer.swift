@@ -14,9 +14,11 @@ import Synchronization
 /// graceful shutdown it stops accepting at once and lets open connections finish their
 /// in-flight requests.
 struct InheritedSocketServer: Service {
-    /// Between "stop accepting" and "close idle connections": a connection accepted an instant
-    /// before the stop has not sent its request yet, and closing it then would reset it.
+    /// Between "stop accepting" and "close idle connections", at most: how long a connection
+    /// accepted an instant before the stop has to send its request (`SilentConnections`).
     static var firstRequestGrace: TimeAmount { .milliseconds(750) }
+    /// How often the stop looks whether the silent connections have spoken.
+    static var silenceCheck: TimeAmount { .milliseconds(5) }
 
     let descriptor: Int32
     let serving: HTTPServing
@@ -28,6 +30,7 @@ struct InheritedSocketServer: Service {
 
     func run() async throws {
         let quiescing = ServerQuiescingHelper(group: eventLoopGroup)
+        let silent = SilentConnections()
         let (serving, limiter, logger) = (self.serving, self.limiter, self.logger)
         // The same executors as the storage clients' tasks use, when serving on NIO's shared loops.
         let executors = eventLoopGroup === MultiThreadedEventLoopGroup.singleton
@@ -35,14 +38,14 @@ struct InheritedSocketServer: Service {
         let server = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+                    try channel.pipeline.syncOperations.addHandlers(quiescing.makeServerChannelHandler(channel: channel), silent.acceptCounter())
                 }
             }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     limiter.opened(channel)
-                    try serving.configure(channel, executor: executors[channel.eventLoop], logger: logger)
+                    try serving.configure(channel, executor: executors[channel.eventLoop], silent: silent, logger: logger)
                 }
             }
             .withBoundSocket(descriptor)
@@ -67,13 +70,24 @@ struct InheritedSocketServer: Service {
             // The other workers keep accepting on the shared socket; this one stops calling
             // accept() now (closing the server channel instead would drop connections still being
             // set up), and quiesces its connections (idle ones close, busy ones after their
-            // response) once just-accepted ones have had time to send their request.
+            // response) once just-accepted ones have sent their request or had the time to.
             limiter.stop()
             server.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in
-                server.eventLoop.scheduleTask(in: Self.firstRequestGrace) {
+                Self.whenSpoken(silent, on: server.eventLoop, until: .now() + Self.firstRequestGrace) {
                     quiescing.initiateShutdown(promise: drained)
                 }
             }
         }
+    }
+
+    /// Runs `quiesce` once no accepted connection is silent any more, or at `deadline`.
+    private static func whenSpoken(
+        _ silent: SilentConnections, on loop: any EventLoop, until deadline: NIODeadline, quiesce: @escaping @Sendable () -> Void
+    ) {
+        guard silent.areNone || .now() >= deadline else {
+            loop.scheduleTask(in: silenceCheck) { whenSpoken(silent, on: loop, until: deadline, quiesce: quiesce) }
+            return
+        }
+        quiesce()
     }
 }

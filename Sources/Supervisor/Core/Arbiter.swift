@@ -113,8 +113,11 @@ package final class Arbiter {
     package func run() -> Int32 {
         logger.notice("oauth2-server \(OAuth2ServerVersion.current) starting \(wantedWorkers) workers on \(current.listener.address) (\(config.authServer.url))")
         if let metricsListener { logger.notice("metrics at http://\(metricsListener.address)/metrics") }
+        // The first turn spawns the workers at once rather than after a wait for events.
+        var wait = Duration.zero
         while true {
-            if let exitCode = turn() { return exitCode }
+            if let exitCode = turn(waitingUpTo: wait) { return exitCode }
+            wait = .milliseconds(200)
         }
     }
 

@@ -179,6 +179,9 @@ struct PostgresFailoverTests {
             #expect(outcomes.allSatisfy { $0.0 }, "every call waiting on the lock fails as an outage: \(outcomes)")
             #expect(slowest < .seconds(5), "within the call limit (3 s), not the lock's 10 s: the slowest took \(slowest)")
 
+            // The lock goes: the holder's sleep is cancelled, so its transaction ends now.
+            _ = try? server.psql("SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(10)%' AND pid <> pg_backend_pid()")
+
             try #require(await eventually(timeout: .seconds(20)) { (try? await store.get("kept")) == [1] },
                           "answered again once the lock is gone")
         }

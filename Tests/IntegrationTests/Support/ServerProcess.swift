@@ -95,7 +95,7 @@ final class ServerProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, program.isRunning {
             if workers.count == expected, (try? await TestHTTP.get("\(baseURL)/healthcheck"))?.status == 200 { return true }
-            try? await Task.sleep(for: .milliseconds(100))
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return false
     }

@@ -1,6 +1,3 @@
-import Foundation
-import Hummingbird
-import NIOCore
 import SharedPlatform
 
 /// The parameters of a back-channel request, from an `application/x-www-form-urlencoded` body
@@ -8,9 +5,6 @@ import SharedPlatform
 /// A parameter may appear once (RFC 6749 3.2); anything unreadable is `invalid_request`.
 package struct OAuthParameters: Sendable {
     private let values: [String: String]
-
-    /// The body is over the limit: 413, before anything is decoded.
-    struct BodyTooLarge: Error { let limit: Int }
 
     /// Refuses a parameter over `OAuthLimits.parameterBytes` (names included).
     init(_ values: [String: String]) throws(OAuthError) {
@@ -29,28 +23,6 @@ package struct OAuthParameters: Sendable {
     func required(_ name: String) throws(OAuthError) -> String {
         guard let value = self[name] else { throw .invalidRequest("\(name) is required") }
         return value
-    }
-
-    static func read(_ request: Request, context: WorkerRequestContext) async throws -> OAuthParameters {
-        let limit = context.maxUploadSize
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw BodyTooLarge(limit: limit)
-        }
-        let mediaType = HeaderText.mediaType(request.headers[.contentType] ?? "")
-        switch mediaType {
-        case "application/json":
-            guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
-                throw OAuthError.invalidRequest("the request body is not valid UTF-8")
-            }
-            return try fromJSON(text)
-        case "application/x-www-form-urlencoded", "":
-            return try fromForm(body.readableBytesView)
-        default:
-            throw OAuthError.invalidRequest("send the parameters as application/x-www-form-urlencoded (or application/json)")
-        }
     }
 
     package static func fromForm(_ body: some Collection<UInt8>) throws(OAuthError) -> OAuthParameters {

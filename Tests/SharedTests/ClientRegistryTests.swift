@@ -96,7 +96,7 @@ struct ClientRegistryTests {
             #expect(text.contains("[0].valid_redirects: item 1 must be an absolute URI"))
             #expect(!text.contains("[1]"), "entry 1 is valid")
             #expect(text.contains("[2].client_id: is required"))
-            #expect(text.contains("[3].client_secret: must be the seed's 40-hex SHA-1"))
+            #expect(text.contains("[3].client_secret: must be the Node original's 40-hex SHA-1"))
             #expect(text.contains("[3].allow_implicit_grant: must be true or false"))
         }
         #expect(throws: ConfigError.self) { try registry(#"{"client_id": "x"}"#) }

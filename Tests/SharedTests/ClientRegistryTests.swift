@@ -9,7 +9,7 @@ struct ClientRegistryTests {
         try ClientRegistry(path: "/etc/oauth2/clients.json", value: JSONValue.parse(Data(json.utf8)))
     }
 
-    @Test func theSeedsClientsFileLoadsUnchangedAndItsSHA1SecretsVerify() throws {
+    @Test func theNodeOriginalsClientsFileLoadsUnchangedAndItsSHA1SecretsVerify() throws {
         let clients = try ClientRegistry.load(path: Self.repository.appendingPathComponent("etc/clients.json.example").path)
         let test = try #require(clients.client("test"))
         #expect(test.name == "Automated tests")
@@ -63,7 +63,7 @@ struct ClientRegistryTests {
         }
     }
 
-    @Test func theSeedsWildcardIsAcceptedWithAWarning() throws {
+    @Test func theNodeOriginalsWildcardIsAcceptedWithAWarning() throws {
         let clients = try registry(#"[{"client_id": "demo", "allow_code_grant": true, "valid_redirects": ["*"]}]"#)
         #expect(clients.client("demo")?.allowsRedirect("https://anything.example/") == true)
         #expect(clients.warnings.count == 1)

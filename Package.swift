@@ -49,7 +49,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
-        // C libraries named by the design card, through pkg-config.
+        // C libraries, found through pkg-config.
         .systemLibrary(
             name: "CSystemd",
             path: "Sources/C/CSystemd",
@@ -174,7 +174,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The seed's stub website, started by the supervisor when resource_server.type is "dummy":
+        // The Node original's stub website, started by the supervisor when resource_server.type is "dummy":
         // its routes (a library, which the in-process endpoint tests serve too) and its command line.
         .target(
             name: "DummyResourceServerApp",

@@ -58,7 +58,7 @@ extension IntegrationTests {
             #expect(result.output.contains("auth_server.port: must be between 1 and 65535, not 70000"))
         }
 
-        @Test func numbersWrittenAsStringsAreAcceptedAsTheSeedWritesThem() throws {
+        @Test func numbersWrittenAsStringsAreAcceptedAsTheNodeOriginalWritesThem() throws {
             let directory = try configFolder([
                 "default.json": #"{"auth_server": {"port": "8089", "num_workers": "3"}, "storage": {"audit": {"type": "Postgres", "options": {"port": "5432", "ssl": true}}}}"#,
             ])
@@ -87,14 +87,14 @@ extension IntegrationTests {
 
         @Test func demoSettingsStopAProductionStartAndAreWarningsElsewhere() throws {
             let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            let seedClients = try String(contentsOf: repository.appendingPathComponent("etc/clients.json.example"), encoding: .utf8)
+            let originalClients = try String(contentsOf: repository.appendingPathComponent("etc/clients.json.example"), encoding: .utf8)
             let directory = try configFolder([
                 "default.json": #"""
                     {"auth_server": {"host": "192.0.2.1"}, "resource_server": {"type": "dummy"}, "client_credentials": {"file": "clients.json"},
                      "storage": {"users": {"type": "Postgres", "options": {"password": "REPLACE ME"}}}}
                     """#,
                 "production.json": "{}",
-                "clients.json": seedClients,
+                "clients.json": originalClients,
             ])
             let production = try Command.output(server, ["check-config"], environment: ["OAUTH2_CONFIG_DIR": directory, "OAUTH2_ENV": "production"])
             #expect(production.status == 1, "\(production.output)")

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 extension IntegrationTests {
-    /// What current OAuth expects beyond the seed: PKCE, public clients, client credentials,
+    /// What current OAuth expects beyond the Node original: PKCE, public clients, client credentials,
     /// revocation, introspection, metadata, and refresh-token reuse detection with a grace window.
     @Suite(.serialized)
     struct ModernOAuthTests {

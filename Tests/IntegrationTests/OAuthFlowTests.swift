@@ -4,9 +4,9 @@ import TestSupport
 import Testing
 
 extension IntegrationTests {
-    /// The seed's own scenarios (its test/code_grant.js and test/implicit.js), driven over HTTP
-    /// against the real binaries with a cookie-keeping browser, with RFC 6749's status codes where
-    /// the seed's were wrong; on the embedded default and on Redis + PostgreSQL.
+    /// The Node original's own scenarios (jlabusch/oauth2-server's test/code_grant.js and
+    /// test/implicit.js), driven over HTTP against the real binaries with a cookie-keeping browser,
+    /// with RFC 6749's status codes where the original's were wrong; on the embedded default and on Redis + PostgreSQL.
     @Suite(.serialized)
     struct OAuthFlowTests {
         @Test(arguments: FlowBackend.allCases)
@@ -139,7 +139,7 @@ extension IntegrationTests {
             #expect(replay.status == 400)
             #expect(try await driver.api("profile", token: access).status == 401)
 
-            // Credentials in a JSON body, as the seed's documented clients send them; a new grant
+            // Credentials in a JSON body, as the Node original's documented clients send them; a new grant
             // to the same user and client ends the previous token.
             let before = try await driver.exchange(try await driver.code())
             let oldToken = try #require(before["access_token"] as? String)
@@ -229,8 +229,8 @@ extension IntegrationTests {
             #expect(foreign.status == 400)
             #expect(try OAuthDriver.json(foreign)["error"] as? String == "invalid_grant")
 
-            // The seed only refused an old refresh token; RFC 9700 4.14.2 also ends the grant, because
-            // the token was copied: the current access token dies with it.
+            // The Node original only refused an old refresh token; RFC 9700 4.14.2 also ends the grant,
+            // because the token was copied: the current access token dies with it.
             let reused = try await driver.post([("grant_type", "refresh_token"), ("refresh_token", firstRefresh)], basic: ("test", "hunter2"))
             #expect(reused.status == 400)
             #expect(try OAuthDriver.json(reused)["error"] as? String == "invalid_grant")
@@ -272,7 +272,7 @@ extension IntegrationTests {
             #expect(try await driver.api("profile", token: token).status == 401)
             #expect(try await driver.api("profile", token: second).status == 200)
 
-            // Denying later revokes what the client holds, as the seed does.
+            // Denying later revokes what the client holds, as the Node original does.
             _ = try await driver.answer(try await driver.authorize(request), allow: false)
             #expect(try await driver.api("profile", token: second).status == 401)
             #expect(await server.stop() == 0)

@@ -267,7 +267,7 @@ extension IntegrationTests {
             #expect(answer.status == 200 && answer.body.contains("transaction_id"))
             answer = try await driver.authorize(request("openid", [("prompt", "consent")]))
             #expect(answer.status == 200 && answer.body.contains("transaction_id"))
-            // A client that did not ask to remember is asked every time, as in the seed.
+            // A client that did not ask to remember is asked every time, as in the Node original.
             _ = try await driver.code(OAuthDriver.codeRequest(client: "rp", redirect: "http://localhost:8080/rp", scope: "openid"))
             answer = try await driver.authorize(OAuthDriver.codeRequest(client: "rp", redirect: "http://localhost:8080/rp", scope: "openid"))
             #expect(answer.status == 200 && answer.body.contains("transaction_id"))

@@ -47,7 +47,7 @@ extension IntegrationTests {
             #expect(replaced)
             #expect(server.logLines(containing: "(pid \(victim)) died (signal 9").count == 1)
 
-            // A second death right after the first waits, as the seed's backoff does.
+            // A second death right after the first waits, as the Node original's backoff does.
             let second = try #require(server.workers.first { !before.contains($0) })
             kill(second, SIGKILL)
             #expect(await server.waitForLog("(pid \(second)) died"))

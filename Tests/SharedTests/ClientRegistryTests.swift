@@ -9,7 +9,7 @@ struct ClientRegistryTests {
         try ClientRegistry(path: "/etc/oauth2/clients.json", value: JSONValue.parse(Data(json.utf8)))
     }
 
-    @Test func theSeedsClientsFileLoadsUnchangedAndItsSHA1SecretsVerify() throws {
+    @Test func theNodeOriginalsClientsFileLoadsUnchangedAndItsSHA1SecretsVerify() throws {
         let clients = try ClientRegistry.load(path: Self.repository.appendingPathComponent("etc/clients.json.example").path)
         let test = try #require(clients.client("test"))
         #expect(test.name == "Automated tests")
@@ -63,7 +63,7 @@ struct ClientRegistryTests {
         }
     }
 
-    @Test func theSeedsWildcardIsAcceptedWithAWarning() throws {
+    @Test func theNodeOriginalsWildcardIsAcceptedWithAWarning() throws {
         let clients = try registry(#"[{"client_id": "demo", "allow_code_grant": true, "valid_redirects": ["*"]}]"#)
         #expect(clients.client("demo")?.allowsRedirect("https://anything.example/") == true)
         #expect(clients.warnings.count == 1)
@@ -96,7 +96,7 @@ struct ClientRegistryTests {
             #expect(text.contains("[0].valid_redirects: item 1 must be an absolute URI"))
             #expect(!text.contains("[1]"), "entry 1 is valid")
             #expect(text.contains("[2].client_id: is required"))
-            #expect(text.contains("[3].client_secret: must be the seed's 40-hex SHA-1"))
+            #expect(text.contains("[3].client_secret: must be the Node original's 40-hex SHA-1"))
             #expect(text.contains("[3].allow_implicit_grant: must be true or false"))
         }
         #expect(throws: ConfigError.self) { try registry(#"{"client_id": "x"}"#) }

@@ -62,7 +62,7 @@ struct ConfigTests {
         }
     }
 
-    @Test func seedStyleValuesAreAccepted() throws {
+    @Test func theNodeOriginalsStyleOfValuesIsAccepted() throws {
         let doc = try document([("default.json", #"""
             {"auth_server": {"port": "8081", "num_workers": "auto", "ssl_cert": null, "ssl_key": null, "session_secret": "x"},
              "storage": {"audit": {"type": "Postgres", "options": {"user": "postgres", "password": "", "database": "oauth2",
@@ -87,7 +87,7 @@ struct ConfigTests {
             return
         }
         #expect(redis.db == 2)
-        // The seed's `test_audit` is no group of this server: read and checked, then left aside.
+        // The Node original's `test_audit` is no group of this server: read and checked, then left aside.
         #expect(config.warnings.map(\.description).contains {
             $0.hasPrefix("/etc/oauth2/default.json: storage.test_audit: is not a storage group this server uses")
         }, "\(config.warnings)")
@@ -323,7 +323,7 @@ struct ConfigTests {
         ] {
             #expect(warnings.contains { $0.hasPrefix(expected) }, "\(expected)\n\(warnings)")
         }
-        #expect(warnings.count == 6, "comments and the seed's auth_server.hostname are not reported: \(warnings)")
+        #expect(warnings.count == 6, "comments and the Node original's auth_server.hostname are not reported: \(warnings)")
         #expect(try ServerConfig(document: document([])).warnings.isEmpty)
     }
 

@@ -27,7 +27,7 @@ struct LoggingTests {
         #expect(!sneaky.unicodeScalars.dropLast().contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 })
     }
 
-    @Test func seedLevelNamesAndTheirAliases() {
+    @Test func theNodeOriginalsLevelNamesAndTheirAliases() {
         #expect(LogLevelName(configValue: "warn") == .warn)
         #expect(LogLevelName(configValue: "warning") == .warn)
         #expect(LogLevelName(configValue: "CRIT") == .crit)

@@ -26,7 +26,7 @@ struct MetricsConfigTests {
         #expect(try config("{}").authServer.metrics == MetricsConfig(port: nil, host: "127.0.0.1"))
         #expect(try config(#"{"auth_server": {"metrics": {"port": null}}}"#).authServer.metrics.isEnabled == false)
         let on = try config(#"{"auth_server": {"metrics": {"port": "9464", "host": "0.0.0.0"}}}"#).authServer.metrics
-        #expect(on == MetricsConfig(port: 9464, host: "0.0.0.0"), "numbers written as strings, as the seed writes them")
+        #expect(on == MetricsConfig(port: 9464, host: "0.0.0.0"), "numbers written as strings, as the Node original writes them")
     }
 
     @Test func badValuesNameFileAndKey() {

@@ -1,5 +1,5 @@
-/// The clients every OAuth test server registers: the seed's test client, a second confidential
-/// client, a code-only client, a public client, and a service using client credentials.
+/// The clients every OAuth test server registers: the Node original's test client, a second
+/// confidential client, a code-only client, a public client, and a service using client credentials.
 package enum FlowClients {
     package static let redirect = "http://localhost:8080/"
     package static let otherRedirect = "http://localhost:8080/other"

@@ -26,7 +26,7 @@ package enum TestConfig {
         ]
     }
 
-    /// The seed's test client (secret "hunter2") and a second one, as every test server registers them.
+    /// The Node original's test client (secret "hunter2") and a second one, as every test server registers them.
     package static let clientsFile = """
         [{"id": "2", "name": "Automated tests", "client_id": "test",
           "client_secret": "2aa0c27d4a452d6bbb87e1b175f8e67ce75c000f", "client_salt": "$4$3SByu9lP$nEyg3Ezxj+5BDsi8uAdwtTeU4Is$",

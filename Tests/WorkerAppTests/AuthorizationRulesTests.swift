@@ -5,7 +5,7 @@ import WorkerApp
 struct AuthorizationRulesTests {
     let scopes = ScopePolicy(siteScopes: ["read-only", "read-write"])
 
-    @Test func scopesFollowTheSeed() {
+    @Test func scopesFollowTheNodeOriginal() {
         #expect(scopes.forAuthorization([]) == ["read-only"], "none: the lowest")
         #expect(scopes.forAuthorization(["*"]) == ["read-only"], "unknown, even *, falls to the lowest, never the highest")
         #expect(scopes.forAuthorization(["read-write", "bogus", "read-write"]) == ["read-write", "read-only"])

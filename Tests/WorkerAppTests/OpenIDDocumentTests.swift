@@ -78,7 +78,7 @@ import WorkerApp
         #expect(String(decoding: unverified, as: UTF8.self) == #"{"email_verified":false,"sub":"u1"}"#)
     }
 
-    @Test func theAPIsOwnAnswersHaveTheSeedsShape() async throws {
+    @Test func theAPIsOwnAnswersHaveTheNodeOriginalsShape() async throws {
         try await WorkerHarness.run { worker in
             var driver = OAuthDriver(worker)
             try await driver.signIn(OAuthDriver.newUser())

@@ -1,5 +1,5 @@
 import Foundation
-/// "Blackhole": accepts everything and keeps nothing, as the seed uses it for audit in tests.
+/// "Blackhole": accepts everything and keeps nothing, as the Node original uses it for audit in tests.
 package struct BlackholeStore: RecordStore, AuditLog {
     package let group: String
     package var defaultTTL: Int { 0 }

@@ -95,7 +95,7 @@ private struct EntryParser {
             switch fields[key] {
             case nil, .null?: return fallback
             case .bool(let value)?: return value
-            // As in the server's own files: the seed's tooling writes booleans as strings too.
+            // As in the server's own files: the Node original's tooling writes booleans as strings too.
             case .string("true")?: return true
             case .string("false")?: return false
             case let other?:
@@ -124,7 +124,7 @@ private struct EntryParser {
         if let stored = string("client_secret"), !stored.isEmpty {
             secret = ClientSecret(stored: stored, salt: string("client_salt"))
             if secret == nil {
-                fail(index, "client_secret", "must be the seed's 40-hex SHA-1 (with client_salt) or a value from `oauth2-server hash-secret`")
+                fail(index, "client_secret", "must be the Node original's 40-hex SHA-1 (with client_salt) or a value from `oauth2-server hash-secret`")
             }
         }
         var redirects: [String] = []

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A client site as the clients file registers it (seed section 7.3).
+/// A client site as the clients file registers it (docs/operators.md, the clients file).
 package struct RegisteredClient: Sendable, Equatable {
     /// Internal id that never changes.
     package let id: String
@@ -16,7 +16,7 @@ package struct RegisteredClient: Sendable, Equatable {
     package let requirePKCE: Bool
     /// Whether PKCE's "plain" method is accepted (RFC 7636 allows it only where S256 cannot be used).
     package let allowPlainPKCE: Bool
-    /// Scopes this client may get. Nil: any scope a user grants it (the seed's behaviour), and
+    /// Scopes this client may get. Nil: any scope a user grants it (the Node original's behaviour), and
     /// only the site's lowest scope on its own behalf (client credentials).
     package let allowedScopes: [String]?
     /// Whether this client (typically a resource server) may introspect tokens issued to other clients.
@@ -32,15 +32,15 @@ package struct RegisteredClient: Sendable, Equatable {
     /// back to, matched exactly (`post_logout_redirect_uris`).
     package var postLogoutRedirects: [String] = []
     /// `remember_consent`: a user who already granted this client what it asks for is not
-    /// asked again (the seed asks every time, the default).
+    /// asked again (the Node original asks every time, the default).
     package var rememberConsent = false
-    /// The access tokens it gets: random strings (the seed's), or RFC 9068 JWTs (`access_token_format`).
+    /// The access tokens it gets: random strings (the Node original's), or RFC 9068 JWTs (`access_token_format`).
     package enum AccessTokenFormat: String, Sendable { case opaque, jwt }
     package var accessTokenFormat = AccessTokenFormat.opaque
 
     package var isPublic: Bool { secret == nil }
 
-    /// The seed's "*": any redirect URI. Accepted for compatibility, with a warning at start.
+    /// The Node original's "*": any redirect URI. Accepted for compatibility, with a warning at start.
     package var acceptsAnyRedirect: Bool { validRedirects.contains("*") }
 
     /// Exact, character-for-character match against a registered URI (RFC 9700 2.1): no prefix,

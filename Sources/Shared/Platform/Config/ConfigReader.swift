@@ -16,7 +16,7 @@ package struct ConfigReader {
 
     package init(document: ConfigDocument) { self.document = document }
 
-    /// The value at `key`; JSON null counts as absent, as the seed writes `"ssl_cert": null`.
+    /// The value at `key`; JSON null counts as absent, as the Node original writes `"ssl_cert": null`.
     /// Reading a key makes it (and everything below it) known.
     package mutating func value(_ key: ConfigKeyPath) -> JSONValue? {
         consumed.insert(key)
@@ -37,7 +37,7 @@ package struct ConfigReader {
     }
 
     /// Marks everything under `key` as known without reading it: a section whose keys belong to
-    /// someone else (a site integration's own options), or a key the seed's files carry that
+    /// someone else (a site integration's own options), or a key the Node original's files carry that
     /// this server has no use for.
     package mutating func accept(_ key: ConfigKeyPath) {
         consumed.insert(key)
@@ -73,7 +73,7 @@ package struct ConfigReader {
         string(key) ?? fallback
     }
 
-    /// A whole number. Numbers written as strings are accepted, as the seed writes `"port": "5432"`.
+    /// A whole number. Numbers written as strings are accepted, as the Node original writes `"port": "5432"`.
     package mutating func integer(_ key: ConfigKeyPath, default fallback: Int, in range: ClosedRange<Int>) -> Int {
         guard let number = number(key) else { return fallback }
         guard number.rounded() == number, let whole = Int(exactly: number) else {

@@ -1,9 +1,9 @@
-/// Settings that are fine for a demo and dangerous for real: the seed's public demo client
-/// secret, the built-in dummy resource server, placeholder and short secrets. With
+/// Settings that are fine for a demo and dangerous for real: the Node original's public demo
+/// client secret, the built-in dummy resource server, placeholder and short secrets. With
 /// `OAUTH2_ENV=production` (or `NODE_ENV`) they are errors that stop the server and fail
 /// check-config; in any other environment, warnings.
 package enum DemoSettings {
-    /// The secret the seed's documentation and example clients file use for client `test`.
+    /// The secret the Node original's documentation and example clients file use for client `test`.
     static let demoClientSecret = "hunter2"
     static let placeholder = "REPLACE ME"
 
@@ -33,7 +33,7 @@ package enum DemoSettings {
             if let stored = client.secret, stored.verify(demoClientSecret, clientID: client.clientID) {
                 found.append(ConfigProblem(
                     file: clients.path, key: ConfigKeyPath(["client_id=\(client.clientID)", "client_secret"]),
-                    message: "is the public demo secret of the seed's documentation: anyone can act as this client (oauth2-server hash-secret makes a real one)"))
+                    message: "is the public demo secret of the Node original's documentation: anyone can act as this client (oauth2-server hash-secret makes a real one)"))
             }
         }
         return found

@@ -20,7 +20,7 @@ package enum JSONValue: Sendable, Equatable {
         return current
     }
 
-    /// Deep merge as the seed's config loader does it: objects merge key by key,
+    /// Deep merge as the Node original's config loader does it: objects merge key by key,
     /// everything else (arrays included) is replaced by the later layer.
     package func merged(with later: JSONValue) -> JSONValue {
         guard case .object(let base) = self, case .object(let overrides) = later else { return later }
@@ -31,7 +31,7 @@ package enum JSONValue: Sendable, Equatable {
         return .object(result)
     }
 
-    /// A number read where text is expected, as the seed writes `"port": 5432` or `"port": "5432"`:
+    /// A number read where text is expected, as the Node original writes `"port": 5432` or `"port": "5432"`:
     /// a whole number without a fraction, any other as Swift writes it (`1e+300`).
     package static func text(ofNumber number: Double) -> String {
         Int64(exactly: number).map(String.init) ?? String(number)

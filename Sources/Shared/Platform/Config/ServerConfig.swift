@@ -2,8 +2,8 @@ import Foundation
 
 /// The whole validated configuration, built from a merged `ConfigDocument`.
 ///
-/// Keys keep the meaning they have in the Node original (seed sections 5.1, 6.1, 7.2, 7.3);
-/// keys it did not have are documented in etc/default.json.
+/// Keys keep the meaning they have in the Node original (jlabusch/oauth2-server); keys it did
+/// not have are documented in etc/default.json, and every key in docs/settings.md.
 package struct ServerConfig: Sendable, Equatable {
     package var authServer: AuthServerConfig
     package var clientCredentials: ClientCredentialsConfig
@@ -85,7 +85,7 @@ package struct AuthServerConfig: Sendable, Equatable {
         reader.accept("auth_server.hostname")
         sslCertificatePath = reader.read(Settings.AuthServer.sslCertificate).map(reader.document.location.resolve)
         sslKeyPath = reader.read(Settings.AuthServer.sslKey).map(reader.document.location.resolve)
-        // As in the seed, naming a certificate and key implies ssl.
+        // As in the Node original, naming a certificate and key implies ssl.
         ssl = reader.read(Settings.AuthServer.ssl) || (sslCertificatePath != nil && sslKeyPath != nil)
         url = reader.read(Settings.AuthServer.url) ?? ""
         if url.isEmpty {

@@ -17,7 +17,7 @@ package struct SettingRule<Value: Sendable>: Sendable {
 }
 
 extension SettingRule where Value == Int {
-    /// A whole number in `range` (numbers written as strings included, as the seed writes them).
+    /// A whole number in `range` (numbers written as strings included, as the Node original writes them).
     package static func integer(default fallback: Int, in range: ClosedRange<Int>) -> SettingRule<Int> {
         SettingRule(type: "integer, \(range.lowerBound)–\(range.upperBound)", defaultText: "`\(fallback)`") { reader, key in
             reader.integer(key, default: fallback, in: range)

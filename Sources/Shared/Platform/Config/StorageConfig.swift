@@ -1,4 +1,4 @@
-/// `storage`: one backend per data group, with `default` as the catch-all (seed section 7.2).
+/// `storage`: one backend per data group, with `default` as the catch-all (docs/operators.md, storage).
 package struct StorageConfig: Sendable, Equatable {
     /// The backends the config names for groups of their own.
     package var backends: [StorageGroup: StorageBackendConfig]

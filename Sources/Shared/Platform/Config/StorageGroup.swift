@@ -1,4 +1,4 @@
-/// A data group of `storage` (seed section 7.2): one kind of record the server keeps, on the
+/// A data group of `storage` (docs/operators.md, storage): one kind of record the server keeps, on the
 /// backend the config names for it or else on `default`'s. The raw value is the group's name in
 /// the config, in logs and metrics, and the namespace its records live under in a shared store.
 package enum StorageGroup: String, CaseIterable, Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Lowercase hexadecimal, as the seed's SHA-1 client secrets and the stored token hashes use it.
+/// Lowercase hexadecimal, as the Node original's SHA-1 client secrets and the stored token hashes use it.
 package enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 

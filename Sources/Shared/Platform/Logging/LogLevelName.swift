@@ -1,6 +1,6 @@
 import Logging
 
-/// The seed's syslog-style level names, mapped onto swift-log's levels.
+/// The Node original's syslog-style level names, mapped onto swift-log's levels.
 package enum LogLevelName: String, Sendable, CaseIterable {
     case debug, info, notice, warn, error, crit
 

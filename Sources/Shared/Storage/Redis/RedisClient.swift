@@ -14,7 +14,7 @@ package final class RedisClient: Sendable {
     private let failoverWatch: RedisFailoverWatch?
 
     /// - Parameters:
-    ///   - password: sent with `AUTH`; nil or empty sends none (as the seed treated an empty one).
+    ///   - password: sent with `AUTH`; nil or empty sends none (as the Node original treated an empty one).
     ///   - connectionCount: connections in the pool; commands are spread round robin and
     ///     pipelined on each.
     ///   - connectTimeout: bounds connecting, which happens lazily inside `send`.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A storage group kept in Redis, as the seed keeps expiring state. Keys are namespaced by
+/// A storage group kept in Redis, as the Node original keeps expiring state. Keys are namespaced by
 /// group (`oauth2:<group>:r:<key>`), so groups may share a Redis database. An index is a sorted
 /// set scored by each member's expiry, so members expire one by one like SQL rows do.
 package struct RedisRecordStore: RecordStore {

@@ -5,7 +5,7 @@ import Logging
 import NIOCore
 import SharedPlatform
 
-/// `/api/<function>`: the site's API for clients, behind access tokens (seed sections 5.0, 9.2).
+/// `/api/<function>`: the site's API for clients, behind access tokens (docs/integrating-your-site.md, the API mapping).
 /// Any origin may call it from a browser (the token, not a cookie, is the credential).
 struct APIRoutes: Sendable {
     let functions: [String: APIFunction]

@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// Answers CORS preflights with 200 rather than Hummingbird's 204: the seed answered 200, and
-/// clients written against it (and some older browsers) treat only 200 as success.
+/// Answers CORS preflights with 200 rather than Hummingbird's 204: the Node original answered
+/// 200, and clients written against it (and some older browsers) treat only 200 as success.
 struct PreflightOKMiddleware: RouterMiddleware {
     typealias Context = WorkerRequestContext
 

@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import SharedPlatform
 
-/// Writes the seed's access-log line for every request at notice level:
+/// Writes the Node original's access-log line for every request at notice level:
 /// `remote method path auth status bytes session ms`, with anything that grants access shortened.
 struct AccessLog: Sendable {
     let logger: Logger

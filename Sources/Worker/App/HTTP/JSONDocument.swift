@@ -5,7 +5,7 @@ import Foundation
 /// time. The token, introspection and error answers are written by `JSONWriter` instead, for speed.
 enum JSONDocument {
     /// `/` left as is in documents full of URLs (RFC 8414, Discovery 1.0, RFC 7517), as
-    /// relying parties read them; escaped elsewhere, as the seed's API answers have it.
+    /// relying parties read them; escaped elsewhere, as the Node original's API answers have it.
     enum Slashes {
         case escaped, unescaped
     }

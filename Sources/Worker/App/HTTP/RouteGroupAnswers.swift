@@ -41,7 +41,7 @@ struct PageErrorMiddleware: RouterMiddleware {
 }
 
 /// Where the API's (/api/*) storage outages become an answer, and where every API answer gets
-/// `Access-Control-Allow-Origin: *`, as the seed's did, also for clients that send no Origin.
+/// `Access-Control-Allow-Origin: *`, as the Node original's did, also for clients that send no Origin.
 struct APIAnswerMiddleware: RouterMiddleware {
     typealias Context = WorkerRequestContext
 

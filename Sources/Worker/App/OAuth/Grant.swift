@@ -2,7 +2,7 @@ import Foundation
 import SharedPlatform
 import SharedStorage
 
-/// What a user gave a client: the thing the review page lists and revokes (DESIGN section 4).
+/// What a user gave a client: the thing the review page lists and revokes.
 package struct Grant: Codable, Sendable, Equatable {
     package let id: String
     package let userID: String?

@@ -45,8 +45,8 @@ package struct GrantLedger: Sendable {
 
     // MARK: - Grants
 
-    /// Records that `userID` granted `clientID` the `scope`. As in the seed, a user's earlier
-    /// grants to the same client end: one live grant per user and client.
+    /// Records that `userID` granted `clientID` the `scope`. As in the Node original, a user's
+    /// earlier grants to the same client end: one live grant per user and client.
     package func grant(
         userID: String, clientID: String, scope: [String], username: String? = nil, authTime: Date? = nil, sid: String? = nil
     ) async throws -> Grant {
@@ -114,7 +114,7 @@ package struct GrantLedger: Sendable {
         }
     }
 
-    /// The user said no on the consent page. As in the seed, what the client already held ends too.
+    /// The user said no on the consent page. As in the Node original, what the client already held ends too.
     package func deny(userID: String, clientID: String) async throws {
         try await audit.append(AuditRecord(event: "deny", userID: userID, clientID: clientID))
         try await revokeGrants(ofUser: userID, toClient: clientID, reason: "the user denied access")

@@ -1,7 +1,7 @@
 import SharedPlatform
 
 /// The parameters of a back-channel request, from an `application/x-www-form-urlencoded` body
-/// (RFC 6749) or, because the seed's documented clients post JSON, an `application/json` one.
+/// (RFC 6749) or, because the Node original's documented clients post JSON, an `application/json` one.
 /// A parameter may appear once (RFC 6749 3.2); anything unreadable is `invalid_request`.
 package struct OAuthParameters: Sendable {
     private let values: [String: String]

@@ -5,7 +5,7 @@ package struct ScopePolicy: Sendable {
 
     package init(siteScopes: [String]) { self.siteScopes = siteScopes }
 
-    /// The seed's rule for authorization requests: an unknown scope (or "*") falls to the lowest,
+    /// The Node original's rule for authorization requests: an unknown scope (or "*") falls to the lowest,
     /// duplicates are dropped, and no scope at all means the lowest. Never fails, never widens.
     package func forAuthorization(_ requested: [String]) -> [String] {
         guard let lowest = siteScopes.first else { return [] }

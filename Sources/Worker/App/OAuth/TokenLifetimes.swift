@@ -1,7 +1,7 @@
 import Foundation
 import SharedPlatform
 
-/// How long codes and tokens live: each group's `ttl`, or the seed's defaults when it is 0.
+/// How long codes and tokens live: each group's `ttl`, or the Node original's defaults when it is 0.
 package struct TokenLifetimes: Sendable {
     package var code = 60
     package var access = 7200

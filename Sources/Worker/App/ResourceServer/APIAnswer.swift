@@ -1,5 +1,5 @@
-/// The body of the `/api` functions' own answers, in the seed's `{success, message, error}`
-/// shape: `{"success": 1}` for a success, all three members for a failure.
+/// The body of the `/api` functions' own answers, in the Node original's
+/// `{success, message, error}` shape: `{"success": 1}` for a success, all three members for a failure.
 struct APIAnswer: Encodable {
     let success: Int
     let message: String?

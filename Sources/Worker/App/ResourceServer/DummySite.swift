@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 import SharedPlatform
 
-/// `resource_server.type = "dummy"`: the seed's stub site (`dummy-resource-server`, which the
-/// supervisor starts), reached over HTTP at resource_server.host:port.
+/// `resource_server.type = "dummy"`: the Node original's stub site (`dummy-resource-server`,
+/// which the supervisor starts), reached over HTTP at resource_server.host:port.
 struct DummySite: ResourceServer {
     let http: SiteHTTPClient
 

@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// The existing website this server fronts (seed section 6): it checks its users' passwords
+/// The existing website this server fronts (docs/integrating-your-site.md): it checks its users' passwords
 /// and serves their data. A site integration implements this protocol in one Swift file and
 /// registers it by name in `ResourceServerTypes`.
 package protocol ResourceServer: Sendable {
@@ -17,7 +17,7 @@ package protocol ResourceServer: Sendable {
     /// - Throws: `ResourceServerUnavailable` when the site cannot answer.
     func login(username: String, password: String, clientAddress: String) async throws -> LoginOutcome
 
-    /// Extra fields for the page templates (the seed's `set_view_context`).
+    /// Extra fields for the page templates (the Node original's `set_view_context`).
     func viewContext(page: String, user: SiteUser?) -> [String: String]
 
     /// The OpenID Connect claims (Core 5.1) the site's login result gives for `user`, by claim
@@ -30,7 +30,7 @@ extension ResourceServer {
 
     package func viewContext(page: String, user: SiteUser?) -> [String: String] { [:] }
 
-    /// The seed's stub site: the first name it answers is `given_name`, and the username is
+    /// The Node original's stub site: the first name it answers is `given_name`, and the username is
     /// the `email` when it is an e-mail address.
     package func claims(of user: SiteUser) -> [String: String] {
         var claims: [String: String] = [:]
@@ -66,7 +66,7 @@ package struct APIFunction: Sendable {
     }
 }
 
-/// Everything an API function knows about the call (the seed's `req.authInfo`).
+/// Everything an API function knows about the call (the Node original's `req.authInfo`).
 package struct APICall: Sendable {
     package let request: Request
     package let token: AccessTokenRecord

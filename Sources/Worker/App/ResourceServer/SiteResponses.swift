@@ -4,7 +4,7 @@ import HTTPTypes
 import NIOHTTP1
 import SharedPlatform
 
-/// JSON answers of the `/api` functions, in the seed's `{success, message, error}` shape.
+/// JSON answers of the `/api` functions, in the Node original's `{success, message, error}` shape.
 enum APIResponses {
     static func json(_ status: HTTPResponse.Status, _ body: some Encodable) -> Response {
         var response = Response(status: status, body: .init(byteBuffer: .init(bytes: JSONDocument.bytes(body))))

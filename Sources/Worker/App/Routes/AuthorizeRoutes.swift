@@ -4,7 +4,7 @@ import Logging
 import SharedPlatform
 import SharedStorage
 
-/// GET and POST /authorize: the consent dialog (seed section 5.0, RFC 6749 4.1 and 4.2). GET
+/// GET and POST /authorize: the consent dialog (RFC 6749 4.1 and 4.2). GET
 /// checks the request, sends a browser that is not signed in to /login, and asks the user; the
 /// POST applies the answer to the transaction the page was shown for, once.
 struct AuthorizeRoutes: Sendable {

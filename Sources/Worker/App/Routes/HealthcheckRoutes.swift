@@ -6,7 +6,7 @@ import Synchronization
 /// Health checks for load balancers and operators.
 enum HealthcheckRoutes {
     static func add(to router: Router<WorkerRequestContext>, storage: StorageRegistry) {
-        // Liveness, as the seed answers it: 200 with the time in milliseconds.
+        // Liveness, as the Node original answers it: 200 with the time in milliseconds.
         router.get("/healthcheck") { _, _ -> Response in
             let millis = Int64(Date().timeIntervalSince1970 * 1000)
             var response = Response(status: .ok, body: .init(byteBuffer: .init(string: "\(millis)\r\n")))

@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import SharedPlatform
 
-/// `/login` and `/logout`: the user signs in with the site's own credentials (seed section 5.0).
+/// `/login` and `/logout`: the user signs in with the site's own credentials (docs/operators.md, sessions and the login page).
 /// The password goes to the site and nowhere else: it is neither stored nor logged.
 struct LoginRoutes: Sendable {
     let sessions: SessionStore

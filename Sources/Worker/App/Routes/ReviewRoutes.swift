@@ -3,7 +3,7 @@ import Hummingbird
 import Logging
 import SharedPlatform
 
-/// GET and POST /review (seed section 5.0): a signed-in user sees every application they have
+/// GET and POST /review (docs/clients.md, letting users review access): a signed-in user sees every application they have
 /// let in, and takes access back by unticking it. A client links here with its client_id and a
 /// registered redirect_uri, where the user returns afterwards.
 struct ReviewRoutes: Sendable {
@@ -19,7 +19,7 @@ struct ReviewRoutes: Sendable {
 
     /// What the review page listed, to apply the answer to.
     struct Listed: Codable, Sendable {
-        /// Checkbox name (the client's internal id, as in the seed) → client_id.
+        /// Checkbox name (the client's internal id, as in the Node original) → client_id.
         let clients: [String: String]
         let redirectURI: String
     }

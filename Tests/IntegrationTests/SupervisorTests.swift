@@ -201,21 +201,30 @@ extension IntegrationTests {
             #expect(server.logLines(containing: "supervisor[").last?.contains("stopped") == true)
         }
 
-        /// A stop closes idle connections at once, but not one accepted an instant before it
-        /// whose request is still on the way: that request, sent after SIGTERM, is answered.
-        @Test func aConnectionOpenedJustBeforeSIGTERMHasItsRequestAnswered() async throws {
+        /// A stop closes idle connections at once, but not those accepted an instant before it
+        /// whose request is still on the way: one that has sent nothing yet, and one that has
+        /// sent half of its request's head. Both requests, finished after SIGTERM, are answered.
+        @Test func connectionsOpenedJustBeforeSIGTERMHaveTheirRequestsAnswered() async throws {
             let server = try await ServerProcess.start(workers: 1, logLevel: "info")
             defer { server.kill() }
-            let worker = try #require(server.workers.first)
-            let sockets = ProcessTable.socketCount(of: worker)
             let silent = try RawConnection(port: server.port)
-            #expect(await eventually { ProcessTable.socketCount(of: worker) > sockets }, "the worker accepted the connection")
+            let halfway = try RawConnection(port: server.port)
+            halfway.send("GET /healthcheck HTTP/1.1\r\n")
+            try #require(await eventually {
+                [silent, halfway].allSatisfy { ProcessTable.hasAccepted(port: server.port, peerPort: $0.localPort) }
+            }, "the worker accepted both connections")
 
             server.signal(SIGTERM)
             #expect(await server.waitForLog("asked to stop; finishing in-flight requests"))
+            // The silent one's request first, answered before the other's head is complete.
             silent.send("GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n")
-            let answer = silent.readUntilClosed(within: .seconds(5))
-            #expect(answer.hasPrefix("HTTP/1.1 200"), "answered, not reset: \(answer)")
+            // Read as it arrives, not until the close, which waits for the other one.
+            #expect(silent.readable(within: .seconds(5)))
+            let first = silent.readAvailable()
+            #expect(first.hasPrefix("HTTP/1.1 200"), "the silent connection: answered, not reset: \(first)")
+            halfway.send("Host: x\r\n\r\n")
+            let second = halfway.readUntilClosed(within: .seconds(5))
+            #expect(second.hasPrefix("HTTP/1.1 200"), "the half-sent head: answered, not reset: \(second)")
             #expect(await server.waitForExit() == 0)
         }
 

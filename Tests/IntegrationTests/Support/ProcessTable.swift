@@ -33,9 +33,17 @@ enum ProcessTable {
         try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")
     }
 
-    /// How many sockets `pid` has open: one more once a worker has accepted a connection.
-    static func socketCount(of pid: pid_t) -> Int {
-        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
-        return descriptors.filter { descriptor(Int32($0) ?? -1, of: pid)?.hasPrefix("socket:") == true }.count
+    /// Whether a process has accepted the loopback TCP connection from `peerPort` to `port`:
+    /// until then the kernel holds it in the listen queue with no inode (/proc/net/tcp).
+    static func hasAccepted(port: Int, peerPort: Int) -> Bool {
+        // Read to the end: the table is longer than the one read String(contentsOfFile:) makes of
+        // a file that, like every file in /proc, says it is empty.
+        guard let data = FileHandle(forReadingAtPath: "/proc/net/tcp")?.readDataToEndOfFile() else { return false }
+        let table = String(decoding: data, as: UTF8.self)
+        let (local, remote) = (String(format: ":%04X", port), String(format: ":%04X", peerPort))
+        return table.split(separator: "\n").dropFirst().contains { row in
+            let fields = row.split(separator: " ")
+            return fields.count > 9 && fields[1].hasSuffix(local) && fields[2].hasSuffix(remote) && fields[9] != "0"
+        }
     }
 }

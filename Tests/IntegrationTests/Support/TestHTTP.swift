@@ -78,6 +78,16 @@ final class RawConnection {
         }
     }
 
+    /// The port this end of the connection has.
+    var localPort: Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     func send(_ text: String) { send(bytes: Array(text.utf8)) }
 
     func send(bytes: [UInt8]) {

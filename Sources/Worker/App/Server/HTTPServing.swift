@@ -19,7 +19,6 @@ struct HTTPServing: Sendable {
     func configure(_ channel: any Channel, executor: EventLoopTaskExecutor?, silent: SilentConnections, logger: Logger) throws {
         let pipeline = channel.pipeline.syncOperations
         if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
-        try pipeline.addHandler(silent.firstBytesWatch())
         let deadlines = ConnectionDeadlines(timeouts: timeouts)
         try pipeline.addHandler(deadlines)
         try pipeline.configureHTTPServerPipeline(
@@ -27,6 +26,7 @@ struct HTTPServing: Sendable {
             withErrorHandling: false,  // HTTPRequestHandler answers a request it cannot read
             withOutboundHeaderValidation: false  // swift-http-types validated the fields already
         )
+        try pipeline.addHandler(silent.firstRequestWatch())
         try pipeline.addHandler(
             HTTPRequestHandler(
                 responder: responder, executor: executor, deadlines: deadlines, secure: tls != nil, maxBodyBytes: maxBodyBytes, logger: logger))

@@ -1,7 +1,8 @@
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
-/// Counts the connections this worker accepted that have not sent a byte of a request yet.
+/// Counts the connections this worker accepted whose first request has not begun yet.
 ///
 /// A graceful stop closes idle connections, and one accepted an instant before the stop is idle
 /// only because its request is still on the way: closing it would reset a client that did
@@ -19,8 +20,10 @@ final class SilentConnections: Sendable {
     /// there, every accepted connection has been counted.
     func acceptCounter() -> some ChannelInboundHandler & Sendable { AcceptCounter(silent: self) }
 
-    /// On an accepted connection, behind TLS: uncounts it at its first request bytes or its close.
-    func firstBytesWatch() -> some ChannelInboundHandler { FirstBytesWatch(silent: self) }
+    /// On an accepted connection, behind the HTTP decoder and its pipelining handler: uncounts it
+    /// at its first request's head, or at its close. Not at its first bytes: a head that came in
+    /// two reads is not a request yet, and the stop would close the connection between them.
+    func firstRequestWatch() -> some ChannelInboundHandler { FirstRequestWatch(silent: self) }
 
     fileprivate func accepted() { count.add(1, ordering: .releasing) }
     fileprivate func spoke() { count.subtract(1, ordering: .releasing) }
@@ -40,9 +43,9 @@ private final class AcceptCounter: ChannelInboundHandler, Sendable {
     }
 }
 
-private final class FirstBytesWatch: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
+private final class FirstRequestWatch: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
 
     let silent: SilentConnections
     private var counted = true

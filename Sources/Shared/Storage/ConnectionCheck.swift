@@ -109,17 +109,6 @@ package enum ConnectionCheck {
         try await closing({ await database.close() }) { _ = try await database.rows("SELECT count(*) AS n FROM sqlite_master") }
     }
 
-    /// Runs `body`, then `close`, whether `body` threw or not (a `defer` cannot await).
-    private static func closing(_ close: () async -> Void, after body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch {
-            await close()
-            throw error
-        }
-        await close()
-    }
-
     /// A TCP connection to the site's host and port, closed at once.
     private static func reach(host: String, port: Int) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

@@ -18,13 +18,7 @@ package enum StorageMigrator {
         }
         for path in sqlitePaths.sorted() {
             let database = try await SQLiteDatabase.open(path: path, logger: logger)
-            do {
-                try await database.migrate(logger: logger)
-                await database.close()
-            } catch {
-                await database.close()
-                throw error
-            }
+            try await closing({ await database.close() }) { try await database.migrate(logger: logger) }
         }
         for options in postgres {
             try await PostgresDatabase(options: options, logger: logger, servesRequests: false).whileRunning { database in

@@ -153,14 +153,7 @@ final class PostgresConnectionPool: Sendable {
     func withDedicatedConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await PostgresConnection.connect(
             on: loops[0], configuration: try await locator.configuration(for: address, connectTimeout: Self.connectTimeout), id: -1, logger: logger)
-        do {
-            let result = try await body(connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        return try await closing({ try? await connection.close() }) { try await body(connection) }
     }
 
     /// Closes every connection; queries still queued on them fail, later ones fail at once.

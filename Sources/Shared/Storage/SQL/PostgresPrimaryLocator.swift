@@ -78,16 +78,12 @@ struct PostgresPrimaryLocator: Sendable {
                 let connection = try await PostgresConnection.connect(
                     on: eventLoopGroup.next(), configuration: try await configuration(for: address), id: 0, logger: logger
                 ).get()
-                do {
+                return try await closing({ try? await connection.close().get() }) {
                     var readOnly = true
                     for try await value in try await connection.query("SHOW transaction_read_only", logger: logger).decode(String.self) {
                         readOnly = value != "off"
                     }
-                    try? await connection.close().get()
                     return readOnly ? .readOnly : .primary
-                } catch {
-                    try? await connection.close().get()
-                    throw error
                 }
             }
         } catch is TimedOut {

@@ -146,6 +146,9 @@ struct PostgresFailoverTests {
     /// the lock is gone calls are answered again with no restart.
     @Test func callsKeptWaitingFailInTimeAndTheStoreRecovers() async throws {
         let server = try PostgresServerProcess()
+        // Stopped here, not only when the last reference goes: the lock holder's thread holds one
+        // and may outlive the test process's last test.
+        defer { try? server.stop() }
         try await migrate(server)
         try await withStore(hosts: [server]) { store in
             try await store.put("kept", [1], ttl: nil)

@@ -240,6 +240,7 @@ extension IntegrationTests {
 
         @Test func workerThatCannotBootStopsTheServerWithoutARespawnStorm() async throws {
             let directory = TestEnvironment.temporaryDirectory("oauth2-badcert")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
             try "not a certificate".write(toFile: "\(directory)/cert.pem", atomically: true, encoding: .utf8)
             try "not a key".write(toFile: "\(directory)/key.pem", atomically: true, encoding: .utf8)
             let server = try await ServerProcess.start(
